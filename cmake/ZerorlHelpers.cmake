@@ -1,0 +1,54 @@
+# Helpers that keep every folder's CMakeLists.txt a few lines long.
+
+# Warnings as errors for our own code only (dependencies come in as SYSTEM includes).
+function(zerorl_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-unused-parameter)
+endfunction()
+
+# Torch headers are the main build cost: every torch-using target precompiles them once.
+function(zerorl_torch_pch target)
+  if(NOT ZERORL_SANITIZE)
+    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+  endif()
+endfunction()
+
+# zerorl_library(NAME name SOURCES ... DEPS ... [TORCH])
+#   A static library from one folder; public headers live at the top of the folder and are
+#   included as "folder/header.h".
+function(zerorl_library)
+  cmake_parse_arguments(ARG "TORCH" "NAME" "SOURCES;DEPS" ${ARGN})
+  add_library(${ARG_NAME} STATIC ${ARG_SOURCES})
+  target_include_directories(${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${ARG_NAME} PUBLIC ${ARG_DEPS})
+  zerorl_warnings(${ARG_NAME})
+  if(ARG_TORCH)
+    target_link_libraries(${ARG_NAME} PUBLIC zerorl::torch)
+    zerorl_torch_pch(${ARG_NAME})
+  endif()
+endfunction()
+
+# zerorl_test(NAME name SOURCES ... DEPS ... [TORCH] [LABELS ...])
+#   A GoogleTest binary; its tests are discovered into CTest. Fixtures come from
+#   ZERORL_TEST_DATA (default ../shared/data relative to the source tree).
+function(zerorl_test)
+  cmake_parse_arguments(ARG "TORCH" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} zerorl_testing GTest::gmock GTest::gtest_main)
+  zerorl_warnings(${ARG_NAME})
+  if(ARG_TORCH)
+    target_link_libraries(${ARG_NAME} PRIVATE zerorl::torch)
+    zerorl_torch_pch(${ARG_NAME})
+  endif()
+  set(labels ${ARG_LABELS})
+  if(ZERORL_SANITIZE)
+    list(APPEND labels sanitize)
+  endif()
+  set(properties ENVIRONMENT "ZERORL_SOURCE_DIR=${PROJECT_SOURCE_DIR};ZERORL_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  if(labels)
+    list(APPEND properties LABELS "${labels}")
+  endif()
+  gtest_discover_tests(${ARG_NAME}
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
+    PROPERTIES ${properties}
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,176 @@
+// The run config: one JSON file (comments and trailing commas allowed), or several layered
+// with later files winning, plus `--set a.b.c=VALUE` overrides, parsed once into the typed
+// sections below. Nothing past LoadConfig() sees a JSON value or a key string.
+//
+//   absl::StatusOr<Config> config = LoadConfig({"configs/quickstart.json"}, {"run.steps=10"});
+//   if (!config.ok()) { std::cerr << config.status().message(); return 2; }
+//
+// Every default lives here, in the struct, and is what `zerorl config show` prints for a
+// key the files leave out. Key names follow TRL where TRL has one.
+#ifndef ZERORL_CORE_CONFIG_H_
+#define ZERORL_CORE_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/config_fields.h"
+
+namespace zerorl {
+
+enum class RunMode { kSync, kAsync };
+
+struct RunConfig {
+  std::string name = "run";
+  std::string output_dir = "runs";  // the run directory is output_dir/name
+  int64_t seed = 1;
+  int steps = 200;                  // GRPO optimizer steps
+  RunMode mode = RunMode::kSync;
+  int max_staleness = 1;            // async: drop samples more than this many versions old
+  int eval_every = 10;              // steps between evaluations; 0 = only before and after
+  int checkpoint_every = 50;        // 0 = only at the end
+  int keep_last = 3;                // checkpoints kept on disk (older ones rotated out)
+};
+
+enum class DType { kBFloat16, kFloat32, kFloat16 };
+
+struct ModelConfig {
+  std::string path;        // HF model folder (config.json + *.safetensors)
+  std::string tokenizer;   // folder or tokenizer.json; empty = model.path
+  DType dtype = DType::kBFloat16;  // generation precision; the learner keeps fp32 masters
+  std::string device = "cpu";      // "cpu", "cuda", "cuda:N"
+  int threads = 0;                 // intra-op threads per process; 0 = all cores
+};
+
+enum class BadLinePolicy { kSkip, kError };
+
+struct DatasetConfig {
+  std::string preset;  // gsm8k, math, math500, humaneval, mbpp, generic, arithmetic, countdown
+  std::string path;    // JSONL file; empty for synthetic presets
+};
+
+struct DataConfig {
+  DatasetConfig train = {"arithmetic", ""};  // synthetic: runs with no download
+  std::vector<DatasetConfig> eval;
+  std::string template_name = "r1";  // key "template": r1, chatml, llama3, deepseek_v3, plain
+  int prompts_per_step = 32;
+  BadLinePolicy on_bad_line = BadLinePolicy::kSkip;
+};
+
+struct SamplingConfig {
+  int n = 8;                  // samples per prompt (the GRPO group size G)
+  double temperature = 1.0;   // 0 = greedy
+  double top_p = 1.0;         // (0, 1]
+  int top_k = 0;              // 0 = off
+  double min_p = 0.0;         // [0, 1); 0 = off
+  int max_new_tokens = 512;
+  std::vector<std::string> stop = {"</answer>"};
+};
+
+struct RolloutConfig {
+  int workers = 1;
+  int max_batch = 64;  // sequences decoded together per worker
+  SamplingConfig sampling;
+};
+
+struct RewardFunctionConfig {
+  std::string name;     // math_accuracy, code_tests, format, length, ... or a plugin
+  double weight = 1.0;
+};
+
+struct RewardConfig {
+  int workers = 1;
+  int timeout_ms = 5000;  // per sample, all functions together
+  std::vector<RewardFunctionConfig> functions = {{"math_accuracy", 1.0}, {"format", 0.1}};
+};
+
+enum class AdvantageEstimator { kGrpo, kDrGrpo, kRloo };
+enum class RewardScaling { kGroup, kBatch, kNone };
+enum class LossAggregation { kTokenMean, kSeqMeanTokenMean, kSeqMeanTokenSumNorm };
+enum class KlEstimator { kK1, kK2, kK3 };
+enum class ImportanceLevel { kToken, kSequence };
+
+struct AlgorithmConfig {
+  AdvantageEstimator advantage = AdvantageEstimator::kGrpo;
+  RewardScaling scale_rewards = RewardScaling::kGroup;
+  LossAggregation loss_agg = LossAggregation::kTokenMean;
+  double epsilon_low = 0.2;
+  double epsilon_high = 0.28;  // DAPO clip-higher
+  double beta = 0.0;           // KL coefficient; 0 loads no reference model
+  KlEstimator kl_estimator = KlEstimator::kK3;
+  int num_iterations = 1;      // mu: optimizer passes over each batch
+  ImportanceLevel importance_level = ImportanceLevel::kToken;
+};
+
+enum class LrSchedule { kConstant, kCosine };
+
+struct OptimizerConfig {
+  double lr = 1e-6;
+  double weight_decay = 0.0;
+  std::vector<double> betas = {0.9, 0.999};
+  double grad_clip = 1.0;  // max global grad norm; 0 = off
+  int warmup_steps = 0;
+  LrSchedule schedule = LrSchedule::kConstant;
+};
+
+struct LearnerConfig {
+  AlgorithmConfig algorithm;
+  OptimizerConfig optimizer;
+  int micro_batch_tokens = 8192;  // padded tokens per forward/backward
+};
+
+struct ClusterConfig {
+  bool spawn = true;  // start workers as child processes; false: wait for remote workers
+  std::string endpoint = "tcp://0.0.0.0:5555";  // where the controller binds when !spawn
+};
+
+struct Config {
+  RunConfig run;
+  ModelConfig model;
+  DataConfig data;
+  RolloutConfig rollout;
+  RewardConfig reward;
+  LearnerConfig learner;
+  ClusterConfig cluster;
+};
+
+// Section descriptions (see config_fields.h); one per struct above.
+void Describe(Fields& f, RunConfig& c);
+void Describe(Fields& f, ModelConfig& c);
+void Describe(Fields& f, DatasetConfig& c);
+void Describe(Fields& f, DataConfig& c);
+void Describe(Fields& f, SamplingConfig& c);
+void Describe(Fields& f, RolloutConfig& c);
+void Describe(Fields& f, RewardFunctionConfig& c);
+void Describe(Fields& f, RewardConfig& c);
+void Describe(Fields& f, AlgorithmConfig& c);
+void Describe(Fields& f, OptimizerConfig& c);
+void Describe(Fields& f, LearnerConfig& c);
+void Describe(Fields& f, ClusterConfig& c);
+void Describe(Fields& f, Config& c);
+
+// A config file's text and the name it is reported under (a path, or "<embedded:NAME>").
+struct ConfigSource {
+  std::string name;
+  std::string text;
+};
+
+// Layers `sources` in order (objects merge key by key, anything else is replaced), applies
+// `overrides` ("a.b.c=VALUE": VALUE parsed as JSON, else taken as a string), then reads and
+// checks every section. On failure returns kInvalidArgument whose message lists every
+// problem found, one per line, each with its key path and file:line.
+absl::StatusOr<Config> LoadConfigFromSources(const std::vector<ConfigSource>& sources,
+                                             const std::vector<std::string>& overrides);
+// As above, reading each path from disk (a missing file is an error naming it).
+absl::StatusOr<Config> LoadConfig(const std::vector<std::string>& paths,
+                                  const std::vector<std::string>& overrides);
+
+// The fully resolved config as pretty JSON, every key present (defaults included).
+std::string ConfigToJson(const Config& config);
+
+const char* DTypeName(DType dtype);  // "bf16", "fp32", "fp16"
+
+}  // namespace zerorl
+
+#endif  // ZERORL_CORE_CONFIG_H_
