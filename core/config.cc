@@ -119,16 +119,25 @@ void Describe(Fields& f, AlgorithmConfig& c) {
   f.Int("num_iterations", c.num_iterations).AtLeast(1);
   f.Enum("importance_level", c.importance_level,
          {{"token", ImportanceLevel::kToken}, {"sequence", ImportanceLevel::kSequence}});
+  f.Double("clip_ratio_c", c.clip_ratio_c).AtLeast(0.0);
+  f.Bool("mask_truncated_completions", c.mask_truncated_completions);
+  f.Double("entropy_coeff", c.entropy_coeff);
+  f.Double("tis_imp_ratio_cap", c.tis_imp_ratio_cap).AtLeast(0.0);
+  if (f.reading() && c.clip_ratio_c != 0.0 && !(c.clip_ratio_c > 1.0)) {
+    f.Error("clip_ratio_c", absl::StrCat("must be 0 (off) or > 1, got ", c.clip_ratio_c));
+  }
 }
 
 void Describe(Fields& f, OptimizerConfig& c) {
   f.Double("lr", c.lr).GreaterThan(0.0);
   f.Double("weight_decay", c.weight_decay).AtLeast(0.0);
   f.DoubleList("betas", c.betas, 2);
+  f.Double("eps", c.eps).GreaterThan(0.0);
   f.Double("grad_clip", c.grad_clip).AtLeast(0.0);
   f.Int("warmup_steps", c.warmup_steps).AtLeast(0);
   f.Enum("schedule", c.schedule,
          {{"constant", LrSchedule::kConstant}, {"cosine", LrSchedule::kCosine}});
+  f.Double("min_lr_ratio", c.min_lr_ratio).Between(0.0, 1.0);
   if (f.reading()) {
     for (double b : c.betas) {
       if (!(b >= 0.0 && b < 1.0)) {
@@ -139,10 +148,23 @@ void Describe(Fields& f, OptimizerConfig& c) {
   }
 }
 
+void Describe(Fields& f, SftConfig& c) {
+  f.String("path", c.path);
+  f.Int("epochs", c.epochs).AtLeast(1);
+  f.Int("steps", c.steps).AtLeast(0);
+  f.Int("batch_size", c.batch_size).AtLeast(1);
+  f.Int("max_length", c.max_length).AtLeast(2);
+  f.Double("lr", c.lr).GreaterThan(0.0);
+}
+
 void Describe(Fields& f, LearnerConfig& c) {
   f.Object("algorithm", c.algorithm);
   f.Object("optimizer", c.optimizer);
   f.Int("micro_batch_tokens", c.micro_batch_tokens).AtLeast(1);
+  f.Enum("compute_dtype", c.compute_dtype, {{"bf16", DType::kBFloat16}, {"fp32", DType::kFloat32}});
+  f.Bool("gradient_checkpointing", c.gradient_checkpointing);
+  f.Int("logprob_chunk_tokens", c.logprob_chunk_tokens).AtLeast(1);
+  f.Object("sft", c.sft);
 }
 
 void Describe(Fields& f, ClusterConfig& c) {

@@ -91,33 +91,79 @@ enum class LossAggregation { kTokenMean, kSeqMeanTokenMean, kSeqMeanTokenSumNorm
 enum class KlEstimator { kK1, kK2, kK3 };
 enum class ImportanceLevel { kToken, kSequence };
 
+// The GRPO family (see learner/losses.h). Each sample's advantage is computed within its
+// group (the G samples of one prompt), never across groups.
 struct AlgorithmConfig {
+  // grpo: (r - mean) / (std + 1e-4); dr_grpo: r - mean, never divided by a std (so
+  // scale_rewards does not apply); rloo: r - mean of the other samples of the group.
   AdvantageEstimator advantage = AdvantageEstimator::kGrpo;
+  // The std that grpo and rloo divide by: the group's, the whole batch's, or none.
   RewardScaling scale_rewards = RewardScaling::kGroup;
+  // token_mean (DAPO): sum over all completion tokens / their number in the global batch;
+  // seq_mean_token_mean (GRPO): mean over sequences of each one's token mean;
+  // seq_mean_token_sum_norm (Dr. GRPO): token sums / rollout.sampling.max_new_tokens, mean
+  // over sequences. Denominators span the global batch, so micro-batching changes nothing.
   LossAggregation loss_agg = LossAggregation::kTokenMean;
   double epsilon_low = 0.2;
   double epsilon_high = 0.28;  // DAPO clip-higher
+  // Dual-clip PPO (veRL clip_ratio_c): for negative advantages the loss is capped at
+  // -A * c, so a huge ratio cannot blow up the update. 0 = off; else must be > 1 (veRL: 3).
+  double clip_ratio_c = 0.0;
   double beta = 0.0;           // KL coefficient; 0 loads no reference model
-  KlEstimator kl_estimator = KlEstimator::kK3;
+  KlEstimator kl_estimator = KlEstimator::kK3;  // k1, k2, k3 (DeepSeekMath's, >= 0)
   int num_iterations = 1;      // mu: optimizer passes over each batch
+  // token: one ratio per token (PPO/GRPO); sequence: GSPO, exp of the mean log-ratio.
   ImportanceLevel importance_level = ImportanceLevel::kToken;
+  // DAPO overlong filtering: completions cut at max_new_tokens get no loss at all.
+  bool mask_truncated_completions = false;
+  // Entropy bonus (veRL entropy_coeff): loss -= coeff * entropy, aggregated like the loss.
+  // 0 = off, and the entropy is then only measured, not differentiated.
+  double entropy_coeff = 0.0;
+  // Truncated importance sampling for the rollout/learner log-prob mismatch (veRL
+  // tis_imp_ratio_cap): each token's loss is weighted by min(exp(learner - rollout), cap)
+  // using the rollout's recorded log-probs. 0 = off.
+  double tis_imp_ratio_cap = 2.0;
 };
 
 enum class LrSchedule { kConstant, kCosine };
 
 struct OptimizerConfig {
   double lr = 1e-6;
+  // Decoupled (AdamW) decay, applied to matrices only: norms and biases are not decayed.
   double weight_decay = 0.0;
   std::vector<double> betas = {0.9, 0.999};
+  double eps = 1e-8;       // Adam's epsilon
   double grad_clip = 1.0;  // max global grad norm; 0 = off
-  int warmup_steps = 0;
+  int warmup_steps = 0;    // linear warmup: update k (0-based) uses lr * (k + 1) / warmup
   LrSchedule schedule = LrSchedule::kConstant;
+  double min_lr_ratio = 0.0;  // cosine ends at lr * min_lr_ratio (veRL min_lr_ratio)
+};
+
+// Cold-start SFT (`zerorl sft`): prompt/completion pairs, loss on completion tokens only.
+// It shares the model, optimizer section (except lr), checkpoints and metrics with GRPO.
+struct SftConfig {
+  std::string path;     // JSONL, one {"prompt": str, "completion": str} per line
+  int epochs = 1;       // passes over the file (ignored when steps > 0)
+  int steps = 0;        // optimizer steps; 0 = as many as `epochs` take
+  int batch_size = 8;   // examples per optimizer step
+  int max_length = 1024;  // tokens per example (prompt + completion); longer ones are cut
+  double lr = 1e-5;     // SFT usually wants a larger rate than RL
 };
 
 struct LearnerConfig {
   AlgorithmConfig algorithm;
   OptimizerConfig optimizer;
   int micro_batch_tokens = 8192;  // padded tokens per forward/backward
+  // bf16: matmuls in bf16 (autocast) over fp32 master weights; fp32: everything in fp32
+  // (slower, bit-reproducible on CPU). Log-softmax is always fp32.
+  DType compute_dtype = DType::kBFloat16;
+  // Recompute each layer's activations in backward (TRL gradient_checkpointing): less
+  // memory for ~1/3 more compute.
+  bool gradient_checkpointing = false;
+  // Positions per LM-head chunk when computing log-probs: bounds the [chunk, vocab] logits
+  // held at once (memory) against the number of matmuls (speed).
+  int logprob_chunk_tokens = 1024;
+  SftConfig sft;
 };
 
 struct ClusterConfig {
@@ -146,6 +192,7 @@ void Describe(Fields& f, RewardFunctionConfig& c);
 void Describe(Fields& f, RewardConfig& c);
 void Describe(Fields& f, AlgorithmConfig& c);
 void Describe(Fields& f, OptimizerConfig& c);
+void Describe(Fields& f, SftConfig& c);
 void Describe(Fields& f, LearnerConfig& c);
 void Describe(Fields& f, ClusterConfig& c);
 void Describe(Fields& f, Config& c);
