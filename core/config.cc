@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_join.h"
@@ -42,9 +43,108 @@ void Describe(Fields& f, ModelConfig& c) {
   }
 }
 
+void Describe(Fields& f, FieldMapConfig& c) {
+  f.String("id", c.id);
+  f.String("prompt", c.prompt);
+  f.String("messages", c.messages);
+  f.String("answer", c.answer);
+  f.String("solution", c.solution);
+  f.String("tests", c.tests);
+  f.String("entry_point", c.entry_point);
+  f.String("test_setup", c.test_setup);
+  f.String("level", c.level);
+  f.String("subject", c.subject);
+}
+
+void Describe(Fields& f, ArithmeticConfig& c) {
+  f.Int("digits_min", c.digits_min).Between(1, 9);
+  f.Int("digits_max", c.digits_max).Between(1, 9);
+  f.StringList("operators", c.operators);
+  f.Enum("carries", c.carries,
+         {{"any", CarryMode::kAny}, {"force", CarryMode::kForce}, {"forbid", CarryMode::kForbid}});
+  f.Bool("allow_negative", c.allow_negative);
+  if (!f.reading()) return;
+  if (c.digits_min > c.digits_max) f.Error("digits_max", "must be >= digits_min");
+  if (c.operators.empty()) f.Error("operators", "must name at least one of + - *");
+  for (const std::string& op : c.operators) {
+    if (op != "+" && op != "-" && op != "*") {
+      f.Error("operators", "unknown operator \"" + op + "\"; each must be one of + - *");
+      break;
+    }
+  }
+}
+
+void Describe(Fields& f, CountdownConfig& c) {
+  f.Int("numbers_min", c.numbers_min).Between(2, 6);
+  f.Int("numbers_max", c.numbers_max).Between(2, 6);
+  f.Int("number_min", c.number_min).Between(1, 10000);
+  f.Int("number_max", c.number_max).Between(1, 10000);
+  f.Int("target_min", c.target_min).Between(0, 1000000);
+  f.Int("target_max", c.target_max).Between(0, 1000000);
+  if (!f.reading()) return;
+  if (c.numbers_min > c.numbers_max) f.Error("numbers_max", "must be >= numbers_min");
+  if (c.number_min > c.number_max) f.Error("number_max", "must be >= number_min");
+  if (c.target_min > c.target_max) f.Error("target_max", "must be >= target_min");
+}
+
+namespace {
+
+bool SameFields(const FieldMapConfig& a, const FieldMapConfig& b) {
+  return a.id == b.id && a.prompt == b.prompt && a.messages == b.messages &&
+         a.answer == b.answer && a.solution == b.solution && a.tests == b.tests &&
+         a.entry_point == b.entry_point && a.test_setup == b.test_setup && a.level == b.level &&
+         a.subject == b.subject;
+}
+bool SameArithmetic(const ArithmeticConfig& a, const ArithmeticConfig& b) {
+  return a.digits_min == b.digits_min && a.digits_max == b.digits_max &&
+         a.operators == b.operators && a.carries == b.carries &&
+         a.allow_negative == b.allow_negative;
+}
+bool SameCountdown(const CountdownConfig& a, const CountdownConfig& b) {
+  return a.numbers_min == b.numbers_min && a.numbers_max == b.numbers_max &&
+         a.number_min == b.number_min && a.number_max == b.number_max &&
+         a.target_min == b.target_min && a.target_max == b.target_max;
+}
+
+// Keys that only one kind of preset reads are refused on the others, so that none is
+// silently ignored.
+void CheckPresetOnlyKeys(Fields& f, const DatasetConfig& c) {
+  const DatasetConfig defaults;
+  bool synthetic = c.preset == "arithmetic" || c.preset == "countdown";
+  const std::string quoted = "\"" + c.preset + "\"";
+  if (synthetic) {
+    if (!c.path.empty()) f.Error("path", "preset " + quoted + " is generated and reads no file");
+    if (!SameFields(c.fields, defaults.fields)) {
+      f.Error("fields", "preset " + quoted + " is generated; fields apply to JSONL presets");
+    }
+    if (!c.ids_file.empty()) f.Error("ids_file", "applies to JSONL presets only");
+    if (c.limit != 0) f.Error("limit", "applies to JSONL presets; use count for " + quoted);
+  } else if (c.count != defaults.count) {
+    f.Error("count", "applies to the synthetic presets arithmetic and countdown only");
+  }
+  if (c.preset != "arithmetic" && !SameArithmetic(c.arithmetic, defaults.arithmetic)) {
+    f.Error("arithmetic", "applies to preset \"arithmetic\" only");
+  }
+  if (c.preset != "countdown" && !SameCountdown(c.countdown, defaults.countdown)) {
+    f.Error("countdown", "applies to preset \"countdown\" only");
+  }
+}
+
+}  // namespace
+
 void Describe(Fields& f, DatasetConfig& c) {
   f.String("preset", c.preset, FieldFlag::kRequired);
   f.String("path", c.path);
+  f.String("name", c.name);
+  f.Object("fields", c.fields);
+  f.String("ids_file", c.ids_file);
+  f.Int("limit", c.limit).AtLeast(0);
+  f.String("system_prompt", c.system_prompt);
+  f.String("instruction", c.instruction);
+  f.Int("seed", c.seed);
+  f.Int("count", c.count).AtLeast(1);
+  f.Object("arithmetic", c.arithmetic);
+  f.Object("countdown", c.countdown);
   if (!f.reading() || c.preset.empty()) return;
   static const std::vector<std::string> kPresets = {
       "gsm8k", "math", "math500", "humaneval", "mbpp", "generic", "arithmetic", "countdown"};
@@ -55,11 +155,16 @@ void Describe(Fields& f, DatasetConfig& c) {
     f.Error("preset", "unknown preset \"" + c.preset + "\"" +
                           (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") +
                           "; one of: " + absl::StrJoin(kPresets, ", "));
+    return;
   }
   bool synthetic = c.preset == "arithmetic" || c.preset == "countdown";
   if (!synthetic && c.path.empty()) {
     f.Error("path", "required for preset \"" + c.preset + "\" (a JSONL file)");
   }
+  if (c.name.find_first_of("/ \t\n") != std::string::npos) {
+    f.Error("name", "must not contain '/' or whitespace (it prefixes ids and metric names)");
+  }
+  CheckPresetOnlyKeys(f, c);
 }
 
 void Describe(Fields& f, DataConfig& c) {
@@ -69,6 +174,20 @@ void Describe(Fields& f, DataConfig& c) {
   f.Int("prompts_per_step", c.prompts_per_step).AtLeast(1);
   f.Enum("on_bad_line", c.on_bad_line,
          {{"skip", BadLinePolicy::kSkip}, {"error", BadLinePolicy::kError}});
+  f.Bool("shuffle", c.shuffle);
+  f.Double("holdout_fraction", c.holdout_fraction).AtLeast(0.0).AtMost(0.9);
+  if (!f.reading()) return;
+  // Eval sets are reported as eval/<name>/...: two with one name would mix their metrics.
+  std::vector<std::string> names;
+  if (c.holdout_fraction > 0.0) names.push_back(c.train.Name() + "_holdout");
+  for (size_t i = 0; i < c.eval.size(); ++i) {
+    const std::string& name = c.eval[i].Name();
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      f.Error(IndexKeyPath("eval", i) + ".name",
+              "eval set name \"" + name + "\" is used twice; give each eval set its own name");
+    }
+    names.push_back(name);
+  }
 }
 
 void Describe(Fields& f, SamplingConfig& c) {

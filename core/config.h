@@ -45,17 +45,80 @@ struct ModelConfig {
 
 enum class BadLinePolicy { kSkip, kError };
 
+// Which JSON key of a dataset row holds each part of a problem. An empty string means the
+// preset's own key (see datasets/datasets.h for each preset's table); a key that a row
+// lacks is reported as "missing field" only when the preset needs it.
+struct FieldMapConfig {
+  std::string id;           // stable problem id; none = "<name>/<file stem>/<row>" (0-based)
+  std::string prompt;       // the question text
+  std::string messages;     // chat list [{role, content}]; the last user turn is the prompt
+  std::string answer;       // gold final answer (a string or a number)
+  std::string solution;     // reference solution; math takes its last \boxed{} if no answer
+  std::string tests;        // code tests: a program (string) or assert lines (list of strings)
+  std::string entry_point;  // code: the function the tests call (HumanEval)
+  std::string test_setup;   // code: code run before the tests (MBPP test_setup_code)
+  std::string level;        // difficulty: an integer or "Level N" (MATH)
+  std::string subject;      // topic (MATH "subject"/"type")
+};
+
+enum class CarryMode { kAny, kForce, kForbid };
+
+// Preset "arithmetic": "What is A op B?" with two operands.
+struct ArithmeticConfig {
+  int digits_min = 1;  // digits per operand, 1..9 (products stay exact in int64)
+  int digits_max = 3;
+  std::vector<std::string> operators = {"+", "-", "*"};  // any of + - *
+  // Column-arithmetic carries (borrows for -, partial-product carries for *): "any",
+  // "force" (at least one), "forbid" (none: the easiest curriculum step).
+  CarryMode carries = CarryMode::kAny;
+  bool allow_negative = false;  // false: A - B has A >= B
+};
+
+// Preset "countdown" (TinyZero): reach `target` with + - * / using each number at most once.
+// Every generated target is reachable with all the numbers (the stored answer shows how).
+struct CountdownConfig {
+  int numbers_min = 3;  // how many numbers per problem, 2..6
+  int numbers_max = 4;
+  int number_min = 1;   // each number's range
+  int number_max = 99;
+  int target_min = 1;   // the target's range
+  int target_max = 100;
+};
+
 struct DatasetConfig {
   std::string preset;  // gsm8k, math, math500, humaneval, mbpp, generic, arithmetic, countdown
   std::string path;    // JSONL file; empty for synthetic presets
+  std::string name;    // metrics and id prefix ("eval/<name>/pass@k"); empty = the preset
+  FieldMapConfig fields;  // JSON keys; empty entries keep the preset's
+  std::string ids_file;   // keep only rows whose id is listed (one per line); every listed
+                          // id must be found (e.g. math500_unique_ids.txt)
+  int limit = 0;                // keep the first N problems of the file (after ids_file); 0 = all
+  std::string system_prompt;    // given to the template's system turn; empty = template default
+  std::string instruction;      // answer-format instruction the renderer adds after the
+                                // question (e.g. "Put the final answer in \boxed{}."); empty = none
+  int64_t seed = 1;     // synthetic generation and the holdout split; not the shuffle seed
+  int count = 10000;    // synthetic presets: distinct problems generated
+  ArithmeticConfig arithmetic;  // preset "arithmetic" only
+  CountdownConfig countdown;    // preset "countdown" only
+
+  // `name`, or the preset when it is empty.
+  const std::string& Name() const { return name.empty() ? preset : name; }
 };
 
 struct DataConfig {
-  DatasetConfig train = {"arithmetic", ""};  // synthetic: runs with no download
+  DatasetConfig train = [] {  // synthetic arithmetic: runs with no download
+    DatasetConfig d;
+    d.preset = "arithmetic";
+    return d;
+  }();
   std::vector<DatasetConfig> eval;
   std::string template_name = "r1";  // key "template": r1, chatml, llama3, deepseek_v3, plain
   int prompts_per_step = 32;
-  BadLinePolicy on_bad_line = BadLinePolicy::kSkip;
+  BadLinePolicy on_bad_line = BadLinePolicy::kSkip;  // a malformed row: skip and count, or stop
+  bool shuffle = true;  // reshuffle the train set every epoch (seeded by run.seed)
+  // Hold out this fraction of the train set (chosen by train.seed) as an extra eval set
+  // named "<train name>_holdout"; those rows are never trained on. 0 = none.
+  double holdout_fraction = 0.0;
 };
 
 struct SamplingConfig {
@@ -184,6 +247,9 @@ struct Config {
 // Section descriptions (see config_fields.h); one per struct above.
 void Describe(Fields& f, RunConfig& c);
 void Describe(Fields& f, ModelConfig& c);
+void Describe(Fields& f, FieldMapConfig& c);
+void Describe(Fields& f, ArithmeticConfig& c);
+void Describe(Fields& f, CountdownConfig& c);
 void Describe(Fields& f, DatasetConfig& c);
 void Describe(Fields& f, DataConfig& c);
 void Describe(Fields& f, SamplingConfig& c);
