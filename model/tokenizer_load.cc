@@ -1,0 +1,477 @@
+// tokenizer.json + tokenizer_config.json -> TokenizerImpl. Each part of the file has one
+// Load* function; every error names the file and the field.
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status.h"
+#include "model/tokenizer_config.h"
+#include "model/tokenizer_impl.h"
+#include "model/tokenizer_json.h"
+
+namespace zerorl::internal {
+namespace {
+
+class Loader {
+ public:
+  Loader(std::string source, std::string config_source, const TokenizerConfigFile& config)
+      : f_(std::move(source)),
+        config_f_(std::move(config_source)),
+        config_(config),
+        impl_(std::make_shared<TokenizerImpl>()) {
+    impl_->source = f_.source();
+  }
+
+  absl::StatusOr<std::shared_ptr<TokenizerImpl>> Run(const rapidjson::Value& doc) {
+    RETURN_IF_ERROR(f_.ExpectObject(doc, "(top level)"));
+    const rapidjson::Value* model = JsonFields::Find(doc, "model");
+    if (model == nullptr) return f_.Fail("model", "missing (expected a BPE model object)");
+    RETURN_IF_ERROR(LoadModel(*model));
+    if (const rapidjson::Value* normalizer = JsonFields::Find(doc, "normalizer")) {
+      RETURN_IF_ERROR(LoadNormalizer(*normalizer, "normalizer"));
+    }
+    if (const rapidjson::Value* added = JsonFields::Find(doc, "added_tokens")) {
+      RETURN_IF_ERROR(LoadAddedTokens(*added));
+    }
+    for (const AddedToken& token : config_.added_tokens) AddConfigToken(token);
+    const rapidjson::Value* pre = JsonFields::Find(doc, "pre_tokenizer");
+    if (pre == nullptr) return f_.Fail("pre_tokenizer", "missing; byte-level BPE needs ByteLevel");
+    RETURN_IF_ERROR(LoadPreTokenizer(*pre, "pre_tokenizer", /*top_level=*/true));
+    if (!saw_byte_level_) {
+      return f_.Fail("pre_tokenizer", "has no ByteLevel step (only byte-level BPE is supported)");
+    }
+    RETURN_IF_ERROR(LoadDecoder(JsonFields::Find(doc, "decoder"), "decoder"));
+    BuildIdTables();
+    RETURN_IF_ERROR(BuildAddedMatchers());
+    RETURN_IF_ERROR(ResolveSpecialIds());
+    if (config_.TemplateFromFlags()) {
+      RETURN_IF_ERROR(TemplateFromConfigFlags());
+    } else if (const rapidjson::Value* post = JsonFields::Find(doc, "post_processor")) {
+      RETURN_IF_ERROR(LoadPostProcessor(*post, "post_processor", &impl_->prefix_ids,
+                                        &impl_->suffix_ids));
+    }
+    return impl_;
+  }
+
+ private:
+  // --- model: BPE vocab and merges -------------------------------------------------------
+  absl::Status LoadModel(const rapidjson::Value& model) {
+    RETURN_IF_ERROR(f_.ExpectObject(model, "model"));
+    ASSIGN_OR_RETURN(std::string type, f_.String(model, "type", "model.type", "BPE"));
+    if (type != "BPE") return f_.Fail("model.type", absl::StrCat("unsupported \"", type, "\" (only BPE)"));
+    for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+      ASSIGN_OR_RETURN(std::string value, f_.String(model, key, absl::StrCat("model.", key), ""));
+      if (!value.empty()) return f_.Fail(absl::StrCat("model.", key), "not supported (byte-level BPE has none)");
+    }
+    if (const rapidjson::Value* dropout = JsonFields::Find(model, "dropout")) {
+      if (!dropout->IsNumber() || dropout->GetDouble() != 0.0) {
+        return f_.Fail("model.dropout", "BPE dropout is not supported (expected null)");
+      }
+    }
+    const rapidjson::Value* vocab = JsonFields::Find(model, "vocab");
+    if (vocab == nullptr) return f_.Fail("model.vocab", "missing (expected an object token -> id)");
+    RETURN_IF_ERROR(LoadVocab(*vocab));
+    const rapidjson::Value* merges = JsonFields::Find(model, "merges");
+    if (merges == nullptr) return f_.Fail("model.merges", "missing (expected an array)");
+    RETURN_IF_ERROR(LoadMerges(*merges));
+    ASSIGN_OR_RETURN(bool ignore_merges,
+                     f_.Bool(model, "ignore_merges", "model.ignore_merges", false));
+    if (ignore_merges) {
+      absl::flat_hash_map<std::string, int32_t> whole_words;
+      std::string bytes;
+      for (const auto& [spelling, id] : vocab_) {
+        if (ByteLevelSpellingToBytes(spelling, &bytes)) whole_words.emplace(bytes, id);
+      }
+      impl_->bpe.SetIgnoreMerges(std::move(whole_words));
+    }
+    std::string spelling;
+    for (int b = 0; b < 256; ++b) {
+      spelling.clear();
+      AppendByteLevelSpelling(std::string(1, static_cast<char>(b)), &spelling);
+      auto it = vocab_.find(spelling);
+      if (it != vocab_.end()) impl_->bpe.SetByteId(static_cast<unsigned char>(b), it->second);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadVocab(const rapidjson::Value& vocab) {
+    RETURN_IF_ERROR(f_.ExpectObject(vocab, "model.vocab"));
+    vocab_.reserve(vocab.MemberCount());
+    for (auto it = vocab.MemberBegin(); it != vocab.MemberEnd(); ++it) {
+      std::string spelling(it->name.GetString(), it->name.GetStringLength());
+      ASSIGN_OR_RETURN(int32_t id, f_.Id(it->value, absl::StrCat("model.vocab[\"", spelling, "\"]")));
+      vocab_[spelling] = id;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadMerges(const rapidjson::Value& merges) {
+    RETURN_IF_ERROR(f_.ExpectArray(merges, "model.merges"));
+    for (rapidjson::SizeType rank = 0; rank < merges.Size(); ++rank) {
+      const rapidjson::Value& merge = merges[rank];
+      std::string field = absl::StrCat("model.merges[", rank, "]");
+      std::string_view left, right;
+      if (merge.IsString()) {
+        std::string_view line(merge.GetString(), merge.GetStringLength());
+        size_t space = line.find(' ');
+        if (space == std::string_view::npos || line.find(' ', space + 1) != std::string_view::npos) {
+          return f_.Fail(field, absl::StrCat("expected \"LEFT RIGHT\" (one space), got \"", ToAbsl(line), "\""));
+        }
+        left = line.substr(0, space);
+        right = line.substr(space + 1);
+      } else if (merge.IsArray() && merge.Size() == 2 && merge[0].IsString() && merge[1].IsString()) {
+        left = std::string_view(merge[0].GetString(), merge[0].GetStringLength());
+        right = std::string_view(merge[1].GetString(), merge[1].GetStringLength());
+      } else {
+        return f_.Fail(field, absl::StrCat("expected \"LEFT RIGHT\" or [\"LEFT\", \"RIGHT\"], got ",
+                                           JsonTypeName(merge)));
+      }
+      std::string joined = absl::StrCat(ToAbsl(left), ToAbsl(right));
+      int32_t ids[3];
+      const std::string_view parts[3] = {left, right, joined};
+      for (int k = 0; k < 3; ++k) {
+        auto it = vocab_.find(ToAbsl(parts[k]));
+        if (it == vocab_.end()) {
+          return f_.Fail(field, absl::StrCat("\"", ToAbsl(parts[k]), "\" is not in model.vocab"));
+        }
+        ids[k] = it->second;
+      }
+      impl_->bpe.AddMerge(ids[0], ids[1], static_cast<int32_t>(rank), ids[2]);
+    }
+    return absl::OkStatus();
+  }
+
+  // --- added tokens ----------------------------------------------------------------------
+  absl::Status LoadAddedTokens(const rapidjson::Value& added) {
+    RETURN_IF_ERROR(f_.ExpectArray(added, "added_tokens"));
+    for (rapidjson::SizeType i = 0; i < added.Size(); ++i) {
+      std::string field = absl::StrCat("added_tokens[", i, "]");
+      const rapidjson::Value& entry = added[i];
+      RETURN_IF_ERROR(f_.ExpectObject(entry, field));
+      AddedToken token;
+      const rapidjson::Value* id = JsonFields::Find(entry, "id");
+      if (id == nullptr) return f_.Fail(field + ".id", "missing");
+      ASSIGN_OR_RETURN(token.id, f_.Id(*id, field + ".id"));
+      ASSIGN_OR_RETURN(token.content, f_.String(entry, "content", field + ".content"));
+      if (token.content.empty()) return f_.Fail(field + ".content", "must not be empty");
+      ASSIGN_OR_RETURN(token.single_word, f_.Bool(entry, "single_word", field + ".single_word", false));
+      ASSIGN_OR_RETURN(token.lstrip, f_.Bool(entry, "lstrip", field + ".lstrip", false));
+      ASSIGN_OR_RETURN(token.rstrip, f_.Bool(entry, "rstrip", field + ".rstrip", false));
+      ASSIGN_OR_RETURN(token.normalized, f_.Bool(entry, "normalized", field + ".normalized", true));
+      ASSIGN_OR_RETURN(token.special, f_.Bool(entry, "special", field + ".special", false));
+      added_.push_back(std::move(token));
+    }
+    return absl::OkStatus();
+  }
+
+  // transformers adds added_tokens_decoder entries that tokenizer.json lacks.
+  void AddConfigToken(const AddedToken& token) {
+    for (const AddedToken& known : added_) {
+      if (known.content == token.content || known.id == token.id) return;
+    }
+    added_.push_back(token);
+  }
+
+  absl::Status BuildAddedMatchers() {
+    for (AddedToken token : added_) {
+      if (!token.normalized) {
+        impl_->added_raw.Add(token);
+        continue;
+      }
+      std::string normalized = token.content, next;  // matched in normalized text
+      for (NormalForm form : impl_->normalizer) {
+        NormalizeUnicode(form, normalized, &next);
+        normalized.swap(next);
+      }
+      if (normalized.empty()) return f_.Fail("added_tokens", absl::StrCat("\"", token.content, "\" normalizes to nothing"));
+      token.content = normalized;
+      impl_->added_normalized.Add(token);
+    }
+    return absl::OkStatus();
+  }
+
+  // --- normalizer ------------------------------------------------------------------------
+  absl::Status LoadNormalizer(const rapidjson::Value& n, const std::string& field) {
+    RETURN_IF_ERROR(f_.ExpectObject(n, field));
+    ASSIGN_OR_RETURN(std::string type, f_.String(n, "type", field + ".type"));
+    static const std::pair<const char*, NormalForm> kForms[] = {
+        {"NFC", NormalForm::kNFC}, {"NFD", NormalForm::kNFD},
+        {"NFKC", NormalForm::kNFKC}, {"NFKD", NormalForm::kNFKD}};
+    for (const auto& [name, form] : kForms) {
+      if (type == name) {
+        impl_->normalizer.push_back(form);
+        return absl::OkStatus();
+      }
+    }
+    if (type != "Sequence") {
+      return f_.Fail(field + ".type", absl::StrCat("unsupported normalizer \"", type,
+                                                   "\" (supported: NFC, NFD, NFKC, NFKD, Sequence)"));
+    }
+    const rapidjson::Value* list = JsonFields::Find(n, "normalizers");
+    if (list == nullptr) return f_.Fail(field + ".normalizers", "missing");
+    RETURN_IF_ERROR(f_.ExpectArray(*list, field + ".normalizers"));
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      RETURN_IF_ERROR(LoadNormalizer((*list)[i], absl::StrCat(field, ".normalizers[", i, "]")));
+    }
+    return absl::OkStatus();
+  }
+
+  // --- pre-tokenizer ---------------------------------------------------------------------
+  absl::Status LoadPreTokenizer(const rapidjson::Value& p, const std::string& field,
+                                bool top_level) {
+    RETURN_IF_ERROR(f_.ExpectObject(p, field));
+    ASSIGN_OR_RETURN(std::string type, f_.String(p, "type", field + ".type"));
+    if (type == "Sequence") {
+      const rapidjson::Value* list = JsonFields::Find(p, "pretokenizers");
+      if (list == nullptr) return f_.Fail(field + ".pretokenizers", "missing");
+      RETURN_IF_ERROR(f_.ExpectArray(*list, field + ".pretokenizers"));
+      for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+        RETURN_IF_ERROR(LoadPreTokenizer((*list)[i], absl::StrCat(field, ".pretokenizers[", i, "]"),
+                                         /*top_level=*/false));
+      }
+      return absl::OkStatus();
+    }
+    if (type == "ByteLevel") return LoadByteLevel(p, field, top_level);
+    if (type == "Split") return LoadSplit(p, field);
+    if (type == "Digits") {
+      ASSIGN_OR_RETURN(bool individual, f_.Bool(p, "individual_digits", field + ".individual_digits", false));
+      impl_->pre_tokenizer.AddStep(MakeDigitsSplit(individual));
+      return absl::OkStatus();
+    }
+    return f_.Fail(field + ".type", absl::StrCat("unsupported pre-tokenizer \"", type,
+                                                 "\" (supported: ByteLevel, Split, Digits, Sequence)"));
+  }
+
+  absl::Status LoadByteLevel(const rapidjson::Value& p, const std::string& field, bool top_level) {
+    saw_byte_level_ = true;
+    ASSIGN_OR_RETURN(bool add_prefix_space,
+                     f_.Bool(p, "add_prefix_space", field + ".add_prefix_space", true));
+    ASSIGN_OR_RETURN(bool use_regex, f_.Bool(p, "use_regex", field + ".use_regex", true));
+    // transformers overrides a top-level ByteLevel's add_prefix_space from the config.
+    if (top_level && config_.add_prefix_space) add_prefix_space = *config_.add_prefix_space;
+    ASSIGN_OR_RETURN(std::unique_ptr<PreTokenizerStep> step,
+                     MakeByteLevelStep(add_prefix_space, use_regex));
+    if (step) impl_->pre_tokenizer.AddStep(std::move(step));
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadSplit(const rapidjson::Value& p, const std::string& field) {
+    static const std::pair<const char*, SplitBehavior> kBehaviors[] = {
+        {"Removed", SplitBehavior::kRemoved},
+        {"Isolated", SplitBehavior::kIsolated},
+        {"MergedWithPrevious", SplitBehavior::kMergedWithPrevious},
+        {"MergedWithNext", SplitBehavior::kMergedWithNext},
+        {"Contiguous", SplitBehavior::kContiguous}};
+    ASSIGN_OR_RETURN(std::string behavior_name, f_.String(p, "behavior", field + ".behavior"));
+    const SplitBehavior* behavior = nullptr;
+    for (const auto& [name, value] : kBehaviors) {
+      if (behavior_name == name) behavior = &value;
+    }
+    if (behavior == nullptr) {
+      return f_.Fail(field + ".behavior", absl::StrCat("unknown \"", behavior_name,
+                                                       "\" (expected Removed, Isolated, MergedWithPrevious, "
+                                                       "MergedWithNext or Contiguous)"));
+    }
+    ASSIGN_OR_RETURN(bool invert, f_.Bool(p, "invert", field + ".invert", false));
+    const rapidjson::Value* pattern = JsonFields::Find(p, "pattern");
+    if (pattern == nullptr) return f_.Fail(field + ".pattern", "missing");
+    RETURN_IF_ERROR(f_.ExpectObject(*pattern, field + ".pattern"));
+    if (JsonFields::Find(*pattern, "String") != nullptr) {
+      ASSIGN_OR_RETURN(std::string literal, f_.String(*pattern, "String", field + ".pattern.String"));
+      impl_->pre_tokenizer.AddStep(MakeLiteralSplit(literal, *behavior, invert));
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(std::string regex, f_.String(*pattern, "Regex", field + ".pattern.Regex"));
+    absl::StatusOr<std::unique_ptr<PreTokenizerStep>> step = MakeRegexSplit(regex, *behavior, invert);
+    if (!step.ok()) return f_.Fail(field + ".pattern.Regex", std::string(step.status().message()));
+    impl_->pre_tokenizer.AddStep(std::move(*step));
+    return absl::OkStatus();
+  }
+
+  // --- decoder ---------------------------------------------------------------------------
+  absl::Status LoadDecoder(const rapidjson::Value* d, const std::string& field) {
+    if (d == nullptr) return f_.Fail(field, "missing (expected ByteLevel)");
+    RETURN_IF_ERROR(f_.ExpectObject(*d, field));
+    ASSIGN_OR_RETURN(std::string type, f_.String(*d, "type", field + ".type"));
+    if (type == "ByteLevel") return absl::OkStatus();
+    if (type == "Sequence") {
+      const rapidjson::Value* list = JsonFields::Find(*d, "decoders");
+      if (list != nullptr && list->IsArray() && list->Size() == 1) {
+        return LoadDecoder(&(*list)[0], field + ".decoders[0]");
+      }
+    }
+    return f_.Fail(field + ".type", absl::StrCat("unsupported decoder \"", type,
+                                                 "\" (only ByteLevel, alone or in a one-item Sequence)"));
+  }
+
+  // --- post-processor (add_special_tokens) -----------------------------------------------
+  absl::Status LoadPostProcessor(const rapidjson::Value& p, const std::string& field,
+                                 std::vector<int32_t>* prefix, std::vector<int32_t>* suffix) {
+    RETURN_IF_ERROR(f_.ExpectObject(p, field));
+    ASSIGN_OR_RETURN(std::string type, f_.String(p, "type", field + ".type"));
+    if (type == "ByteLevel") return absl::OkStatus();  // offsets only
+    if (type == "TemplateProcessing") return LoadTemplate(p, field, prefix, suffix);
+    if (type == "BertProcessing" || type == "RobertaProcessing") {
+      ASSIGN_OR_RETURN(int32_t cls, TokenPairId(p, "cls", field + ".cls"));
+      ASSIGN_OR_RETURN(int32_t sep, TokenPairId(p, "sep", field + ".sep"));
+      prefix->insert(prefix->begin(), cls);
+      suffix->push_back(sep);
+      return absl::OkStatus();
+    }
+    if (type == "Sequence") {
+      const rapidjson::Value* list = JsonFields::Find(p, "processors");
+      if (list == nullptr) return f_.Fail(field + ".processors", "missing");
+      RETURN_IF_ERROR(f_.ExpectArray(*list, field + ".processors"));
+      for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+        RETURN_IF_ERROR(LoadPostProcessor((*list)[i], absl::StrCat(field, ".processors[", i, "]"),
+                                          prefix, suffix));
+      }
+      return absl::OkStatus();
+    }
+    return f_.Fail(field + ".type", absl::StrCat("unsupported post-processor \"", type, "\""));
+  }
+
+  // ["<s>", 0]
+  absl::StatusOr<int32_t> TokenPairId(const rapidjson::Value& p, const char* key,
+                                      const std::string& field) {
+    const rapidjson::Value* pair = JsonFields::Find(p, key);
+    if (pair == nullptr || !pair->IsArray() || pair->Size() != 2) {
+      return f_.Fail(field, "expected [\"TOKEN\", ID]");
+    }
+    return f_.Id((*pair)[1], field + "[1]");
+  }
+
+  absl::Status LoadTemplate(const rapidjson::Value& p, const std::string& field,
+                            std::vector<int32_t>* prefix, std::vector<int32_t>* suffix) {
+    const rapidjson::Value* single = JsonFields::Find(p, "single");
+    if (single == nullptr) return f_.Fail(field + ".single", "missing");
+    RETURN_IF_ERROR(f_.ExpectArray(*single, field + ".single"));
+    const rapidjson::Value* specials = JsonFields::Find(p, "special_tokens");
+    std::vector<int32_t> before, after;
+    bool seen_sequence = false;
+    for (rapidjson::SizeType i = 0; i < single->Size(); ++i) {
+      std::string item_field = absl::StrCat(field, ".single[", i, "]");
+      const rapidjson::Value& item = (*single)[i];
+      if (JsonFields::Find(item, "Sequence") != nullptr) {
+        seen_sequence = true;
+        continue;
+      }
+      const rapidjson::Value* special = JsonFields::Find(item, "SpecialToken");
+      if (special == nullptr) return f_.Fail(item_field, "expected {\"SpecialToken\": ...} or {\"Sequence\": ...}");
+      ASSIGN_OR_RETURN(std::string name, f_.String(*special, "id", item_field + ".SpecialToken.id"));
+      const rapidjson::Value* entry = specials ? JsonFields::Find(*specials, name.c_str()) : nullptr;
+      const rapidjson::Value* ids = entry ? JsonFields::Find(*entry, "ids") : nullptr;
+      if (ids == nullptr || !ids->IsArray()) {
+        return f_.Fail(field + ".special_tokens", absl::StrCat("no ids for \"", name, "\""));
+      }
+      for (rapidjson::SizeType k = 0; k < ids->Size(); ++k) {
+        ASSIGN_OR_RETURN(int32_t id, f_.Id((*ids)[k], absl::StrCat(field, ".special_tokens.", name, ".ids[", k, "]")));
+        (seen_sequence ? after : before).push_back(id);
+      }
+    }
+    prefix->insert(prefix->begin(), before.begin(), before.end());
+    suffix->insert(suffix->end(), after.begin(), after.end());
+    return absl::OkStatus();
+  }
+
+  // LlamaTokenizerFast & co: BOS/EOS from add_bos_token / add_eos_token.
+  absl::Status TemplateFromConfigFlags() {
+    const SpecialTokenIds& s = impl_->special_ids;
+    if (config_.AddBos()) {
+      if (s.bos < 0) {
+        return config_f_.Fail("add_bos_token", "is true (or absent, which means true for this "
+                                               "tokenizer_class) but bos_token is not set");
+      }
+      impl_->prefix_ids = {s.bos};
+    }
+    if (config_.AddEos()) {
+      if (s.eos < 0) return config_f_.Fail("add_eos_token", "is true but eos_token is not set");
+      impl_->suffix_ids = {s.eos};
+    }
+    return absl::OkStatus();
+  }
+
+  // --- id tables -------------------------------------------------------------------------
+  void BuildIdTables() {
+    int32_t max_id = -1;
+    for (const auto& [spelling, id] : vocab_) max_id = std::max(max_id, id);
+    for (const AddedToken& token : added_) max_id = std::max(max_id, token.id);
+    size_t size = static_cast<size_t>(max_id + 1);
+    TokenizerImpl& t = *impl_;
+    t.spellings.assign(size, std::string());
+    t.valid.assign(size, 0);
+    t.special.assign(size, 0);
+    t.spelling_to_id.reserve(vocab_.size() + added_.size());
+    for (auto& [spelling, id] : vocab_) {
+      t.spellings[id] = spelling;
+      t.valid[id] = 1;
+      t.spelling_to_id[spelling] = id;
+    }
+    for (const AddedToken& token : added_) {  // added tokens win, as in Hugging Face
+      t.spellings[token.id] = token.content;
+      t.valid[token.id] = 1;
+      t.special[token.id] = token.special;
+      t.spelling_to_id[token.content] = token.id;
+    }
+    t.bytes_offsets.assign(size + 1, 0);
+    std::string bytes;
+    for (size_t id = 0; id < size; ++id) {
+      t.bytes_offsets[id] = static_cast<uint32_t>(t.bytes_pool.size());
+      // The ByteLevel decoder: a token whose characters are all in the alphabet stands for
+      // those bytes; any other token (most added tokens) for its own UTF-8 text.
+      if (ByteLevelSpellingToBytes(t.spellings[id], &bytes)) {
+        t.bytes_pool += bytes;
+      } else {
+        t.bytes_pool += t.spellings[id];
+      }
+    }
+    t.bytes_offsets[size] = static_cast<uint32_t>(t.bytes_pool.size());
+  }
+
+  absl::Status ResolveSpecialIds() {
+    SpecialTokenIds& s = impl_->special_ids;
+    struct Role {
+      const std::optional<std::string>* content;
+      int32_t* id;
+      const char* key;
+    };
+    for (const Role& role : {Role{&config_.bos_token, &s.bos, "bos_token"},
+                             Role{&config_.eos_token, &s.eos, "eos_token"},
+                             Role{&config_.pad_token, &s.pad, "pad_token"}}) {
+      if (!role.content->has_value()) continue;
+      auto it = impl_->spelling_to_id.find(**role.content);
+      if (it == impl_->spelling_to_id.end()) {
+        return config_f_.Fail(role.key, absl::StrCat("\"", **role.content, "\" is not a token of ",
+                                                     f_.source()));
+      }
+      *role.id = it->second;
+    }
+    auto think_begin = impl_->spelling_to_id.find("<think>");
+    if (think_begin != impl_->spelling_to_id.end()) s.think_begin = think_begin->second;
+    auto think_end = impl_->spelling_to_id.find("</think>");
+    if (think_end != impl_->spelling_to_id.end()) s.think_end = think_end->second;
+    return absl::OkStatus();
+  }
+
+  JsonFields f_;
+  JsonFields config_f_;  // tokenizer_config.json
+  const TokenizerConfigFile& config_;
+  std::shared_ptr<TokenizerImpl> impl_;
+  absl::flat_hash_map<std::string, int32_t> vocab_;
+  std::vector<AddedToken> added_;
+  bool saw_byte_level_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<TokenizerImpl>> LoadTokenizerImpl(std::string_view tokenizer_json,
+                                                                 std::string_view config_json,
+                                                                 const std::string& source,
+                                                                 const std::string& config_source) {
+  ASSIGN_OR_RETURN(TokenizerConfigFile config, ParseTokenizerConfig(config_json, config_source));
+  ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJsonFile(tokenizer_json, source));
+  return Loader(source, config_source, config).Run(doc);
+}
+
+}  // namespace zerorl::internal
