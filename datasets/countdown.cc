@@ -134,7 +134,10 @@ class Evaluator {
 
   std::optional<Rational> Factor(int depth) {
     if (Accept('(')) {
-      if (depth >= kMaxNesting) return Fail("parentheses nested too deeply");
+      if (depth >= kMaxNesting) {
+        --pos_;  // point at the '(' that is one too many
+        return Fail("parentheses nested too deeply");
+      }
       std::optional<Rational> inner = Expr(depth + 1);
       if (!inner) return std::nullopt;
       if (!Accept(')')) return Fail(absl::StrCat("expected ')', got '", Char(), "'"));

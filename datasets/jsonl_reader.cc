@@ -43,6 +43,7 @@ LineReader::LineReader(int fd, std::string path, LineReaderOptions options, uint
     : fd_(fd), path_(std::move(path)), options_(options), file_bytes_(file_bytes) {
   options_.chunk_bytes = std::max<size_t>(options_.chunk_bytes, 1);
   options_.max_line_bytes = std::max<size_t>(options_.max_line_bytes, 1);
+  buffer_.resize(options_.chunk_bytes);
 }
 
 LineReader::LineReader(LineReader&& other) noexcept { *this = std::move(other); }
@@ -91,7 +92,9 @@ absl::StatusOr<bool> LineReader::Next(TextLine* line) {
   while (true) {
     const char* start = buffer_.data() + begin_;
     const char* newline =
-        static_cast<const char*>(std::memchr(buffer_.data() + scanned, '\n', end_ - scanned));
+        end_ > scanned
+            ? static_cast<const char*>(std::memchr(buffer_.data() + scanned, '\n', end_ - scanned))
+            : nullptr;
     size_t pending = end_ - begin_;
     if (newline != nullptr || (eof_ && pending > 0)) {
       size_t length = newline != nullptr ? static_cast<size_t>(newline - start) : pending;
@@ -125,7 +128,9 @@ absl::StatusOr<bool> LineReader::SkipLongLine(TextLine* line) {
   uint64_t length = 0;
   while (true) {
     const char* start = buffer_.data() + begin_;
-    const char* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+    const char* newline =
+        end_ > begin_ ? static_cast<const char*>(std::memchr(start, '\n', end_ - begin_))
+                      : nullptr;
     if (newline != nullptr) {
       size_t part = static_cast<size_t>(newline - start);
       length += part;
