@@ -27,11 +27,12 @@
 //                                                              solution = canonical_solution
 //   mbpp       text + "Your code should pass these tests:"     tests = test_list (asserts),
 //              and the asserts                                 test_setup = test_setup_code,
-//                                                              solution = code (CRLF -> LF)
+//                                                              solution = code
 //   generic    prompt, or   answer, else last \boxed{} of      tests (a program, or a list of
 //              messages     solution; a number is taken as     assert lines), entry_point,
 //                           its JSON text                      test_setup, level, subject, id
 //
+// Solutions have CRLF line ends normalised to LF (MBPP's code uses CRLF).
 // Ids: the row's id field when it has one (a number n becomes "<name>/n"), else
 // "<name>/<file stem>/<row>" with the 0-based line index ("gsm8k/test/17"). Blank lines are
 // ignored; a last line without "\n" is read like any other.

@@ -314,10 +314,11 @@ absl::StatusOr<Problem> RowParser::Parse(std::string_view line, int64_t line_num
   const Value* messages = Find(doc, keys_.messages, &used);
   if (Find(doc, keys_.prompt, &used) == nullptr && messages != nullptr) {
     RETURN_IF_ERROR(ReadMessages(*messages, used, &p));
+    if (IsBlank(p.prompt)) return Bad("empty prompt (the last user turn of \"" + used + "\")");
   } else {
     RETURN_IF_ERROR(ReadText(doc, keys_.prompt, true, false, &p.prompt));
+    if (IsBlank(p.prompt)) return Bad("empty prompt (field " + KeyText(keys_.prompt) + ")");
   }
-  if (IsBlank(p.prompt)) return Bad("empty prompt (field " + KeyText(keys_.prompt) + ")");
   if (!system_prompt_.empty()) p.system_prompt = system_prompt_;
   p.instruction = instruction_;
 
