@@ -2,6 +2,9 @@
 // ScoredGroups are in messages_batches.cc.
 #include "core/messages.h"
 
+#include <cmath>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "core/crc32c.h"
 #include "core/message_codecs.h"
@@ -223,7 +226,8 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, Metrics* m) {
   RETURN_IF_ERROR(ExpectFrames(frames, 1));
   auto read_number = [](const rapidjson::Value& v, const std::string& path, double* out) {
     if (!v.IsNumber()) return Invalid(path, "must be a number");
-    *out = v.GetDouble();
+    // One NaN: "-NaN" parses with the sign bit set but is written back as "NaN".
+    *out = std::isnan(v.GetDouble()) ? std::numeric_limits<double>::quiet_NaN() : v.GetDouble();
     return absl::OkStatus();
   };
   RETURN_IF_ERROR(ReadMap<double>(top, "values", read_number, &m->values));
