@@ -19,11 +19,19 @@ constexpr std::string_view kNonSpaceBody =
     "\\x00-\\x08\\x0E-\\x1F!-\\x{84}\\x{86}-\\x{9F}\\x{A1}-\\x{167F}\\x{1681}-\\x{1FFF}"
     "\\x{200B}-\\x{2027}\\x{202A}-\\x{202E}\\x{2030}-\\x{205E}\\x{2060}-\\x{2FFF}"
     "\\x{3001}-\\x{10FFFF}";
-// Oniguruma's \w (Unicode): letters, marks, decimal digits, connector punctuation.
-constexpr std::string_view kWordBody = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
 constexpr std::string_view kHexBody = "0-9a-fA-F";
 // The one look-ahead: a whitespace run not followed by a non-space, else any run.
 constexpr std::string_view kSpaceLookahead = "\\s+(?!\\S)|\\s+";
+
+// RE2's table for a Unicode category plus what Unicode 16.0 added to it, as a class body.
+std::string CategoryBody(std::string_view name) {
+  return absl::StrCat("\\p{", ToAbsl(name), "}", Unicode16ClassAdditions(name));
+}
+
+// Oniguruma's \w (Unicode): letters, marks, decimal digits, connector punctuation.
+std::string WordBody() {
+  return absl::StrCat(CategoryBody("L"), CategoryBody("M"), CategoryBody("Nd"), CategoryBody("Pc"));
+}
 
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -90,18 +98,22 @@ class Translator {
     switch (d) {
       case 's': AppendClass(kSpaceBody, false); return absl::OkStatus();
       case 'S': AppendClass(kNonSpaceBody, false); return absl::OkStatus();
-      case 'd': out_ += "\\p{Nd}"; return absl::OkStatus();
-      case 'D': out_ += "\\P{Nd}"; return absl::OkStatus();
-      case 'w': AppendClass(kWordBody, false); return absl::OkStatus();
+      case 'd': AppendClass(CategoryBody("Nd"), false); return absl::OkStatus();
+      case 'w': AppendClass(WordBody(), false); return absl::OkStatus();
       case 'h': AppendClass(kHexBody, false); return absl::OkStatus();
+      case 'D':
       case 'W':
       case 'H':
         if (in_class_) return Error(absl::StrCat("\\", std::string(1, d), " inside [...]"));
-        AppendClass(d == 'W' ? kWordBody : kHexBody, /*negate=*/true);
+        AppendClass(d == 'D' ? CategoryBody("Nd") : d == 'W' ? WordBody() : std::string(kHexBody),
+                    /*negate=*/true);
         return absl::OkStatus();
       case 'b':
       case 'B':
         return Error("word boundaries (\\b, \\B) are not supported");
+      case 'p':
+      case 'P':
+        return Property(d == 'P');
       case 'u': {
         if (i_ + 4 > p_.size() || !IsHex(p_[i_]) || !IsHex(p_[i_ + 1]) || !IsHex(p_[i_ + 2]) ||
             !IsHex(p_[i_ + 3])) {
@@ -116,6 +128,32 @@ class Translator {
         out_.push_back(d);
         return absl::OkStatus();
     }
+  }
+
+  // \p{Name}, \pN, \p{^Name}, \P{Name}: RE2's table plus what Unicode 16.0 added.
+  absl::Status Property(bool negated) {
+    std::string_view name;
+    if (i_ < p_.size() && p_[i_] == '{') {
+      size_t close = p_.find('}', i_);
+      if (close == std::string_view::npos) return Error("unterminated \\p{...}");
+      name = p_.substr(i_ + 1, close - i_ - 1);
+      i_ = close + 1;
+    } else if (i_ < p_.size()) {
+      name = p_.substr(i_++, 1);
+    } else {
+      return Error("\\p needs a property name");
+    }
+    if (!name.empty() && name[0] == '^') {
+      negated = !negated;
+      name.remove_prefix(1);
+    }
+    if (Unicode16ClassAdditions(name).empty()) {  // not a category: RE2's table as it is
+      absl::StrAppend(&out_, negated ? "\\P{" : "\\p{", ToAbsl(name), "}");
+      return absl::OkStatus();
+    }
+    if (in_class_ && negated) return Error("a negated Unicode category inside [...]");
+    AppendClass(CategoryBody(name), negated);
+    return absl::OkStatus();
   }
 
   void OpenClass() {

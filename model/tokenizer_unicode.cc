@@ -1,6 +1,8 @@
 #include "model/tokenizer_unicode.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 
 #include "utf8proc.h"
@@ -58,8 +60,44 @@ void AppendUtf8(char32_t c, std::string* out) {
   }
 }
 
-utf8proc_category_t Category(char32_t c) {
-  return utf8proc_category(static_cast<utf8proc_int32_t>(c));
+struct CategoryDelta {
+  char32_t first;
+  char32_t last;
+  const char* category;      // in Unicode 16.0
+  const char* category_old;  // in Unicode 15.0
+};
+struct CodePointRange {
+  char32_t first;
+  char32_t last;
+};
+#include "model/tokenizer_unicode_delta.inc"
+
+bool IsMarkAfterUnicode9(char32_t c) {
+  const CodePointRange* end = std::end(kMarksAfterUnicode9);
+  const CodePointRange* it = std::lower_bound(
+      std::begin(kMarksAfterUnicode9), end, c,
+      [](const CodePointRange& r, char32_t value) { return r.last < value; });
+  return it != end && it->first <= c;
+}
+
+void NormalizeWithUtf8proc(NormalForm form, std::string_view text, std::string* out) {
+  int options = UTF8PROC_STABLE;
+  switch (form) {
+    case NormalForm::kNFC: options |= UTF8PROC_COMPOSE; break;
+    case NormalForm::kNFD: options |= UTF8PROC_DECOMPOSE; break;
+    case NormalForm::kNFKC: options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT; break;
+    case NormalForm::kNFKD: options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT; break;
+  }
+  utf8proc_uint8_t* result = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                    static_cast<utf8proc_ssize_t>(text.size()), &result,
+                                    static_cast<utf8proc_option_t>(options));
+  if (n < 0) {  // only for invalid UTF-8, which callers never pass; keep the text
+    out->append(text.data(), text.size());
+  } else {
+    out->append(reinterpret_cast<const char*>(result), static_cast<size_t>(n));
+  }
+  std::free(result);
 }
 
 }  // namespace
@@ -165,11 +203,29 @@ bool IsUnicodeWhitespace(char32_t c) {
          c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+const char* GeneralCategory(char32_t c) {
+  for (const CategoryDelta& d : kUnicode16Delta) {
+    if (c >= d.first && c <= d.last) return d.category;
+  }
+  return utf8proc_category_string(static_cast<utf8proc_int32_t>(c));
+}
+
+std::string Unicode16ClassAdditions(std::string_view category) {
+  std::string body;
+  if (category.empty() || category.size() > 2) return body;
+  char buffer[48];
+  for (const CategoryDelta& d : kUnicode16Delta) {
+    if (std::string_view(d.category).substr(0, category.size()) != category) continue;
+    std::snprintf(buffer, sizeof(buffer), "\\x{%X}-\\x{%X}", static_cast<unsigned>(d.first),
+                  static_cast<unsigned>(d.last));
+    body += buffer;
+  }
+  return body;
+}
+
 bool IsUnicodeNumeric(char32_t c) {
   if (c < 0x80) return c >= '0' && c <= '9';
-  utf8proc_category_t cat = Category(c);
-  return cat == UTF8PROC_CATEGORY_ND || cat == UTF8PROC_CATEGORY_NL ||
-         cat == UTF8PROC_CATEGORY_NO;
+  return GeneralCategory(c)[0] == 'N';
 }
 
 bool IsUnicodeWordChar(char32_t c) {
@@ -177,46 +233,34 @@ bool IsUnicodeWordChar(char32_t c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            c == '_';
   }
-  switch (Category(c)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_PC:
-      return true;
-    default:
-      return false;
-  }
+  std::string_view cat = GeneralCategory(c);
+  return cat[0] == 'L' || cat[0] == 'M' || cat == "Nd" || cat == "Nl" || cat == "Pc";
 }
 
 void NormalizeUnicode(NormalForm form, std::string_view text, std::string* out) {
+  out->clear();
   if (IsAscii(text)) {  // ASCII is already in every normal form
     out->assign(text.data(), text.size());
     return;
   }
-  int options = UTF8PROC_STABLE;
-  switch (form) {
-    case NormalForm::kNFC: options |= UTF8PROC_COMPOSE; break;
-    case NormalForm::kNFD: options |= UTF8PROC_DECOMPOSE; break;
-    case NormalForm::kNFKC: options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT; break;
-    case NormalForm::kNFKD: options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT; break;
+  // Hugging Face normalizes with Unicode 9.0 tables: a mark assigned later is an unknown
+  // character to it, a starter that neither reorders nor composes. Normalize around it.
+  size_t done = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    char32_t c;
+    int length = DecodeUtf8(text.data() + i, text.size() - i, &c);
+    if (IsMarkAfterUnicode9(c)) {
+      if (i > done) NormalizeWithUtf8proc(form, text.substr(done, i - done), out);
+      out->append(text.data() + i, length);
+      done = i + length;
+    }
+    i += length;
   }
-  utf8proc_uint8_t* result = nullptr;
-  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                                    static_cast<utf8proc_ssize_t>(text.size()), &result,
-                                    static_cast<utf8proc_option_t>(options));
-  if (n < 0) {  // only for invalid UTF-8, which callers never pass; keep the text
-    out->assign(text.data(), text.size());
-  } else {
-    out->assign(reinterpret_cast<const char*>(result), static_cast<size_t>(n));
-  }
-  std::free(result);
+  if (done < text.size()) NormalizeWithUtf8proc(form, text.substr(done), out);
 }
 
 void AppendByteLevelSpelling(std::string_view bytes, std::string* out) {

@@ -38,6 +38,15 @@ int DecodeUtf8(const char* text, size_t size, char32_t* code_point);
 // Byte length of the last character of non-empty valid UTF-8 text.
 size_t LastUtf8CharLength(std::string_view text);
 
+// The general category of `c` ("Lu", "Nd", "Cn", ...) in Unicode 16.0, the version of the
+// Oniguruma inside Hugging Face's tokenizers: utf8proc's (15.0 in Debian 12) corrected by
+// the generated table tokenizer_unicode_delta.inc.
+const char* GeneralCategory(char32_t c);
+// RE2 class-body ranges ("\\x{A7CB}-\\x{A7CD}...") of the code points that `category` (a major
+// class "L" or a category "Lu") gains from Unicode 15.0 to 16.0; "" for other names. RE2's
+// own tables are Unicode 15.0 in Debian 12; adding these gives 16.0.
+std::string Unicode16ClassAdditions(std::string_view category);
+
 // Unicode White_Space (Oniguruma's and Rust's \s): \t-\r, space, U+0085, U+00A0, U+1680,
 // U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
 bool IsUnicodeWhitespace(char32_t c);
