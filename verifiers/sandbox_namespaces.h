@@ -1,0 +1,55 @@
+// Internal to the sandbox: the box's namespaces. The parent clones the box's first process
+// into new user, PID, network, mount, IPC, UTS and cgroup namespaces and writes its uid/gid
+// maps; the child brings up loopback (when asked) and names its host.
+#ifndef ZERORL_VERIFIERS_SANDBOX_NAMESPACES_H_
+#define ZERORL_VERIFIERS_SANDBOX_NAMESPACES_H_
+
+#include <sys/types.h>
+
+#include "absl/status/statusor.h"
+#include "verifiers/sandbox_child.h"
+
+namespace zerorl::sandbox {
+
+// The box's first process, seen from the parent. Owns the pidfd; the destructor kills the
+// process (its whole PID namespace dies with it) and reaps it if Reap() was not called.
+class BoxProcess {
+ public:
+  BoxProcess() = default;
+  BoxProcess(pid_t pid, int pidfd) : pid_(pid), pidfd_(pidfd) {}
+  BoxProcess(BoxProcess&& other) noexcept;
+  BoxProcess& operator=(BoxProcess&& other) noexcept;
+  ~BoxProcess();
+
+  pid_t pid() const { return pid_; }
+  int pidfd() const { return pidfd_; }
+  // SIGKILL through the pidfd (no risk of hitting a recycled pid).
+  void Kill() const;
+  // Waits for the process to end; returns its wait status.
+  int Reap();
+
+ private:
+  void Release();
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  bool reaped_ = false;
+};
+
+// clone()s the box's first process into its namespaces; the child runs BoxInitMain(plan)
+// and never returns. kResourceExhausted when the kernel is out of pids or namespaces,
+// kFailedPrecondition (with a hint) when it refuses user namespaces.
+absl::StatusOr<BoxProcess> CloneBoxInit(const ChildPlan& plan);
+
+struct IdMapping {
+  uid_t inner_uid;
+  uid_t outer_uid;
+  gid_t inner_gid;
+  gid_t outer_gid;
+  bool deny_setgroups;  // required for an unprivileged caller's gid_map
+};
+// Writes /proc/PID/{setgroups,uid_map,gid_map}: exactly one id each, inner -> outer.
+absl::Status WriteIdMaps(pid_t pid, const IdMapping& mapping);
+
+}  // namespace zerorl::sandbox
+
+#endif  // ZERORL_VERIFIERS_SANDBOX_NAMESPACES_H_
