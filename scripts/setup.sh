@@ -17,7 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev libgmp-dev libutf8proc-dev
   libcli11-dev libcpp-httplib-dev
-  python3 python3-zmq protobuf-compiler
+  python3 python3-zmq protobuf-compiler python3-requests openjdk-17-jdk-headless
   chromium
 )
 
