@@ -48,14 +48,12 @@ void EncodeWithState(const TokenizerImpl& t, std::string_view text, const Encode
   };
   auto pre_tokenize = [&](std::string_view plain) { t.pre_tokenizer.Run(plain, encode_piece); };
   auto normalize = [&](std::string_view raw) {
-    if (t.normalizer.empty()) {
-      t.added_normalized.Split(raw, pre_tokenize, on_token);
-      return;
-    }
-    std::string normalized(raw), next;
+    std::string_view normalized = raw;
+    std::string buffer, next;
     for (internal::NormalForm form : t.normalizer) {
-      internal::NormalizeUnicode(form, normalized, &next);
-      normalized.swap(next);
+      if (!internal::NormalizeUnicode(form, normalized, &next)) continue;
+      buffer.swap(next);
+      normalized = buffer;
     }
     t.added_normalized.Split(normalized, pre_tokenize, on_token);
   };

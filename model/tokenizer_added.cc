@@ -1,6 +1,7 @@
 #include "model/tokenizer_added.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "model/tokenizer_unicode.h"
 
@@ -64,7 +65,12 @@ void AddedTokenMatcher::Add(const AddedToken& token) {
     nodes_.emplace_back();
     node = child;
   }
-  first_byte_[static_cast<unsigned char>(token.content[0])] = true;
+  unsigned char first = static_cast<unsigned char>(token.content[0]);
+  if (!first_byte_[first]) {
+    first_byte_[first] = true;
+    ++num_first_bytes_;
+    only_first_byte_ = first;
+  }
   if (nodes_[node].token >= 0) {
     tokens_[nodes_[node].token] = token;
   } else {
@@ -96,7 +102,11 @@ void AddedTokenMatcher::Split(std::string_view text,
   size_t done = 0;  // text before this is emitted
   size_t i = 0;     // where the search for the next match goes on
   while (i < text.size()) {
-    if (!first_byte_[static_cast<unsigned char>(text[i])]) {
+    if (num_first_bytes_ == 1) {  // all start alike ('<' in Qwen, Llama, DeepSeek): memchr
+      const void* next = std::memchr(text.data() + i, only_first_byte_, text.size() - i);
+      if (next == nullptr) break;
+      i = static_cast<const char*>(next) - text.data();
+    } else if (!first_byte_[static_cast<unsigned char>(text[i])]) {
       ++i;
       continue;
     }

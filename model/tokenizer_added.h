@@ -48,6 +48,8 @@ class AddedTokenMatcher {
   std::vector<AddedToken> tokens_;
   std::vector<Node> nodes_;  // nodes_[0] is the root
   bool first_byte_[256] = {};
+  int num_first_bytes_ = 0;
+  unsigned char only_first_byte_ = 0;  // when num_first_bytes_ == 1
 };
 
 }  // namespace zerorl::internal

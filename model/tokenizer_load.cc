@@ -181,8 +181,7 @@ class Loader {
       }
       std::string normalized = token.content, next;  // matched in normalized text
       for (NormalForm form : impl_->normalizer) {
-        NormalizeUnicode(form, normalized, &next);
-        normalized.swap(next);
+        if (NormalizeUnicode(form, normalized, &next)) normalized.swap(next);
       }
       if (normalized.empty()) return f_.Fail("added_tokens", absl::StrCat("\"", token.content, "\" normalizes to nothing"));
       token.content = normalized;

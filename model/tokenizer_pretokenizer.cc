@@ -29,7 +29,12 @@ class RegexMatcher : public Matcher {
   bool Find(std::string_view text, size_t from, size_t* start, size_t* end) const override {
     re2::StringPiece subject(text.data(), text.size());
     re2::StringPiece match;
-    if (!re_->Match(subject, from, text.size(), RE2::UNANCHORED, &match, 1)) return false;
+    // Pre-tokenizer patterns usually match right where the last match ended; an anchored
+    // search needs no backward pass to find where the match starts.
+    if (!re_->Match(subject, from, text.size(), RE2::ANCHOR_START, &match, 1) &&
+        !re_->Match(subject, from, text.size(), RE2::UNANCHORED, &match, 1)) {
+      return false;
+    }
     *start = static_cast<size_t>(match.data() - text.data());
     *end = *start + match.size();
     if (whitespace_lookahead_ && *end < text.size()) GiveBackLastSpace(text, *start, end);

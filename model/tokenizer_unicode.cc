@@ -180,6 +180,10 @@ size_t Utf8EmittablePrefix(std::string_view bytes) {
 }
 
 int DecodeUtf8(const char* text, size_t size, char32_t* code_point) {
+  if (static_cast<unsigned char>(text[0]) < 0x80) {
+    *code_point = static_cast<unsigned char>(text[0]);
+    return 1;
+  }
   utf8proc_int32_t c = 0;
   utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text),
                                         static_cast<utf8proc_ssize_t>(size), &c);
@@ -213,13 +217,24 @@ const char* GeneralCategory(char32_t c) {
 std::string Unicode16ClassAdditions(std::string_view category) {
   std::string body;
   if (category.empty() || category.size() > 2) return body;
-  char buffer[48];
+  auto append = [&body](char32_t first, char32_t last) {
+    char buffer[48];
+    std::snprintf(buffer, sizeof(buffer), "\\x{%X}-\\x{%X}", static_cast<unsigned>(first),
+                  static_cast<unsigned>(last));
+    body += buffer;
+  };
+  char32_t first = 0, last = 0;
+  bool open = false;
   for (const CategoryDelta& d : kUnicode16Delta) {
     if (std::string_view(d.category).substr(0, category.size()) != category) continue;
-    std::snprintf(buffer, sizeof(buffer), "\\x{%X}-\\x{%X}", static_cast<unsigned>(d.first),
-                  static_cast<unsigned>(d.last));
-    body += buffer;
+    if (open && d.first == last + 1) {  // adjacent ranges of two sub-categories: one range
+      last = d.last;
+      continue;
+    }
+    if (open) append(first, last);
+    first = d.first, last = d.last, open = true;
   }
+  if (open) append(first, last);
   return body;
 }
 
@@ -237,12 +252,9 @@ bool IsUnicodeWordChar(char32_t c) {
   return cat[0] == 'L' || cat[0] == 'M' || cat == "Nd" || cat == "Nl" || cat == "Pc";
 }
 
-void NormalizeUnicode(NormalForm form, std::string_view text, std::string* out) {
+bool NormalizeUnicode(NormalForm form, std::string_view text, std::string* out) {
+  if (IsAscii(text)) return false;
   out->clear();
-  if (IsAscii(text)) {  // ASCII is already in every normal form
-    out->assign(text.data(), text.size());
-    return;
-  }
   // Hugging Face normalizes with Unicode 9.0 tables: a mark assigned later is an unknown
   // character to it, a starter that neither reorders nor composes. Normalize around it.
   size_t done = 0;
@@ -261,6 +273,7 @@ void NormalizeUnicode(NormalForm form, std::string_view text, std::string* out) 
     i += length;
   }
   if (done < text.size()) NormalizeWithUtf8proc(form, text.substr(done), out);
+  return true;
 }
 
 void AppendByteLevelSpelling(std::string_view bytes, std::string* out) {

@@ -56,9 +56,9 @@ bool IsUnicodeNumeric(char32_t c);
 bool IsUnicodeWordChar(char32_t c);
 
 enum class NormalForm { kNFC, kNFD, kNFKC, kNFKD };
-// `text` (valid UTF-8) in normal form `form`, written to `*out`. ASCII text is returned
-// as is without calling utf8proc.
-void NormalizeUnicode(NormalForm form, std::string_view text, std::string* out);
+// Writes `text` (valid UTF-8) in normal form `form` to `*out` and returns true, or returns
+// false without touching `*out` when `text` is ASCII (already in every form).
+bool NormalizeUnicode(NormalForm form, std::string_view text, std::string* out);
 
 // GPT-2's byte-level alphabet: every byte as one printable character ("Ġ" for ' ').
 // Appends the spelling of `bytes`.
