@@ -308,6 +308,7 @@ void Box::Finish(const Report& report, StepOutcome* outcome) {
   outcome->exec_failed = (report.flags & kReportExecFailed) != 0;
   outcome->exec_errno = report.error;
   outcome->wall_timed_out = (report.flags & kReportTimedOut) != 0;
+  outcome->cpu_timed_out = (report.flags & kReportCpuTimedOut) != 0;
   if (report.flags & kReportKilledOnRequest) outcome->output_limited = true;
   outcome->wall_ms = static_cast<double>(report.wall_us) / 1000.0;
   outcome->cpu_ms = static_cast<double>(report.user_us + report.system_us) / 1000.0;

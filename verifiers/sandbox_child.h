@@ -95,6 +95,7 @@ enum ReportFlags : uint32_t {
   kReportTimedOut = 1,        // init killed the step at its wall limit
   kReportKilledOnRequest = 2,  // the parent asked (output limit)
   kReportExecFailed = 4,      // execve failed; `error` holds its errno
+  kReportCpuTimedOut = 8,     // init killed the step at its CPU limit
 };
 struct Report {
   ReportType type;
@@ -146,6 +147,7 @@ struct ChildStep {
   RlimitSetting rlimits[kMaxRlimits];
   int num_rlimits;
   int64_t wall_time_ms;
+  int64_t cpu_time_ms;             // watched by init while the step runs (RLIMIT_CPU backs it)
 };
 
 struct ChildFile {

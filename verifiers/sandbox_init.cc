@@ -225,23 +225,42 @@ void KillAllButInit() {
   }
 }
 
-// Waits for the step's process to exit, its wall limit, or a command from the parent.
-void WaitStep(pid_t pid, int pidfd, int64_t deadline_us, Report* report) {
+// CPU time of a live process (all its threads; children count once waited for).
+int64_t CpuMicros(pid_t pid) {
+  clockid_t clock = (~static_cast<clockid_t>(pid) << 3) | 2;  // MAKE_PROCESS_CPUCLOCK(pid, SCHED)
+  struct timespec ts;
+  if (syscall(SYS_clock_gettime, clock, &ts) != 0) return 0;
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// Waits for the step's process to exit, its wall or CPU limit, or a command from the
+// parent. The CPU clock is read whenever the step could have used up its CPU time (a
+// single thread uses at most one second per second), so the limit holds to the
+// millisecond instead of RLIMIT_CPU's whole seconds.
+void WaitStep(pid_t pid, int pidfd, int64_t start_us, const ChildStep& step, Report* report) {
+  const int64_t wall_deadline_us = start_us + step.wall_time_ms * 1000;
+  const int64_t cpu_limit_us = step.cpu_time_ms * 1000;
   bool killed = false;
   for (;;) {
+    int timeout_ms = -1;
+    if (!killed) {
+      int64_t now = NowMicros();
+      int64_t cpu_left_us = cpu_limit_us - CpuMicros(pid);
+      if (cpu_left_us <= 0 || now >= wall_deadline_us) {
+        report->flags |= cpu_left_us <= 0 ? kReportCpuTimedOut : kReportTimedOut;
+        kill(-1, SIGKILL);
+        killed = true;
+        continue;
+      }
+      int64_t wait_us = wall_deadline_us - now;
+      if (cpu_left_us < wait_us) wait_us = cpu_left_us > 5000 ? cpu_left_us : 5000;
+      timeout_ms = static_cast<int>((wait_us + 999) / 1000);
+    }
     struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {kCtlFd, POLLIN, 0}};
-    int64_t left_us = deadline_us - NowMicros();
-    int timeout_ms = killed ? -1 : static_cast<int>(left_us <= 0 ? 0 : (left_us + 999) / 1000);
     int ready = poll(fds, killed ? 1 : 2, timeout_ms);
     if (ready < 0 && errno == EINTR) continue;
     if (fds[0].revents != 0) break;
-    if (ready == 0 && !killed) {
-      report->flags |= kReportTimedOut;
-      kill(-1, SIGKILL);
-      killed = true;
-      continue;
-    }
-    if (!killed && fds[1].revents != 0) {
+    if (!killed && ready > 0 && fds[1].revents != 0) {
       Command command;
       if (!ReadCommand(&command) || command.type == CommandType::kExit) {
         KillAllButInit();
@@ -298,7 +317,7 @@ Report RunStep(const ChildPlan& plan, uint32_t index) {
     report.flags |= kReportExecFailed;
     report.error = exec_errno;
   }
-  WaitStep(static_cast<pid_t>(pid), pidfd, start_us + step.wall_time_ms * 1000, &report);
+  WaitStep(static_cast<pid_t>(pid), pidfd, start_us, step, &report);
   report.wall_us = NowMicros() - start_us;
   close(pidfd);
   KillAllButInit();  // daemons and stragglers do not outlive their step

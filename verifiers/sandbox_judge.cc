@@ -32,9 +32,17 @@ std::string Clip(std::string text) {
   return text;
 }
 
-// The last `count` non-empty lines of `text`, trimmed, joined with " | ".
+// Python 3.11+ underlines the failing expression with a line of ^ and ~.
+bool IsCaretLine(absl::string_view line) {
+  return absl::StripAsciiWhitespace(line).find_first_not_of("^~") == absl::string_view::npos;
+}
+
+// The last `count` non-empty lines of `text` (caret lines skipped), trimmed, joined with " | ".
 std::string Tail(const std::string& text, size_t count) {
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  std::vector<absl::string_view> lines;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
+    if (!IsCaretLine(line)) lines.push_back(line);
+  }
   size_t first = lines.size() > count ? lines.size() - count : 0;
   std::vector<std::string> kept;
   for (size_t i = first; i < lines.size(); ++i) {

@@ -39,6 +39,7 @@ void PlanRlimits(const Limits& limits, bool memory_by_rlimit, int64_t address_sp
     Add(step, RLIMIT_AS, static_cast<rlim_t>(limits.memory_mib + address_space_extra_mib) * kMiB);
   }
   step->wall_time_ms = limits.wall_time_ms;
+  step->cpu_time_ms = limits.cpu_time_ms;
 }
 
 // Child side: soft = hard = the value (CPU: hard one second later, so SIGXCPU comes first),
@@ -63,7 +64,7 @@ bool ApplyRlimits(const ChildStep& step) {
 RunStatus ClassifyOutcome(const StepOutcome& outcome, const Limits& limits) {
   if (outcome.exec_failed) return RunStatus::kSandboxError;
   if (outcome.output_limited) return RunStatus::kOutputLimit;
-  if (outcome.wall_timed_out || outcome.cpu_ms > static_cast<double>(limits.cpu_time_ms) ||
+  if (outcome.wall_timed_out || outcome.cpu_timed_out || outcome.cpu_ms > static_cast<double>(limits.cpu_time_ms) ||
       outcome.signal == SIGXCPU) {
     return RunStatus::kTimeLimit;
   }

@@ -28,6 +28,7 @@ struct StepOutcome {
   bool exec_failed = false;   // the program could not be started; exec_errno says why
   int exec_errno = 0;
   bool wall_timed_out = false;   // init (or the parent, as a backstop) hit the wall limit
+  bool cpu_timed_out = false;    // init saw the CPU limit pass
   bool output_limited = false;   // stdout/stderr passed its cap and the step was killed
   bool oom_killed = false;       // the box's memory cgroup OOM-killed a process
   bool box_died = false;         // init itself ended: the box cannot run further steps
