@@ -37,6 +37,7 @@ struct ConfigArgs {
 void AddConfigArgs(CLI::App* command, ConfigArgs* args, bool positional_files);
 
 void AddConfigCommand(CLI::App& app, CommandMain* run);
+void AddDataCommand(CLI::App& app, CommandMain* run);
 
 }  // namespace zerorl::cli
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
 
   CommandMain run;
   AddConfigCommand(app, &run);
+  AddDataCommand(app, &run);
 
   try {
     app.parse(argc, argv);
