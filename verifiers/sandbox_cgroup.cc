@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -211,7 +212,9 @@ absl::StatusOr<bool> CgroupSlot::OomKilledSinceBegin() {
 
 absl::StatusOr<std::unique_ptr<CgroupManager>> CgroupManager::Create(
     const SandboxOptions& options) {
+  static std::atomic<int> next_manager{0};
   std::unique_ptr<CgroupManager> manager(new CgroupManager());
+  manager->id_ = next_manager++;
   if (!options.use_cgroups) return manager;
   std::string self_cgroup = ReadSmallFile("/proc/self/cgroup").value_or("");
   std::string mountinfo = ReadSmallFile("/proc/self/mountinfo").value_or("");
@@ -258,7 +261,7 @@ absl::StatusOr<std::unique_ptr<CgroupSlot>> CgroupManager::MakeSlot() {
     absl::MutexLock lock(&mu_);
     n = next_slot_++;
   }
-  std::string name = absl::StrCat(kSlotPrefix, ::getpid(), "-", n);
+  std::string name = absl::StrCat(kSlotPrefix, ::getpid(), "-", id_, "-", n);
   bool v2 = memory_mode_ == MemoryLimitMode::kCgroupV2;
   std::string memory_dir = memory_parent_.empty() ? "" : memory_parent_ + "/" + name;
   std::string pids_dir = pids_parent_.empty() ? "" : pids_parent_ + "/" + name;

@@ -5,7 +5,7 @@
 // SandboxOptions::cgroup_v2_parent); else the v1 memory and pids hierarchies below this
 // process's own cgroups (writable when running as root). What it cannot find is left to
 // rlimits (RLIMIT_AS, RLIMIT_NPROC). Slots are directories named
-// zerorl-sandbox-<pid>-<n>, made on first use, reused run after run (no mkdir/rmdir per run)
+// zerorl-sandbox-<pid>-<manager>-<n>, made on first use, reused run after run (no mkdir/rmdir per run)
 // and removed by the destructor; slots left by a process that died are removed on Create().
 //
 // Thread-safe: Acquire/Release may be called from any thread; a slot belongs to one box.
@@ -81,6 +81,7 @@ class CgroupManager {
   ProcessLimitMode process_mode_ = ProcessLimitMode::kRlimitNproc;
   std::string memory_parent_;  // v2: the one parent for both controllers
   std::string pids_parent_;
+  int id_ = 0;  // tells this process's managers apart in slot names
   absl::Mutex mu_;
   std::vector<std::unique_ptr<CgroupSlot>> free_ ABSL_GUARDED_BY(mu_);
   int next_slot_ ABSL_GUARDED_BY(mu_) = 0;

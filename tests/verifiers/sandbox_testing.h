@@ -33,11 +33,11 @@ inline SandboxOptions TestOptions(bool loopback = false) {
   return options;
 }
 
-// One Sandbox per option set for the whole binary; fails the test if it cannot be made.
+// One Sandbox per option set for the whole binary, destroyed at exit (which removes its
+// cgroups); aborts the binary if it cannot be made.
 inline const Sandbox& SharedSandbox(bool loopback = false) {
-  static std::map<bool, std::unique_ptr<Sandbox>>* sandboxes =
-      new std::map<bool, std::unique_ptr<Sandbox>>();
-  std::unique_ptr<Sandbox>& slot = (*sandboxes)[loopback];
+  static std::map<bool, std::unique_ptr<Sandbox>> sandboxes;
+  std::unique_ptr<Sandbox>& slot = sandboxes[loopback];
   if (slot == nullptr) {
     absl::StatusOr<std::unique_ptr<Sandbox>> made = Sandbox::Create(TestOptions(loopback));
     if (!made.ok()) {
