@@ -37,9 +37,52 @@ uint64_t LoadLe64(const uint8_t* p) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const uint8_t* p,
-                                                       size_t n) {
+// The crc32 instruction has a latency of 3 cycles but issues every cycle, so three
+// independent streams over three stripes run ~3x faster than one; their registers are then
+// combined. The CRC register is linear: after A||B it equals Shift_|B|(register after A)
+// xor (register of B started from 0), where Shift_k feeds k zero bytes.
+constexpr size_t kStripeBytes = 4096;
+
+// Shift by kStripeBytes as four byte-indexed tables of the linear map.
+struct StripeShift {
+  std::array<std::array<uint32_t, 256>, 4> table;
+
+  StripeShift() {
+    uint32_t basis[32];
+    for (int bit = 0; bit < 32; ++bit) {
+      uint32_t state = 1u << bit;
+      for (size_t i = 0; i < kStripeBytes; ++i) state = (state >> 8) ^ kTables[0][state & 0xFF];
+      basis[bit] = state;
+    }
+    for (int j = 0; j < 4; ++j) {
+      for (uint32_t b = 0; b < 256; ++b) {
+        uint32_t out = 0;
+        for (int bit = 0; bit < 8; ++bit) {
+          if (b & (1u << bit)) out ^= basis[8 * j + bit];
+        }
+        table[j][b] = out;
+      }
+    }
+  }
+  uint32_t operator()(uint32_t s) const {
+    return table[0][s & 0xFF] ^ table[1][(s >> 8) & 0xFF] ^ table[2][(s >> 16) & 0xFF] ^
+           table[3][s >> 24];
+  }
+};
+
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const uint8_t* p, size_t n) {
+  static const StripeShift shift;
   uint64_t state = ~crc;
+  for (; n >= 3 * kStripeBytes; n -= 3 * kStripeBytes, p += 3 * kStripeBytes) {
+    uint64_t b = 0, c = 0;
+    for (size_t i = 0; i < kStripeBytes; i += 8) {
+      state = _mm_crc32_u64(state, LoadLe64(p + i));
+      b = _mm_crc32_u64(b, LoadLe64(p + kStripeBytes + i));
+      c = _mm_crc32_u64(c, LoadLe64(p + 2 * kStripeBytes + i));
+    }
+    uint32_t ab = shift(static_cast<uint32_t>(state)) ^ static_cast<uint32_t>(b);
+    state = shift(ab) ^ static_cast<uint32_t>(c);
+  }
   for (; n >= 8; n -= 8, p += 8) state = _mm_crc32_u64(state, LoadLe64(p));
   uint32_t state32 = static_cast<uint32_t>(state);
   for (; n > 0; --n, ++p) state32 = _mm_crc32_u8(state32, *p);

@@ -5,9 +5,9 @@
 //   uint32_t crc = Crc32c(data, size);
 //   uint32_t same = Crc32cExtend(Crc32c(data, 10), data + 10, size - 10);
 //
-// On x86-64 CPUs with SSE4.2 the crc32 instruction is used (~8 GB/s on one core); everywhere
-// else a table-driven loop (slicing by 8, ~1.5 GB/s). Both give identical results; the
-// choice is made once, at the first call.
+// On x86-64 CPUs with SSE4.2 the crc32 instruction is used, on three interleaved streams
+// (~20 GB/s on one core); everywhere else a table-driven loop (slicing by 8, ~2 GB/s). Both
+// give identical results; the choice is made once, at the first call.
 #ifndef ZERORL_CORE_CRC32C_H_
 #define ZERORL_CORE_CRC32C_H_
 

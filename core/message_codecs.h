@@ -10,8 +10,8 @@
 
 namespace zerorl::wire {
 
-#define ZERORL_DECLARE_CODEC(T)                     \
-  absl::StatusOr<Frames> EncodeBody(const T& m);    \
+#define ZERORL_DECLARE_CODEC(T)                  \
+  absl::StatusOr<Frames> EncodeBody(const T& m); \
   absl::Status DecodeBody(const Frames& frames, JsonFields& top, T* m);
 ZERORL_DECLARE_CODEC(Hello)
 ZERORL_DECLARE_CODEC(Heartbeat)

@@ -39,8 +39,8 @@ absl::Status ReadMap(JsonFields& fields, const char* key, ReadValue read_value,
 }  // namespace
 
 absl::StatusOr<Frames> EncodeBody(const Hello& m) {
-  RETURN_IF_ERROR(CheckCount(MessageType::kHello, "capabilities", m.capabilities.size(),
-                             kMaxMapEntries));
+  RETURN_IF_ERROR(
+      CheckCount(MessageType::kHello, "capabilities", m.capabilities.size(), kMaxMapEntries));
   HeaderWriter w(MessageType::kHello);
   w.Key("kind");
   w.String(WorkerKindName(m.kind), "kind");
@@ -104,7 +104,8 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, Heartbeat* m) {
 }
 
 absl::StatusOr<Frames> EncodeBody(const WeightUpdate& m) {
-  RETURN_IF_ERROR(CheckCount(MessageType::kWeightUpdate, "pieces", m.pieces.size(), kMaxFrames - 1));
+  RETURN_IF_ERROR(
+      CheckCount(MessageType::kWeightUpdate, "pieces", m.pieces.size(), kMaxFrames - 1));
   HeaderWriter w(MessageType::kWeightUpdate);
   w.Key("version");
   w.Int64(m.version);
@@ -162,8 +163,8 @@ absl::Status DecodePiece(const rapidjson::Value& value, size_t index, const Fram
     piece->shape.push_back(dim.GetInt64());
     if (MulOverflows(bytes, static_cast<uint64_t>(dim.GetInt64()), &bytes) ||
         bytes > kMaxTensorBytes) {
-      return Invalid(f.Path("shape"), absl::StrCat("tensor is over the limit of ",
-                                                   kMaxTensorBytes, " bytes"));
+      return Invalid(f.Path("shape"),
+                     absl::StrCat("tensor is over the limit of ", kMaxTensorBytes, " bytes"));
     }
   }
   RETURN_IF_ERROR(f.Uint64("offset", &piece->offset, bytes));
@@ -172,20 +173,19 @@ absl::Status DecodePiece(const rapidjson::Value& value, size_t index, const Fram
   RETURN_IF_ERROR(f.Finish());
   uint64_t element = DTypeSize(piece->dtype);
   if (piece->offset % element != 0 || frame.size() % element != 0) {
-    return Invalid(f.Path("offset"), absl::StrCat("offset ", piece->offset, " and size ",
-                                                  frame.size(), " must be multiples of ",
-                                                  element, " (", dtype, ")"));
+    return Invalid(f.Path("offset"),
+                   absl::StrCat("offset ", piece->offset, " and size ", frame.size(),
+                                " must be multiples of ", element, " (", dtype, ")"));
   }
   if (frame.size() > bytes - piece->offset) {
-    return Invalid(f.Path("offset"),
-                   absl::StrCat("bytes [", piece->offset, ", +", frame.size(),
-                                ") run past the tensor's ", bytes, " bytes"));
+    return Invalid(f.Path("offset"), absl::StrCat("bytes [", piece->offset, ", +", frame.size(),
+                                                  ") run past the tensor's ", bytes, " bytes"));
   }
   uint32_t actual = Crc32c(frame.data(), frame.size());
   if (actual != crc) {
-    return absl::DataLossError(absl::StrCat(
-        f.Path(""), " (", Quote(piece->name), " at byte ", piece->offset,
-        "): CRC-32C mismatch, header says ", crc, ", data gives ", actual));
+    return absl::DataLossError(absl::StrCat(f.Path(""), " (", Quote(piece->name), " at byte ",
+                                            piece->offset, "): CRC-32C mismatch, header says ", crc,
+                                            ", data gives ", actual));
   }
   piece->data = frame;  // shares the received message: no copy
   return absl::OkStatus();
@@ -303,8 +303,9 @@ absl::StatusOr<Message> Decode(const Frames& frames) {
 
 namespace internal {
 absl::Status WrongType(MessageType expected, MessageType got) {
-  return absl::InvalidArgumentError(absl::StrCat("expected a ", std::string(MessageTypeName(expected)),
-                                                 " message, got ", std::string(MessageTypeName(got))));
+  return absl::InvalidArgumentError(
+      absl::StrCat("expected a ", std::string(MessageTypeName(expected)), " message, got ",
+                   std::string(MessageTypeName(got))));
 }
 }  // namespace internal
 

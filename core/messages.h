@@ -20,7 +20,8 @@
 // of bounds and never aborts. Errors:
 //   kFailedPrecondition  the peer speaks another protocol version (both are named);
 //   kDataLoss            a weight piece's bytes do not match its checksum;
-//   kInvalidArgument     anything else malformed, with the field path ("samples[3].tokens").
+//   kInvalidArgument     anything else malformed, with the field path
+//                        ("Rollouts: completions[3].tokens: ...").
 // Encode() refuses (kInvalidArgument) counts over those limits and header strings (ids,
 // names, reasons) that are not UTF-8; other out-of-range fields are the receiver's to
 // refuse.
@@ -51,11 +52,11 @@ const char* WorkerKindName(WorkerKind kind);  // "rollout", "reward"
 // W -> C on connect: who the worker is, and that it is ready for `slots` units of work.
 struct Hello {
   WorkerKind kind = WorkerKind::kRollout;
-  std::string worker_id;   // unique in the run; also the worker's DEALER routing id
+  std::string worker_id;  // unique in the run; also the worker's DEALER routing id
   int64_t pid = 0;
   std::string hostname;
-  int32_t slots = 1;       // batches the worker takes at once, >= 1
-  int64_t policy_version = kNoPolicyVersion;  // the version it holds
+  int32_t slots = 1;                                // batches the worker takes at once, >= 1
+  int64_t policy_version = kNoPolicyVersion;        // the version it holds
   std::map<std::string, std::string> capabilities;  // free-form: "device", "dtype", ...
 };
 
@@ -68,11 +69,11 @@ struct Heartbeat {
 // reward functions and samples.jsonl, the rollout engine reads only `tokens` and `seed`.
 struct Prompt {
   uint64_t id = 0;
-  uint64_t seed = 0;             // sample i of the group draws from (seed, i)
-  std::vector<int32_t> tokens;   // [num_tokens_prompt] int32, the rendered prompt
-  std::string text;              // the rendered prompt as text
-  std::string answer;            // gold answer; may be empty (code tasks)
-  std::string metadata;          // JSON text for reward functions (tests, dataset); opaque
+  uint64_t seed = 0;            // sample i of the group draws from (seed, i)
+  std::vector<int32_t> tokens;  // [num_tokens_prompt] int32, the rendered prompt
+  std::string text;             // the rendered prompt as text
+  std::string answer;           // gold answer; may be empty (code tasks)
+  std::string metadata;         // JSON text for reward functions (tests, dataset); opaque
 };
 
 // C -> rollout worker: generate sampling.n completions for each prompt.
@@ -81,7 +82,7 @@ struct PromptBatch {
   // The oldest policy version allowed: a worker holding an older one applies the pending
   // WeightUpdate first. In sync mode this is the current version, i.e. exactly it.
   int64_t policy_version = 0;
-  SamplingConfig sampling;       // sampling.n is the group size G of every prompt
+  SamplingConfig sampling;  // sampling.n is the group size G of every prompt
   std::vector<Prompt> prompts;
 };
 
@@ -91,19 +92,19 @@ const char* FinishReasonName(FinishReason reason);   // "stop", "length", "abort
 // One sampled answer.
 struct Completion {
   uint64_t prompt_id = 0;
-  int32_t sample_index = 0;      // 0 .. n-1 within its group
-  int64_t policy_version = 0;    // every token was drawn with this version
+  int32_t sample_index = 0;    // 0 .. n-1 within its group
+  int64_t policy_version = 0;  // every token was drawn with this version
   FinishReason finish_reason = FinishReason::kStop;
-  std::vector<int32_t> tokens;   // [num_tokens_completion] int32
-  std::vector<float> logprobs;   // [num_tokens_completion] float32, behaviour log-probs
-  std::string text;              // the decoded completion (bytes)
+  std::vector<int32_t> tokens;  // [num_tokens_completion] int32
+  std::vector<float> logprobs;  // [num_tokens_completion] float32, behaviour log-probs
+  std::string text;             // the decoded completion (bytes)
 };
 
 // Rollout worker -> C, and C -> reward worker (with `prompts` attached).
 struct Rollouts {
   uint64_t batch_id = 0;
   std::vector<Completion> completions;
-  std::vector<Prompt> prompts;   // empty from a rollout worker
+  std::vector<Prompt> prompts;  // empty from a rollout worker
 };
 
 enum class ScoreMark { kOk, kNotApplicable, kError };
@@ -111,15 +112,15 @@ const char* ScoreMarkName(ScoreMark mark);  // "ok", "not_applicable", "error"
 
 struct FunctionScore {
   ScoreMark mark = ScoreMark::kOk;
-  double value = 0.0;            // the raw score; meaningful when mark == kOk
-  std::string detail;            // why not applicable / what failed; may be empty
+  double value = 0.0;  // the raw score; meaningful when mark == kOk
+  std::string detail;  // why not applicable / what failed; may be empty
 };
 
 struct ScoredCompletion {
   uint64_t prompt_id = 0;
   int32_t sample_index = 0;
-  double total = 0.0;                  // the weighted reward the learner trains on
-  std::vector<FunctionScore> scores;   // [functions.size()], in ScoredGroups::functions order
+  double total = 0.0;                 // the weighted reward the learner trains on
+  std::vector<FunctionScore> scores;  // [functions.size()], in ScoredGroups::functions order
 };
 
 // Reward worker -> C.
@@ -132,11 +133,11 @@ struct ScoredGroups {
 // A contiguous byte range of one named tensor (the whole tensor when offset == 0 and
 // data.size() == its byte size). core/weight_sync.h splits and reassembles tensors.
 struct TensorPiece {
-  std::string name;              // e.g. "model.layers.0.mlp.up_proj.weight"
+  std::string name;  // e.g. "model.layers.0.mlp.up_proj.weight"
   DType dtype = DType::kBFloat16;
-  std::vector<int64_t> shape;    // of the whole tensor
-  uint64_t offset = 0;           // byte offset of `data` in the whole tensor
-  Frame data;                    // raw little-endian elements, a multiple of the dtype size
+  std::vector<int64_t> shape;  // of the whole tensor
+  uint64_t offset = 0;         // byte offset of `data` in the whole tensor
+  Frame data;                  // raw little-endian elements, a multiple of the dtype size
 };
 
 // C -> W: chunk `chunk_index` of `chunk_count` of policy version `version`. Encode()
@@ -160,8 +161,8 @@ struct Shutdown {
 };
 
 // Alternatives in MessageType order.
-using Message = std::variant<Hello, Heartbeat, PromptBatch, Rollouts, ScoredGroups,
-                             WeightUpdate, Metrics, Shutdown>;
+using Message = std::variant<Hello, Heartbeat, PromptBatch, Rollouts, ScoredGroups, WeightUpdate,
+                             Metrics, Shutdown>;
 
 inline MessageType TypeOf(const Message& message) {
   return static_cast<MessageType>(message.index());

@@ -135,7 +135,8 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, PromptBatch* m) {
 }
 
 absl::StatusOr<Frames> EncodeBody(const Rollouts& m) {
-  RETURN_IF_ERROR(CheckCount(MessageType::kRollouts, "completions", m.completions.size(), kMaxItems));
+  RETURN_IF_ERROR(
+      CheckCount(MessageType::kRollouts, "completions", m.completions.size(), kMaxItems));
   RETURN_IF_ERROR(CheckCount(MessageType::kRollouts, "prompts", m.prompts.size(), kMaxItems));
   HeaderWriter w(MessageType::kRollouts);
   WriteUint(w, "batch_id", m.batch_id);
@@ -205,8 +206,8 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, Rollouts* m) {
   std::vector<uint64_t> token_lengths(array->Size()), text_lengths(array->Size());
   m->completions.resize(array->Size());
   for (size_t i = 0; i < array->Size(); ++i) {
-    RETURN_IF_ERROR(ReadCompletion((*array)[i], i, &m->completions[i], &token_lengths[i],
-                                   &text_lengths[i]));
+    RETURN_IF_ERROR(
+        ReadCompletion((*array)[i], i, &m->completions[i], &token_lengths[i], &text_lengths[i]));
   }
   FrameCursor tokens(frames[1], sizeof(int32_t), "completions: token frame");
   FrameCursor logprobs(frames[2], sizeof(float), "completions: log-prob frame");
@@ -227,8 +228,8 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, Rollouts* m) {
 absl::StatusOr<Frames> EncodeBody(const ScoredGroups& m) {
   RETURN_IF_ERROR(CheckCount(MessageType::kScoredGroups, "reward functions", m.functions.size(),
                              kMaxRewardFunctions));
-  RETURN_IF_ERROR(CheckCount(MessageType::kScoredGroups, "completions", m.completions.size(),
-                             kMaxItems));
+  RETURN_IF_ERROR(
+      CheckCount(MessageType::kScoredGroups, "completions", m.completions.size(), kMaxItems));
   HeaderWriter w(MessageType::kScoredGroups);
   WriteUint(w, "batch_id", m.batch_id);
   w.Key("functions");

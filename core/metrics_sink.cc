@@ -105,8 +105,7 @@ std::string MetricsRow::ToJson() const {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-absl::StatusOr<std::unique_ptr<MetricsSink>> MetricsSink::Open(const std::string& path,
-                                                               Mode mode) {
+absl::StatusOr<std::unique_ptr<MetricsSink>> MetricsSink::Open(const std::string& path, Mode mode) {
   int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (mode == kTruncate ? O_TRUNC : 0);
   int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return FileError(path, "open", errno);

@@ -75,9 +75,9 @@ inline constexpr int kNumMessageTypes = 8;
 
 // The "type" value of the header; "Hello", "Heartbeat", ... as in the enum.
 constexpr std::string_view MessageTypeName(MessageType type) {
-  constexpr std::string_view kNames[kNumMessageTypes] = {
-      "Hello", "Heartbeat", "PromptBatch", "Rollouts",
-      "ScoredGroups", "WeightUpdate", "Metrics", "Shutdown"};
+  constexpr std::string_view kNames[kNumMessageTypes] = {"Hello",    "Heartbeat",    "PromptBatch",
+                                                         "Rollouts", "ScoredGroups", "WeightUpdate",
+                                                         "Metrics",  "Shutdown"};
   return kNames[static_cast<int>(type)];
 }
 
@@ -105,12 +105,12 @@ inline constexpr std::chrono::milliseconds kWeightTimeout{60000};
 inline constexpr size_t kWeightChunkBytes = size_t{64} << 20;
 
 // Decoder limits: a message beyond them is refused before anything is allocated for it.
-inline constexpr size_t kMaxHeaderBytes = size_t{16} << 20;   // frame 0
-inline constexpr size_t kMaxFrames = 65536;                   // frames per message
-inline constexpr size_t kMaxItems = size_t{1} << 20;          // prompts, samples per message
+inline constexpr size_t kMaxHeaderBytes = size_t{16} << 20;  // frame 0
+inline constexpr size_t kMaxFrames = 65536;                  // frames per message
+inline constexpr size_t kMaxItems = size_t{1} << 20;         // prompts, samples per message
 inline constexpr size_t kMaxRewardFunctions = 256;
 inline constexpr size_t kMaxTensorRank = 8;
-inline constexpr size_t kMaxWeightChunks = size_t{1} << 20;   // chunks per version
+inline constexpr size_t kMaxWeightChunks = size_t{1} << 20;     // chunks per version
 inline constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 40;  // 1 TiB per tensor
 inline constexpr size_t kMaxMapEntries = 65536;  // Hello capabilities, Metrics values
 

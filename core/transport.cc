@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "core/status.h"
 
 namespace zerorl {
@@ -18,21 +18,15 @@ constexpr size_t kMaxIpcPathBytes = 107;  // sizeof(sockaddr_un::sun_path) - 1
 absl::Status ZmqError(const zmq::error_t& e, absl::string_view what) {
   std::string message = absl::StrCat(what, ": ", e.what());
   switch (e.num()) {
-    case EINTR:
-      return absl::CancelledError(message + " (interrupted by a signal)");
-    case ETERM:
-      return absl::CancelledError(message + " (the ZeroMQ context is shutting down)");
-    case EHOSTUNREACH:
-      return absl::NotFoundError(message);
+    case EINTR: return absl::CancelledError(message + " (interrupted by a signal)");
+    case ETERM: return absl::CancelledError(message + " (the ZeroMQ context is shutting down)");
+    case EHOSTUNREACH: return absl::NotFoundError(message);
     case EADDRINUSE:
     case EADDRNOTAVAIL:
-    case ENODEV:
-      return absl::UnavailableError(message);
+    case ENODEV: return absl::UnavailableError(message);
     case EINVAL:
-    case EPROTONOSUPPORT:
-      return absl::InvalidArgumentError(message);
-    default:
-      return absl::InternalError(message);
+    case EPROTONOSUPPORT: return absl::InvalidArgumentError(message);
+    default: return absl::InternalError(message);
   }
 }
 
@@ -63,8 +57,8 @@ absl::Status ApplyCommonOptions(zmq::socket_t& socket, const SocketOptions& o) {
   return absl::OkStatus();
 }
 
-absl::Status SendParts(zmq::socket_t& socket, const std::string* routing_id,
-                       const Frames& frames, absl::string_view peer) {
+absl::Status SendParts(zmq::socket_t& socket, const std::string* routing_id, const Frames& frames,
+                       absl::string_view peer) {
   if (frames.empty()) return absl::InvalidArgumentError("cannot send a message with no frames");
   const size_t total = frames.size() + (routing_id != nullptr ? 1 : 0);
   try {
@@ -98,11 +92,12 @@ absl::StatusOr<bool> WaitReadable(zmq::socket_t& socket, std::chrono::millisecon
 
 // Receives one multipart message into `frames` (sharing ZeroMQ's buffers); parts beyond
 // kMaxFrames + 1 (room for a routing id) are consumed and counted in `dropped`.
-absl::Status ReceiveParts(zmq::socket_t& socket, std::chrono::milliseconds timeout,
-                          Frames* frames, size_t* dropped) {
+absl::Status ReceiveParts(zmq::socket_t& socket, std::chrono::milliseconds timeout, Frames* frames,
+                          size_t* dropped) {
   ASSIGN_OR_RETURN(bool readable, WaitReadable(socket, timeout));
   if (!readable) {
-    return absl::DeadlineExceededError(absl::StrCat("nothing received in ", timeout.count(), " ms"));
+    return absl::DeadlineExceededError(
+        absl::StrCat("nothing received in ", timeout.count(), " ms"));
   }
   try {
     bool more = true;
@@ -152,8 +147,8 @@ absl::StatusOr<zmq::socket_t> MakeDealerSocket(zmq::context_t& context,
                                                const std::string& routing_id,
                                                const SocketOptions& options) {
   if (routing_id.empty() || routing_id.size() > 255 || routing_id[0] == '\0') {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "routing id ", PeerName(routing_id), ": must be 1-255 bytes, not starting with 0"));
+    return absl::InvalidArgumentError(absl::StrCat("routing id ", PeerName(routing_id),
+                                                   ": must be 1-255 bytes, not starting with 0"));
   }
   try {
     zmq::socket_t socket(context, zmq::socket_type::dealer);
@@ -221,8 +216,8 @@ absl::Status ValidateEndpoint(const std::string& endpoint) {
     size_t length = endpoint.size() - 6;
     if (length == 0) return bad("ipc:// needs a path");
     if (length > kMaxIpcPathBytes) {
-      return bad(absl::StrCat("the path is over the ", kMaxIpcPathBytes,
-                              " bytes a Unix socket allows"));
+      return bad(
+          absl::StrCat("the path is over the ", kMaxIpcPathBytes, " bytes a Unix socket allows"));
     }
     return absl::OkStatus();
   }
@@ -312,8 +307,8 @@ absl::StatusOr<std::vector<bool>> PollReadable(const std::vector<zmq::socket_t*>
     items.push_back(zmq::pollitem_t{socket->handle(), 0, ZMQ_POLLIN, 0});
   }
   try {
-    zmq::poll(items.data(), items.size(), timeout.count() < 0 ? std::chrono::milliseconds(-1)
-                                                              : timeout);
+    zmq::poll(items.data(), items.size(),
+              timeout.count() < 0 ? std::chrono::milliseconds(-1) : timeout);
   } catch (const zmq::error_t& e) {
     return ZmqError(e, "poll");
   }

@@ -6,8 +6,8 @@
 //   ASSIGN_OR_RETURN(zmq::socket_t router, MakeRouterSocket(context));
 //   ASSIGN_OR_RETURN(std::string endpoint, Bind(router, "tcp://127.0.0.1:*"));
 //   ASSIGN_OR_RETURN(Received in, ReceiveRoutedMessage(router, kHeartbeatInterval));
-//   if (!in.message.ok()) { ZLOG(WARNING) << PeerName(in.routing_id) << ": " << in.message.status(); }
-//   RETURN_IF_ERROR(SendMessageTo(router, in.routing_id, Shutdown{"done"}));
+//   if (!in.message.ok()) { ZLOG(WARNING) << PeerName(in.routing_id) << ": " <<
+//   in.message.status(); } RETURN_IF_ERROR(SendMessageTo(router, in.routing_id, Shutdown{"done"}));
 //
 //   // worker
 //   ASSIGN_OR_RETURN(zmq::socket_t dealer, MakeDealerSocket(context, "rollout-0"));
@@ -95,8 +95,7 @@ std::string PeerName(std::string_view routing_id);
 // Sends one multipart message from a DEALER (or any non-ROUTER socket).
 absl::Status SendFrames(zmq::socket_t& socket, const Frames& frames);
 // Sends one multipart message from a ROUTER to the peer `routing_id`.
-absl::Status SendFramesTo(zmq::socket_t& router, std::string_view routing_id,
-                          const Frames& frames);
+absl::Status SendFramesTo(zmq::socket_t& router, std::string_view routing_id, const Frames& frames);
 
 // Waits up to `timeout` for one multipart message (0 = do not wait, negative = forever).
 // The frames share the received ZeroMQ buffers (no copy). kInvalidArgument when the

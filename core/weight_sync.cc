@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -28,9 +29,9 @@ absl::StatusOr<uint64_t> TensorBytes(const std::string& name, DType dtype,
   for (int64_t dim : shape) {
     if (dim < 0 || wire::MulOverflows(bytes, static_cast<uint64_t>(dim), &bytes) ||
         bytes > kMaxTensorBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tensor '", name, "': shape [", absl::StrJoin(shape, ", "), "] is invalid or over ",
-          kMaxTensorBytes, " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tensor '", name, "': shape [", absl::StrJoin(shape, ", "),
+                       "] is invalid or over ", kMaxTensorBytes, " bytes"));
     }
   }
   return bytes;
@@ -84,8 +85,8 @@ absl::StatusOr<std::vector<WeightUpdate>> SplitWeights(int64_t version,
   std::set<std::string> names;
   for (const NamedTensor& t : tensors) {
     if (t.name.empty() || t.name.size() > wire::kMaxNameBytes || !names.insert(t.name).second) {
-      return absl::InvalidArgumentError(absl::StrCat("tensor name '", t.name,
-                                                     "' is empty, too long or repeated"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tensor name '", t.name, "' is empty, too long or repeated"));
     }
     ASSIGN_OR_RETURN(uint64_t bytes, TensorBytes(t.name, t.dtype, t.shape));
     if (bytes != t.data.size()) {
@@ -98,15 +99,17 @@ absl::StatusOr<std::vector<WeightUpdate>> SplitWeights(int64_t version,
     do {
       if (offset != 0) builder.NewChunk();
       uint64_t take = std::min<uint64_t>(bytes - offset, builder.room());
-      TensorPiece piece{t.name, t.dtype, t.shape, offset,
-                        Frame::Borrow(take == 0 ? nullptr : t.data.data() + offset, take, t.data.owner())};
+      TensorPiece piece{
+          t.name, t.dtype, t.shape, offset,
+          Frame::Borrow(take == 0 ? nullptr : t.data.data() + offset, take, t.data.owner())};
       builder.Add(std::move(piece));
       offset += take;
     } while (offset < bytes);
   }
   if (builder.num_chunks() > kMaxWeightChunks) {
-    return absl::InvalidArgumentError(absl::StrCat(builder.num_chunks(), " chunks, over the limit of ",
-                                                   kMaxWeightChunks, "; use bigger chunks"));
+    return absl::InvalidArgumentError(absl::StrCat(builder.num_chunks(),
+                                                   " chunks, over the limit of ", kMaxWeightChunks,
+                                                   "; use bigger chunks"));
   }
   return builder.Finish();
 }
@@ -128,30 +131,32 @@ absl::Status WeightAssembler::AddPiece(const TensorPiece& piece, uint64_t order)
   Entry& e = it->second;
   const std::string where = absl::StrCat("tensor '", piece.name, "'");
   if (inserted) {
-    ASSIGN_OR_RETURN(e.bytes, TensorBytes(piece.name, piece.dtype, piece.shape));
-    e.tensor = NamedTensor{piece.name, piece.dtype, piece.shape, Frame()};
+    ASSIGN_OR_RETURN(uint64_t bytes, TensorBytes(piece.name, piece.dtype, piece.shape));
+    e.tensor = ReceivedTensor{piece.name, piece.dtype, piece.shape, bytes, {}};
     e.order = order;
   } else if (e.tensor.dtype != piece.dtype || e.tensor.shape != piece.shape) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": ", DTypeName(piece.dtype), " [", absl::StrJoin(piece.shape, ", "),
-        "] here, ", DTypeName(e.tensor.dtype), " [", absl::StrJoin(e.tensor.shape, ", "),
-        "] in an earlier piece"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": ", DTypeName(piece.dtype), " [", absl::StrJoin(piece.shape, ", "),
+                     "] here, ", DTypeName(e.tensor.dtype), " [",
+                     absl::StrJoin(e.tensor.shape, ", "), "] in an earlier piece"));
   }
   const uint64_t size = piece.data.size();
-  if (piece.offset > e.bytes || size > e.bytes - piece.offset || (size == 0 && e.bytes != 0)) {
+  const uint64_t bytes = e.tensor.bytes;
+  if (piece.offset > bytes || size > bytes - piece.offset || (size == 0 && bytes != 0)) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": piece [", piece.offset, ", +", size,
-                                                   ") is empty or outside its ", e.bytes,
+                                                   ") is empty or outside its ", bytes,
                                                    " bytes"));
   }
   auto next = e.pieces.lower_bound(piece.offset);
-  bool overlaps = next != e.pieces.end() && next->first < piece.offset + std::max<uint64_t>(size, 1);
+  bool overlaps =
+      next != e.pieces.end() && next->first < piece.offset + std::max<uint64_t>(size, 1);
   if (next != e.pieces.begin()) {
     auto prev = std::prev(next);
     overlaps |= prev->first + prev->second.size() > piece.offset;
   }
   if (overlaps) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": piece at byte ", piece.offset,
-                                                   " overlaps one received before"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": piece at byte ", piece.offset, " overlaps one received before"));
   }
   e.pieces.emplace(piece.offset, piece.data);
   e.covered += size;
@@ -166,8 +171,8 @@ absl::StatusOr<bool> WeightAssembler::Add(const WeightUpdate& chunk) {
   absl::Status status = absl::OkStatus();
   if (chunk.chunk_count != chunk_count_ || chunk.chunk_index >= chunk_count_) {
     status = absl::InvalidArgumentError(absl::StrCat(
-        "chunk ", chunk.chunk_index, " of ", chunk.chunk_count, " does not fit version ",
-        version_, " announced with ", chunk_count_, " chunks"));
+        "chunk ", chunk.chunk_index, " of ", chunk.chunk_count, " does not fit version ", version_,
+        " announced with ", chunk_count_, " chunks"));
   } else if (chunk_seen_[chunk.chunk_index]) {
     return complete();  // a repeat: its bytes were checked the first time
   }
@@ -178,10 +183,10 @@ absl::StatusOr<bool> WeightAssembler::Add(const WeightUpdate& chunk) {
     chunk_seen_[chunk.chunk_index] = true;
     ++chunks_received_;
     for (auto it = entries_.begin(); complete() && it != entries_.end(); ++it) {
-      if (it->second.covered != it->second.bytes) {
-        status = absl::InvalidArgumentError(absl::StrCat(
-            "tensor '", it->first, "': all ", chunk_count_, " chunks are in but only ",
-            it->second.covered, " of its ", it->second.bytes, " bytes"));
+      if (it->second.covered != it->second.tensor.bytes) {
+        status = absl::InvalidArgumentError(
+            absl::StrCat("tensor '", it->first, "': all ", chunk_count_, " chunks are in but only ",
+                         it->second.covered, " of its ", it->second.tensor.bytes, " bytes"));
       }
     }
   }
@@ -193,33 +198,41 @@ absl::StatusOr<bool> WeightAssembler::Add(const WeightUpdate& chunk) {
   return complete();
 }
 
-absl::StatusOr<std::vector<NamedTensor>> WeightAssembler::Take() {
+absl::StatusOr<std::vector<ReceivedTensor>> WeightAssembler::Take() {
   if (!complete()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "weight version ", version_, " is incomplete: ", chunks_received_, " of ", chunk_count_,
-        " chunks"));
+    return absl::FailedPreconditionError(absl::StrCat("weight version ", version_,
+                                                      " is incomplete: ", chunks_received_, " of ",
+                                                      chunk_count_, " chunks"));
   }
   std::vector<Entry*> ordered;
   for (auto& [name, entry] : entries_) ordered.push_back(&entry);
   std::sort(ordered.begin(), ordered.end(),
             [](const Entry* a, const Entry* b) { return a->order < b->order; });
-  std::vector<NamedTensor> tensors;
+  std::vector<ReceivedTensor> tensors;
   tensors.reserve(ordered.size());
   for (Entry* e : ordered) {
-    NamedTensor t = std::move(e->tensor);
-    if (e->pieces.size() == 1) {
-      t.data = e->pieces.begin()->second;  // zero-copy
-    } else {
-      std::string buffer(e->bytes, '\0');
-      for (const auto& [offset, frame] : e->pieces) {
-        std::memcpy(buffer.data() + offset, frame.data(), frame.size());
-      }
-      t.data = Frame::FromString(std::move(buffer));
-    }
-    tensors.push_back(std::move(t));
+    e->tensor.pieces.assign(e->pieces.begin(), e->pieces.end());
+    tensors.push_back(std::move(e->tensor));
   }
   Reset(kNoPolicyVersion, 0);
   return tensors;
+}
+
+void ReceivedTensor::CopyTo(void* destination) const {
+  for (const auto& [offset, frame] : pieces) {
+    if (frame.size() != 0) {
+      std::memcpy(static_cast<uint8_t*>(destination) + offset, frame.data(), frame.size());
+    }
+  }
+}
+
+Frame ReceivedTensor::Contiguous() const {
+  if (pieces.size() == 1) return pieces[0].second;
+  if (bytes == 0) return Frame();
+  // Uninitialised: every byte is written by CopyTo.
+  std::shared_ptr<uint8_t> buffer(new uint8_t[bytes], std::default_delete<uint8_t[]>());
+  CopyTo(buffer.get());
+  return Frame::Borrow(buffer.get(), bytes, buffer);
 }
 
 }  // namespace zerorl

@@ -7,16 +7,20 @@
 //   ASSIGN_OR_RETURN(std::vector<WeightUpdate> chunks, SplitWeights(version, tensors));
 //   for (const WeightUpdate& chunk : chunks) { ASSIGN_OR_RETURN(Frames f, Encode(chunk)); ... }
 //
-//   // worker
+//   // worker: copy each tensor straight into its parameter, no intermediate buffer
 //   WeightAssembler assembler;
 //   ASSIGN_OR_RETURN(bool complete, assembler.Add(chunk));
-//   if (complete) { ASSIGN_OR_RETURN(std::vector<NamedTensor> weights, assembler.Take()); }
+//   if (complete) {
+//     ASSIGN_OR_RETURN(std::vector<ReceivedTensor> weights, assembler.Take());
+//     for (const ReceivedTensor& w : weights) w.CopyTo(ParameterBytes(w.name));
+//   }
 #ifndef ZERORL_CORE_WEIGHT_SYNC_H_
 #define ZERORL_CORE_WEIGHT_SYNC_H_
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,6 +33,21 @@ struct NamedTensor {
   DType dtype = DType::kBFloat16;
   std::vector<int64_t> shape;
   Frame data;  // [prod(shape)] elements of dtype, raw little-endian, contiguous
+};
+
+// A tensor as it arrived: its bytes in the pieces they came in, sorted by offset, covering
+// every byte exactly once.
+struct ReceivedTensor {
+  std::string name;
+  DType dtype = DType::kBFloat16;
+  std::vector<int64_t> shape;
+  uint64_t bytes = 0;                             // numel * dtype size
+  std::vector<std::pair<uint64_t, Frame>> pieces;  // (byte offset, bytes)
+
+  // Copies all `bytes` into `destination` (e.g. a contiguous CPU parameter's storage).
+  void CopyTo(void* destination) const;
+  // The bytes as one Frame: the piece itself when there is one (no copy), else a new buffer.
+  Frame Contiguous() const;
 };
 
 // Splits `tensors` (names unique, data.size() == numel * dtype size) into chunks of policy
@@ -52,9 +71,9 @@ class WeightAssembler {
   absl::StatusOr<bool> Add(const WeightUpdate& chunk);
 
   // The complete version's tensors, in the order they were split, and resets the
-  // assembler. A tensor that arrived in one piece shares the received frame; one that
-  // arrived in several is copied into one buffer. kFailedPrecondition while incomplete.
-  absl::StatusOr<std::vector<NamedTensor>> Take();
+  // assembler. Nothing is copied: the pieces share the received frames.
+  // kFailedPrecondition while incomplete.
+  absl::StatusOr<std::vector<ReceivedTensor>> Take();
 
   // The version being assembled, or kNoPolicyVersion when none.
   int64_t version() const { return version_; }
@@ -63,8 +82,7 @@ class WeightAssembler {
 
  private:
   struct Entry {
-    NamedTensor tensor;                // data empty until Take()
-    uint64_t bytes = 0;                // numel * dtype size
+    ReceivedTensor tensor;             // pieces empty until Take()
     uint64_t covered = 0;              // bytes received so far
     std::map<uint64_t, Frame> pieces;  // by byte offset
     uint64_t order = 0;                // (chunk index << 32) | piece index of first sight

@@ -85,9 +85,8 @@ absl::StatusOr<Frames> HeaderWriter::Finish(Frames payload) {
                                                    kMaxHeaderBytes, "; send smaller batches"));
   }
   if (payload.size() + 1 > kMaxFrames) {
-    return absl::InvalidArgumentError(absl::StrCat("encoding ", type_name, ": ",
-                                                   payload.size() + 1, " frames, over the limit of ",
-                                                   kMaxFrames));
+    return absl::InvalidArgumentError(absl::StrCat("encoding ", type_name, ": ", payload.size() + 1,
+                                                   " frames, over the limit of ", kMaxFrames));
   }
   Frames frames;
   frames.reserve(payload.size() + 1);
@@ -99,17 +98,19 @@ absl::StatusOr<Frames> HeaderWriter::Finish(Frames payload) {
 absl::StatusOr<Header> ParseHeader(const Frames& frames) {
   if (frames.empty()) return absl::InvalidArgumentError("empty message (no frames)");
   if (frames.size() > kMaxFrames) {
-    return Invalid("message", absl::StrCat(frames.size(), " frames, over the limit of ", kMaxFrames));
+    return Invalid("message",
+                   absl::StrCat(frames.size(), " frames, over the limit of ", kMaxFrames));
   }
   const Frame& head = frames[0];
   if (head.size() > kMaxHeaderBytes) {
-    return Invalid("header", absl::StrCat(head.size(), " bytes, over the limit of ", kMaxHeaderBytes));
+    return Invalid("header",
+                   absl::StrCat(head.size(), " bytes, over the limit of ", kMaxHeaderBytes));
   }
   Header header;
   header.doc.Parse<kHeaderParseFlags>(reinterpret_cast<const char*>(head.data()), head.size());
   if (header.doc.HasParseError()) {
-    return Invalid("header", absl::StrCat("not JSON (", rapidjson::GetParseError_En(
-                                              header.doc.GetParseError()),
+    return Invalid("header", absl::StrCat("not JSON (",
+                                          rapidjson::GetParseError_En(header.doc.GetParseError()),
                                           " at byte ", header.doc.GetErrorOffset(), ")"));
   }
   if (!header.doc.IsObject()) {
@@ -120,10 +121,10 @@ absl::StatusOr<Header> ParseHeader(const Frames& frames) {
     return Invalid("header", "no \"protocol\" version (not a zerorl peer?)");
   }
   if (protocol->value.GetUint() != kProtocolVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "peer speaks zerorl protocol version ", protocol->value.GetUint(),
-        ", this process speaks version ", kProtocolVersion,
-        ": run the same zerorl build on every node"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("peer speaks zerorl protocol version ", protocol->value.GetUint(),
+                     ", this process speaks version ", kProtocolVersion,
+                     ": run the same zerorl build on every node"));
   }
   auto type = header.doc.FindMember("type");
   if (type == header.doc.MemberEnd() || !type->value.IsString()) {
@@ -201,8 +202,8 @@ absl::Status JsonFields::Uint32(const char* key, uint32_t* out, uint32_t max) {
 absl::Status JsonFields::Int64(const char* key, int64_t* out, int64_t min, int64_t max) {
   ASSIGN_OR_RETURN(const rapidjson::Value* v, Find(key));
   if (!v->IsInt64() || v->GetInt64() < min || v->GetInt64() > max) {
-    return Error(key, absl::StrCat("must be an integer in [", min, ", ", max, "], got ",
-                                   Describe(*v)));
+    return Error(key,
+                 absl::StrCat("must be an integer in [", min, ", ", max, "], got ", Describe(*v)));
   }
   *out = v->GetInt64();
   return absl::OkStatus();
@@ -233,8 +234,8 @@ absl::Status JsonFields::FiniteDouble(const char* key, double* out, double min, 
   double value = 0;
   RETURN_IF_ERROR(Double(key, &value));
   if (!std::isfinite(value) || value < min || value > max) {
-    return Error(key, absl::StrCat("must be a finite number in [", min, ", ", max, "], got ",
-                                   value));
+    return Error(key,
+                 absl::StrCat("must be a finite number in [", min, ", ", max, "], got ", value));
   }
   *out = value;
   return absl::OkStatus();
@@ -244,8 +245,8 @@ absl::Status JsonFields::String(const char* key, std::string* out, size_t max_by
   ASSIGN_OR_RETURN(const rapidjson::Value* v, Find(key));
   if (!v->IsString()) return Error(key, "must be a string, got " + Describe(*v));
   if (v->GetStringLength() > max_bytes) {
-    return Error(key, absl::StrCat("has ", v->GetStringLength(), " bytes, over the limit of ",
-                                   max_bytes));
+    return Error(
+        key, absl::StrCat("has ", v->GetStringLength(), " bytes, over the limit of ", max_bytes));
   }
   out->assign(v->GetString(), v->GetStringLength());
   return absl::OkStatus();
@@ -261,13 +262,12 @@ absl::Status JsonFields::Array(const char* key, const rapidjson::Value** out, si
   return absl::OkStatus();
 }
 
-absl::Status JsonFields::Object(const char* key, const rapidjson::Value** out,
-                                size_t max_members) {
+absl::Status JsonFields::Object(const char* key, const rapidjson::Value** out, size_t max_members) {
   ASSIGN_OR_RETURN(const rapidjson::Value* v, Find(key));
   if (!v->IsObject()) return Error(key, "must be an object, got " + Describe(*v));
   if (v->MemberCount() > max_members) {
-    return Error(key, absl::StrCat("has ", v->MemberCount(), " members, over the limit of ",
-                                   max_members));
+    return Error(
+        key, absl::StrCat("has ", v->MemberCount(), " members, over the limit of ", max_members));
   }
   *out = v;
   return absl::OkStatus();

@@ -48,10 +48,10 @@ class HeaderWriter {
   absl::StatusOr<Frames> Finish(Frames payload);
 
  private:
-  using Writer = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                                   rapidjson::CrtAllocator,
-                                   rapidjson::kWriteValidateEncodingFlag |
-                                       rapidjson::kWriteNanAndInfFlag>;
+  using Writer =
+      rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                        rapidjson::CrtAllocator,
+                        rapidjson::kWriteValidateEncodingFlag | rapidjson::kWriteNanAndInfFlag>;
   MessageType type_;
   rapidjson::StringBuffer buffer_;
   Writer writer_;

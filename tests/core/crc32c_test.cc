@@ -36,16 +36,29 @@ TEST(Crc32cTest, ExtendEqualsOneShot) {
 
 TEST(Crc32cTest, HardwareAndPortableAgreeOnEveryLengthAndAlignment) {
   std::mt19937 rng(7);
-  std::vector<uint8_t> data(4096 + 16);
+  std::vector<uint8_t> data(100000 + 16);
   for (auto& b : data) b = static_cast<uint8_t>(rng());
   for (size_t align = 0; align < 8; ++align) {
-    for (size_t size : {0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 1000, 4096}) {
+    // Past 3 x 4096 bytes the hardware path interleaves three streams and combines them.
+    for (size_t size : {0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 1000, 4096, 12287, 12288, 12289,
+                        24576 + 7, 100000}) {
       EXPECT_EQ(Crc32c(data.data() + align, size),
                 internal::Crc32cExtendPortable(0, data.data() + align, size))
           << "align " << align << " size " << size;
     }
   }
   if (!internal::Crc32cUsesHardware()) GTEST_SKIP() << "no SSE4.2: only the portable path ran";
+}
+
+TEST(Crc32cTest, ExtendAcrossStripesEqualsOneShot) {
+  std::vector<uint8_t> data(50000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 131 + (i >> 9));
+  uint32_t whole = Crc32c(data.data(), data.size());
+  for (size_t cut : {1, 4095, 12288, 12289, 30000}) {
+    EXPECT_EQ(Crc32cExtend(Crc32c(data.data(), cut), data.data() + cut, data.size() - cut), whole)
+        << "cut at " << cut;
+  }
+  EXPECT_EQ(whole, internal::Crc32cExtendPortable(0, data.data(), data.size()));
 }
 
 TEST(Crc32cTest, OneFlippedBitChangesTheValue) {

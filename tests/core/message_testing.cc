@@ -204,18 +204,23 @@ PromptBatch ExamplePromptBatch() {
   m.sampling.min_p = 0.05;
   m.sampling.max_new_tokens = 128;
   m.sampling.stop = {"</answer>", "\n\n"};
-  m.prompts.push_back({1, 1234, {151643, 872, 25, 220}, "What is 2+3?\n", "5", "{\"dataset\":\"gsm8k\"}"});
+  m.prompts.push_back(
+      {1, 1234, {151643, 872, 25, 220}, "What is 2+3?\n", "5", "{\"dataset\":\"gsm8k\"}"});
   m.prompts.push_back({2, 5678, {}, "", "", ""});
-  m.prompts.push_back({std::numeric_limits<uint64_t>::max(), 0, {-1, 0, 2147483647},
-                       std::string("nul\0inside", 10), "x", "{}"});
+  m.prompts.push_back({std::numeric_limits<uint64_t>::max(),
+                       0,
+                       {-1, 0, 2147483647},
+                       std::string("nul\0inside", 10),
+                       "x",
+                       "{}"});
   return m;
 }
 
 Rollouts ExampleRollouts() {
   Rollouts m;
   m.batch_id = 99;
-  m.completions.push_back({1, 0, 5, FinishReason::kStop, {40, 41, 42}, {-0.5f, -1.25f, 0.0f},
-                           "<answer>5</answer>"});
+  m.completions.push_back(
+      {1, 0, 5, FinishReason::kStop, {40, 41, 42}, {-0.5f, -1.25f, 0.0f}, "<answer>5</answer>"});
   m.completions.push_back({1, 1, 4, FinishReason::kLength, {7}, {-3.0f}, "\xE2\x82"});  // cut UTF-8
   m.completions.push_back({2, 0, 5, FinishReason::kAbort, {}, {}, ""});
   m.prompts = ExamplePromptBatch().prompts;
@@ -265,9 +270,8 @@ Metrics ExampleMetrics() {
 Shutdown ExampleShutdown() { return Shutdown{"run finished after 200 steps"}; }
 
 std::vector<Message> ExampleMessages() {
-  return {ExampleHello(),        ExampleHeartbeat(),    ExamplePromptBatch(),
-          ExampleRollouts(),     ExampleScoredGroups(), ExampleWeightUpdate(),
-          ExampleMetrics(),      ExampleShutdown()};
+  return {ExampleHello(),        ExampleHeartbeat(),    ExamplePromptBatch(), ExampleRollouts(),
+          ExampleScoredGroups(), ExampleWeightUpdate(), ExampleMetrics(),     ExampleShutdown()};
 }
 
 std::string Difference(const Message& a, const Message& b) {

@@ -5,9 +5,10 @@
 // Encode() and decode to the same message again.
 //
 // ZERORL_FUZZ_ITERATIONS (default 500 per mutator and type) and ZERORL_FUZZ_SEED (default 1)
-// make longer or different runs: ZERORL_FUZZ_ITERATIONS=100000 core_test --gtest_filter='MessagesFuzz*'.
-#include <cstdlib>
+// make longer or different runs: ZERORL_FUZZ_ITERATIONS=100000 core_test
+// --gtest_filter='MessagesFuzz*'.
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <string>
@@ -29,7 +30,9 @@ class Fuzzer {
  public:
   explicit Fuzzer(uint32_t seed) : rng_(seed) {}
 
-  size_t Below(size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  size_t Below(size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_);
+  }
   bool OneIn(size_t n) { return Below(n) == 0; }
 
   std::string RandomBytes(size_t max_size) {
@@ -61,8 +64,14 @@ class Fuzzer {
       case 0: v.SetNull(); break;
       case 1: v.SetBool(OneIn(2)); break;
       case 2: v.SetString("fuzz", a); break;
-      case 3: v.SetArray(); v.PushBack(1, a); break;
-      case 4: v.SetObject(); v.AddMember("k", 1, a); break;
+      case 3:
+        v.SetArray();
+        v.PushBack(1, a);
+        break;
+      case 4:
+        v.SetObject();
+        v.AddMember("k", 1, a);
+        break;
       default: SetInterestingNumber(v); break;
     }
   }
@@ -225,9 +234,8 @@ TEST_F(MessagesFuzzTest, OtherProtocolVersionsAreAlwaysRefusedNamingBoth) {
     const Frames& valid = valid_[f.Below(valid_.size())];
     uint32_t version = static_cast<uint32_t>(f.rng()());
     if (version == kProtocolVersion) continue;
-    Frames frames = testing::EditHeader(valid, [&](rapidjson::Document& d) {
-      d["protocol"].SetUint(version);
-    });
+    Frames frames =
+        testing::EditHeader(valid, [&](rapidjson::Document& d) { d["protocol"].SetUint(version); });
     absl::StatusOr<Message> m = Decode(frames);
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.status().code(), absl::StatusCode::kFailedPrecondition);

@@ -11,9 +11,9 @@
 namespace zerorl {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Difference;
 using testing::EditHeader;
+using ::testing::HasSubstr;
 using testing::WithHeader;
 
 Frames MustEncode(const Message& m) {
@@ -62,13 +62,14 @@ TEST(MessagesTest, ExtremeValuesRoundTrip) {
   ExpectRoundTrip(h);
   Rollouts r;
   r.batch_id = std::numeric_limits<uint64_t>::max();
-  r.completions.push_back({std::numeric_limits<uint64_t>::max(),
-                           std::numeric_limits<int32_t>::max(),
-                           std::numeric_limits<int64_t>::max(),
-                           FinishReason::kLength,
-                           {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()},
-                           {-std::numeric_limits<float>::infinity(), std::nanf("")},
-                           std::string(1 << 20, 'x')});
+  r.completions.push_back(
+      {std::numeric_limits<uint64_t>::max(),
+       std::numeric_limits<int32_t>::max(),
+       std::numeric_limits<int64_t>::max(),
+       FinishReason::kLength,
+       {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()},
+       {-std::numeric_limits<float>::infinity(), std::nanf("")},
+       std::string(1 << 20, 'x')});
   ExpectRoundTrip(r);
   WeightUpdate w;
   w.chunk_index = kMaxWeightChunks - 1;
@@ -129,9 +130,8 @@ TEST(MessagesTest, OtherProtocolVersionIsRefusedNamingBoth) {
 }
 
 TEST(MessagesTest, UnknownTypeIsRefused) {
-  Frames frames = EditHeader(MustEncode(Heartbeat{}), [](rapidjson::Document& d) {
-    d["type"].SetString("Goodbye");
-  });
+  Frames frames = EditHeader(MustEncode(Heartbeat{}),
+                             [](rapidjson::Document& d) { d["type"].SetString("Goodbye"); });
   EXPECT_EQ(DecodeError(frames), "header: unknown message type 'Goodbye'");
 }
 
@@ -149,10 +149,12 @@ TEST(MessagesTest, TruncatedFrameIsRefused) {
 }
 
 TEST(MessagesTest, LyingTokenCountIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExamplePromptBatch()),
-                             [](rapidjson::Document& d) { d["prompts"][0]["tokens"].SetUint64(5); });
-  EXPECT_EQ(DecodeError(frames), "PromptBatch: prompts: token frame: the header's lengths add up "
-                                 "to 8 x 4 bytes, the frame has 28");
+  Frames frames = EditHeader(MustEncode(testing::ExamplePromptBatch()), [](rapidjson::Document& d) {
+    d["prompts"][0]["tokens"].SetUint64(5);
+  });
+  EXPECT_EQ(DecodeError(frames),
+            "PromptBatch: prompts: token frame: the header's lengths add up "
+            "to 8 x 4 bytes, the frame has 28");
 }
 
 TEST(MessagesTest, OverflowingLengthsAreRefused) {
@@ -167,8 +169,9 @@ TEST(MessagesTest, LengthTimesElementSizeOverflowIsRefused) {
   Frames frames = EditHeader(MustEncode(testing::ExampleRollouts()), [](rapidjson::Document& d) {
     d["completions"][0]["tokens"].SetUint64(uint64_t{1} << 62);
   });
-  EXPECT_THAT(DecodeError(frames), HasSubstr("Rollouts: completions: token frame: the header's "
-                                             "lengths add up to 4611686018427387905 x 4 bytes, the frame has 16"));
+  EXPECT_THAT(DecodeError(frames),
+              HasSubstr("Rollouts: completions: token frame: the header's "
+                        "lengths add up to 4611686018427387905 x 4 bytes, the frame has 16"));
 }
 
 TEST(MessagesTest, UnknownKeyIsRefused) {
@@ -186,9 +189,8 @@ TEST(MessagesTest, RepeatedKeyIsRefused) {
 }
 
 TEST(MessagesTest, MissingKeyIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleHello()), [](rapidjson::Document& d) {
-    d.RemoveMember("worker_id");
-  });
+  Frames frames = EditHeader(MustEncode(testing::ExampleHello()),
+                             [](rapidjson::Document& d) { d.RemoveMember("worker_id"); });
   EXPECT_EQ(DecodeError(frames), "Hello: worker_id: missing");
 }
 
@@ -196,22 +198,25 @@ TEST(MessagesTest, WrongFieldTypeIsRefused) {
   Frames frames = EditHeader(MustEncode(Heartbeat{}), [](rapidjson::Document& d) {
     d["policy_version"].SetString("three");
   });
-  EXPECT_EQ(DecodeError(frames), "Heartbeat: policy_version: must be an integer in "
-                                 "[-1, 9223372036854775807], got a string");
+  EXPECT_EQ(DecodeError(frames),
+            "Heartbeat: policy_version: must be an integer in "
+            "[-1, 9223372036854775807], got a string");
 }
 
 TEST(MessagesTest, FractionalIdIsRefused) {
   Frames frames = EditHeader(MustEncode(testing::ExampleRollouts()), [](rapidjson::Document& d) {
     d["completions"][1]["prompt_id"].SetDouble(1.5);
   });
-  EXPECT_EQ(DecodeError(frames), "Rollouts: completions[1].prompt_id: must be an integer in "
-                                 "[0, 18446744073709551615], got 1.5");
+  EXPECT_EQ(DecodeError(frames),
+            "Rollouts: completions[1].prompt_id: must be an integer in "
+            "[0, 18446744073709551615], got 1.5");
 }
 
 TEST(MessagesTest, ExtraFrameForTheTypeIsRefused) {
   Frames frames = MustEncode(Heartbeat{});
   frames.push_back(Frame::FromString("x"));
-  frames = EditHeader(frames, [](rapidjson::Document& d) { d["frame_bytes"].PushBack(1, d.GetAllocator()); });
+  frames = EditHeader(
+      frames, [](rapidjson::Document& d) { d["frame_bytes"].PushBack(1, d.GetAllocator()); });
   EXPECT_EQ(DecodeError(frames), "Heartbeat: message: has 2 frames, expected 1");
 }
 
@@ -219,8 +224,9 @@ TEST(MessagesTest, UnknownFinishReasonIsRefused) {
   Frames frames = EditHeader(MustEncode(testing::ExampleRollouts()), [](rapidjson::Document& d) {
     d["completions"][2]["finish_reason"].SetString("tired");
   });
-  EXPECT_EQ(DecodeError(frames), "Rollouts: completions[2].finish_reason: must be \"stop\", "
-                                 "\"length\" or \"abort\"");
+  EXPECT_EQ(DecodeError(frames),
+            "Rollouts: completions[2].finish_reason: must be \"stop\", "
+            "\"length\" or \"abort\"");
 }
 
 TEST(MessagesTest, UnknownScoreMarkIsRefused) {
@@ -228,14 +234,15 @@ TEST(MessagesTest, UnknownScoreMarkIsRefused) {
   std::string marks(frames[3].view());
   marks[4] = 9;
   frames[3] = Frame::FromString(marks);
-  EXPECT_EQ(DecodeError(frames), "ScoredGroups: completions[1].scores[1]: mark 9 is not 0 (ok), "
-                                 "1 (not applicable) or 2 (error)");
+  EXPECT_EQ(DecodeError(frames),
+            "ScoredGroups: completions[1].scores[1]: mark 9 is not 0 (ok), "
+            "1 (not applicable) or 2 (error)");
 }
 
 TEST(MessagesTest, DetailLengthsMustMatchFunctions) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleScoredGroups()), [](rapidjson::Document& d) {
-    d["completions"][0]["detail_bytes"].PopBack();
-  });
+  Frames frames =
+      EditHeader(MustEncode(testing::ExampleScoredGroups()),
+                 [](rapidjson::Document& d) { d["completions"][0]["detail_bytes"].PopBack(); });
   EXPECT_EQ(DecodeError(frames),
             "ScoredGroups: completions[0].detail_bytes: has 2 entries for 3 functions");
 }
@@ -251,51 +258,54 @@ TEST(MessagesTest, CorruptWeightBytesAreDataLoss) {
 }
 
 TEST(MessagesTest, WeightPiecePastTheTensorIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
-    d["pieces"][1]["offset"].SetUint64(24);
-  });
-  EXPECT_EQ(DecodeError(frames), "WeightUpdate: pieces[1].offset: bytes [24, +20) run past the "
-                                 "tensor's 40 bytes");
+  Frames frames =
+      EditHeader(MustEncode(testing::ExampleWeightUpdate()),
+                 [](rapidjson::Document& d) { d["pieces"][1]["offset"].SetUint64(24); });
+  EXPECT_EQ(DecodeError(frames),
+            "WeightUpdate: pieces[1].offset: bytes [24, +20) run past the "
+            "tensor's 40 bytes");
 }
 
 TEST(MessagesTest, WeightOffsetBeyondTheTensorIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
-    d["pieces"][1]["offset"].SetUint64(std::numeric_limits<uint64_t>::max());
-  });
-  EXPECT_EQ(DecodeError(frames), "WeightUpdate: pieces[1].offset: must be an integer in [0, 40], "
-                                 "got 18446744073709551615");
+  Frames frames =
+      EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
+        d["pieces"][1]["offset"].SetUint64(std::numeric_limits<uint64_t>::max());
+      });
+  EXPECT_EQ(DecodeError(frames),
+            "WeightUpdate: pieces[1].offset: must be an integer in [0, 40], "
+            "got 18446744073709551615");
 }
 
 TEST(MessagesTest, WeightShapeOverflowIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
-    rapidjson::Value& shape = d["pieces"][0]["shape"];
-    shape[0].SetInt64(int64_t{1} << 40);
-    shape[1].SetInt64(int64_t{1} << 40);
-  });
+  Frames frames =
+      EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
+        rapidjson::Value& shape = d["pieces"][0]["shape"];
+        shape[0].SetInt64(int64_t{1} << 40);
+        shape[1].SetInt64(int64_t{1} << 40);
+      });
   EXPECT_EQ(DecodeError(frames),
             "WeightUpdate: pieces[0].shape: tensor is over the limit of 1099511627776 bytes");
 }
 
 TEST(MessagesTest, MisalignedWeightPieceIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
-    d["pieces"][1]["offset"].SetUint64(2);
-  });
-  EXPECT_EQ(DecodeError(frames), "WeightUpdate: pieces[1].offset: offset 2 and size 20 must be "
-                                 "multiples of 4 (fp32)");
+  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()),
+                             [](rapidjson::Document& d) { d["pieces"][1]["offset"].SetUint64(2); });
+  EXPECT_EQ(DecodeError(frames),
+            "WeightUpdate: pieces[1].offset: offset 2 and size 20 must be "
+            "multiples of 4 (fp32)");
 }
 
 TEST(MessagesTest, UnknownDTypeIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
-    d["pieces"][2]["dtype"].SetString("int8");
-  });
+  Frames frames =
+      EditHeader(MustEncode(testing::ExampleWeightUpdate()),
+                 [](rapidjson::Document& d) { d["pieces"][2]["dtype"].SetString("int8"); });
   EXPECT_EQ(DecodeError(frames),
             "WeightUpdate: pieces[2].dtype: must be \"bf16\", \"fp32\" or \"fp16\"");
 }
 
 TEST(MessagesTest, ChunkIndexBeyondCountIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()), [](rapidjson::Document& d) {
-    d["chunk_index"].SetUint(3);
-  });
+  Frames frames = EditHeader(MustEncode(testing::ExampleWeightUpdate()),
+                             [](rapidjson::Document& d) { d["chunk_index"].SetUint(3); });
   EXPECT_EQ(DecodeError(frames), "WeightUpdate: chunk_index: must be an integer in [0, 2], got 3");
 }
 
@@ -307,10 +317,10 @@ TEST(MessagesTest, DeeplyNestedHeaderIsRefusedWithoutRecursion) {
 }
 
 TEST(MessagesTest, SamplingOutOfRangeIsRefused) {
-  Frames frames = EditHeader(MustEncode(testing::ExamplePromptBatch()), [](rapidjson::Document& d) {
-    d["sampling"]["n"].SetInt(0);
-  });
-  EXPECT_EQ(DecodeError(frames), "PromptBatch: sampling.n: must be an integer in [1, 1048576], got 0");
+  Frames frames = EditHeader(MustEncode(testing::ExamplePromptBatch()),
+                             [](rapidjson::Document& d) { d["sampling"]["n"].SetInt(0); });
+  EXPECT_EQ(DecodeError(frames),
+            "PromptBatch: sampling.n: must be an integer in [1, 1048576], got 0");
 }
 
 TEST(MessagesTest, DecodeAsNamesBothTypes) {
@@ -333,7 +343,8 @@ TEST(MessagesTest, EncodeRefusesLogprobsThatDoNotMatchTokens) {
   r.completions[1].logprobs.push_back(-1.0f);
   absl::StatusOr<Frames> frames = Encode(r);
   ASSERT_FALSE(frames.ok());
-  EXPECT_EQ(frames.status().message(), "encoding Rollouts: completions[1]: 2 log-probs for 1 tokens");
+  EXPECT_EQ(frames.status().message(),
+            "encoding Rollouts: completions[1]: 2 log-probs for 1 tokens");
 }
 
 TEST(MessagesTest, EncodeRefusesScoresThatDoNotMatchFunctions) {
@@ -341,7 +352,8 @@ TEST(MessagesTest, EncodeRefusesScoresThatDoNotMatchFunctions) {
   s.completions[0].scores.pop_back();
   absl::StatusOr<Frames> frames = Encode(s);
   ASSERT_FALSE(frames.ok());
-  EXPECT_EQ(frames.status().message(), "encoding ScoredGroups: completions[0]: 2 scores for 3 functions");
+  EXPECT_EQ(frames.status().message(),
+            "encoding ScoredGroups: completions[0]: 2 scores for 3 functions");
 }
 
 TEST(MessagesTest, EncodeRefusesCountsOverTheLimits) {

@@ -42,9 +42,10 @@ TEST(MetricsSinkTest, InvalidUtf8BecomesReplacementCharacters) {
   MetricsRow row;
   row.Add("completion", std::string("ok \xE2\x82 cut \xED\xA0\x80 \xC0\xAF end \xF0\x9F\x98\x80"));
   std::string json = row.ToJson();
-  EXPECT_EQ(json, "{\"completion\":\"ok \xEF\xBF\xBD\xEF\xBF\xBD cut "
-                  "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end "
-                  "\xF0\x9F\x98\x80\"}");
+  EXPECT_EQ(json,
+            "{\"completion\":\"ok \xEF\xBF\xBD\xEF\xBF\xBD cut "
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end "
+            "\xF0\x9F\x98\x80\"}");
   EXPECT_TRUE(ParseJson(json).ok());
 }
 

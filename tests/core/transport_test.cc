@@ -23,8 +23,8 @@
 namespace zerorl {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 constexpr milliseconds kPatience{20000};  // generous: the sanitizer build on 2 busy cores
 
@@ -32,9 +32,9 @@ constexpr milliseconds kPatience{20000};  // generous: the sanitizer build on 2 
 // Endpoints and sockets.
 
 TEST(TransportTest, ValidateEndpointAcceptsTcpIpcAndInproc) {
-  for (const char* ok : {"tcp://127.0.0.1:5555", "tcp://*:*", "tcp://[::1]:80",
-                         "tcp://node-3.cluster:65535", "ipc:///tmp/run/controller.sock",
-                         "ipc://relative.sock", "inproc://controller"}) {
+  for (const char* ok :
+       {"tcp://127.0.0.1:5555", "tcp://*:*", "tcp://[::1]:80", "tcp://node-3.cluster:65535",
+        "ipc:///tmp/run/controller.sock", "ipc://relative.sock", "inproc://controller"}) {
     EXPECT_TRUE(ValidateEndpoint(ok).ok()) << ok << ": " << ValidateEndpoint(ok);
   }
 }
@@ -44,14 +44,14 @@ TEST(TransportTest, ValidateEndpointRefusesMalformedOnesWithTheReason) {
     const char* endpoint;
     const char* why;
   };
-  for (const Case& c : {Case{"tcp://127.0.0.1", "must be tcp://HOST:PORT"},
-                        Case{"tcp://:5555", "must be tcp://HOST:PORT"},
-                        Case{"tcp://host:0", "the port must be 1-65535, or * to bind to a free one"},
-                        Case{"tcp://host:70000", "the port must be 1-65535"},
-                        Case{"tcp://host:http", "the port must be 1-65535"},
-                        Case{"ipc://", "ipc:// needs a path"},
-                        Case{"udp://host:1", "must be tcp://HOST:PORT, ipc://PATH or inproc://NAME"},
-                        Case{"localhost:5555", "must be tcp://HOST:PORT, ipc://PATH or inproc://NAME"}}) {
+  for (const Case& c :
+       {Case{"tcp://127.0.0.1", "must be tcp://HOST:PORT"},
+        Case{"tcp://:5555", "must be tcp://HOST:PORT"},
+        Case{"tcp://host:0", "the port must be 1-65535, or * to bind to a free one"},
+        Case{"tcp://host:70000", "the port must be 1-65535"},
+        Case{"tcp://host:http", "the port must be 1-65535"}, Case{"ipc://", "ipc:// needs a path"},
+        Case{"udp://host:1", "must be tcp://HOST:PORT, ipc://PATH or inproc://NAME"},
+        Case{"localhost:5555", "must be tcp://HOST:PORT, ipc://PATH or inproc://NAME"}}) {
     absl::Status status = ValidateEndpoint(c.endpoint);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.endpoint;
     EXPECT_THAT(std::string(status.message()), HasSubstr(c.why)) << c.endpoint;
@@ -187,11 +187,10 @@ TEST(TransportTest, ASignalInterruptsAWaitWithCancelled) {
 TEST(TransportTest, BigFramesAreSentWithoutCopying) {
   auto pair = Connected("inproc://zerocopy");
   auto released = std::make_shared<std::atomic<bool>>(false);
-  std::shared_ptr<std::string> buffer(new std::string(1 << 20, 'w'),
-                                      [released](std::string* s) {
-                                        delete s;
-                                        released->store(true);
-                                      });
+  std::shared_ptr<std::string> buffer(new std::string(1 << 20, 'w'), [released](std::string* s) {
+    delete s;
+    released->store(true);
+  });
   const void* address = buffer->data();
   Frames frames = {Frame::FromString("small"),
                    Frame::Borrow(buffer->data(), buffer->size(), buffer)};
@@ -263,8 +262,8 @@ class RoguePeerTest : public ::testing::Test {
 };
 
 TEST_F(RoguePeerTest, GarbageFramesAreRefusedWithTheReason) {
-  ASSERT_TRUE(SendFrames(rogue_, {Frame::FromString("\xde\xad\xbe\xef"),
-                                  Frame::FromString("more")}).ok());
+  ASSERT_TRUE(
+      SendFrames(rogue_, {Frame::FromString("\xde\xad\xbe\xef"), Frame::FromString("more")}).ok());
   absl::StatusOr<Received> in = Next();
   ASSERT_TRUE(in.ok()) << in.status();
   EXPECT_EQ(in->routing_id, "rogue");
@@ -275,14 +274,16 @@ TEST_F(RoguePeerTest, GarbageFramesAreRefusedWithTheReason) {
 
 TEST_F(RoguePeerTest, OtherProtocolVersionIsRefusedAndToldSo) {
   Frames hello = *Encode(testing::ExampleHello());
-  Frames frames = testing::EditHeader(hello, [](rapidjson::Document& d) { d["protocol"].SetUint(7); });
+  Frames frames =
+      testing::EditHeader(hello, [](rapidjson::Document& d) { d["protocol"].SetUint(7); });
   ASSERT_TRUE(SendFrames(rogue_, frames).ok());
   absl::StatusOr<Received> in = Next();
   ASSERT_TRUE(in.ok()) << in.status();
   ASSERT_FALSE(in->message.ok());
   EXPECT_EQ(in->message.status().code(), absl::StatusCode::kFailedPrecondition);
   std::string why(in->message.status().message());
-  EXPECT_THAT(why, HasSubstr("peer speaks zerorl protocol version 7, this process speaks version 1"));
+  EXPECT_THAT(why,
+              HasSubstr("peer speaks zerorl protocol version 7, this process speaks version 1"));
   ASSERT_TRUE(SendMessageTo(router_, in->routing_id, Shutdown{why}).ok());
   absl::StatusOr<Received> told = ReceiveMessage(rogue_, kPatience);
   ASSERT_TRUE(told.ok() && told->message.ok());
@@ -366,6 +367,14 @@ uint32_t Fingerprint(const std::vector<NamedTensor>& tensors) {
   }
   return crc;
 }
+uint32_t Fingerprint(const std::vector<ReceivedTensor>& tensors) {
+  uint32_t crc = 0;
+  for (const ReceivedTensor& t : tensors) {
+    crc = Crc32cExtend(crc, t.name.data(), t.name.size());
+    for (const auto& [offset, piece] : t.pieces) crc = Crc32cExtend(crc, piece.data(), piece.size());
+  }
+  return crc;
+}
 
 // The worker side, in the child: says Hello, echoes every message, assembles weights and
 // reports their fingerprint, exits 0 on Shutdown. Any problem: a line on stderr, exit 1.
@@ -393,10 +402,10 @@ int RunEchoWorker(const std::string& endpoint) {
       }
       if (!*complete) continue;
       int64_t version = assembler.version();
-      absl::StatusOr<std::vector<NamedTensor>> tensors = assembler.Take();
+      absl::StatusOr<std::vector<ReceivedTensor>> tensors = assembler.Take();
       if (!tensors.ok()) return 1;
       size_t bytes = 0;
-      for (const NamedTensor& t : *tensors) bytes += t.data.size();
+      for (const ReceivedTensor& t : *tensors) bytes += t.bytes;
       m = Metrics{{{"weights/version", static_cast<double>(version)},
                    {"weights/bytes", static_cast<double>(bytes)},
                    {"weights/fingerprint", static_cast<double>(Fingerprint(*tensors))}}};

@@ -11,8 +11,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-NamedTensor Tensor(const std::string& name, DType dtype, std::vector<int64_t> shape,
-                   uint8_t seed) {
+NamedTensor Tensor(const std::string& name, DType dtype, std::vector<int64_t> shape, uint8_t seed) {
   size_t bytes = DTypeSize(dtype);
   for (int64_t d : shape) bytes *= static_cast<size_t>(d);
   std::string data(bytes, '\0');
@@ -22,13 +21,13 @@ NamedTensor Tensor(const std::string& name, DType dtype, std::vector<int64_t> sh
 
 // Three small tensors and one that spans several 64-byte chunks.
 std::vector<NamedTensor> Model() {
-  return {Tensor("embed", DType::kBFloat16, {10, 8}, 1),   // 160 bytes: cut into 3
-          Tensor("norm", DType::kFloat32, {4}, 2),         // 16 bytes
-          Tensor("empty", DType::kFloat16, {0, 3}, 3),     // 0 bytes
-          Tensor("head", DType::kFloat32, {2, 6}, 4)};     // 48 bytes
+  return {Tensor("embed", DType::kBFloat16, {10, 8}, 1),  // 160 bytes: cut into 3
+          Tensor("norm", DType::kFloat32, {4}, 2),        // 16 bytes
+          Tensor("empty", DType::kFloat16, {0, 3}, 3),    // 0 bytes
+          Tensor("head", DType::kFloat32, {2, 6}, 4)};    // 48 bytes
 }
 
-absl::StatusOr<std::vector<NamedTensor>> Assemble(const std::vector<WeightUpdate>& chunks) {
+absl::StatusOr<std::vector<ReceivedTensor>> Assemble(const std::vector<WeightUpdate>& chunks) {
   WeightAssembler assembler;
   for (size_t i = 0; i < chunks.size(); ++i) {
     absl::StatusOr<bool> complete = assembler.Add(chunks[i]);
@@ -38,13 +37,17 @@ absl::StatusOr<std::vector<NamedTensor>> Assemble(const std::vector<WeightUpdate
   return assembler.Take();
 }
 
-void ExpectSameTensors(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) {
+void ExpectSameTensors(const std::vector<NamedTensor>& a, const std::vector<ReceivedTensor>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].name, b[i].name);
     EXPECT_EQ(a[i].dtype, b[i].dtype);
     EXPECT_EQ(a[i].shape, b[i].shape);
-    EXPECT_EQ(a[i].data.view(), b[i].data.view()) << a[i].name;
+    EXPECT_EQ(a[i].data.size(), b[i].bytes);
+    EXPECT_EQ(a[i].data.view(), b[i].Contiguous().view()) << a[i].name;
+    std::string copy(b[i].bytes, '?');
+    b[i].CopyTo(copy.data());
+    EXPECT_EQ(a[i].data.view(), copy) << a[i].name;
   }
 }
 
@@ -70,6 +73,18 @@ TEST(WeightSyncTest, SplitBorrowsTheTensorsMemory) {
   EXPECT_EQ((*chunks)[1].pieces[0].data.data(), model[0].data.data() + 64);
 }
 
+TEST(WeightSyncTest, TakeKeepsThePiecesWithoutCopying) {
+  std::vector<NamedTensor> model = Model();
+  absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, model, 64);
+  ASSERT_TRUE(chunks.ok()) << chunks.status();
+  absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
+  ASSERT_TRUE(back.ok()) << back.status();
+  const ReceivedTensor& embed = (*back)[0];
+  ASSERT_EQ(embed.pieces.size(), 3u);
+  EXPECT_EQ(embed.pieces[1].first, 64u);
+  EXPECT_EQ(embed.pieces[1].second.data(), model[0].data.data() + 64);
+}
+
 TEST(WeightSyncTest, AssemblesChunksInAnyOrder) {
   std::vector<NamedTensor> model = Model();
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, model, 64);
@@ -77,7 +92,7 @@ TEST(WeightSyncTest, AssemblesChunksInAnyOrder) {
   std::mt19937 rng(3);
   for (int trial = 0; trial < 5; ++trial) {
     std::shuffle(chunks->begin(), chunks->end(), rng);
-    absl::StatusOr<std::vector<NamedTensor>> back = Assemble(*chunks);
+    absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
     ASSERT_TRUE(back.ok()) << back.status();
     ExpectSameTensors(model, *back);
   }
@@ -88,16 +103,17 @@ TEST(WeightSyncTest, WholeTensorsComeBackWithoutCopies) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, model, 1 << 20);
   ASSERT_TRUE(chunks.ok()) << chunks.status();
   ASSERT_EQ(chunks->size(), 1u);
-  absl::StatusOr<std::vector<NamedTensor>> back = Assemble(*chunks);
+  absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
   ASSERT_TRUE(back.ok()) << back.status();
-  EXPECT_EQ((*back)[0].data.data(), model[0].data.data());
+  ASSERT_EQ((*back)[0].pieces.size(), 1u);
+  EXPECT_EQ((*back)[0].Contiguous().data(), model[0].data.data());
 }
 
 TEST(WeightSyncTest, NoTensorsStillAnnounceTheVersion) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(9, {});
   ASSERT_TRUE(chunks.ok()) << chunks.status();
   ASSERT_EQ(chunks->size(), 1u);
-  absl::StatusOr<std::vector<NamedTensor>> back = Assemble(*chunks);
+  absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(back->empty());
 }
@@ -155,8 +171,9 @@ TEST(WeightSyncTest, ChangedChunkCountIsAnError) {
   odd.chunk_count = 5;
   absl::StatusOr<bool> added = assembler.Add(odd);
   ASSERT_FALSE(added.ok());
-  EXPECT_EQ(added.status().message(), "weight version 1: chunk 1 of 5 does not fit version 1 "
-                                      "announced with 4 chunks");
+  EXPECT_EQ(added.status().message(),
+            "weight version 1: chunk 1 of 5 does not fit version 1 "
+            "announced with 4 chunks");
   EXPECT_EQ(assembler.version(), kNoPolicyVersion);  // dropped
 }
 
@@ -169,8 +186,9 @@ TEST(WeightSyncTest, ShapeChangeBetweenPiecesIsAnError) {
   odd.pieces[0].shape = {8, 10};
   absl::StatusOr<bool> added = assembler.Add(odd);
   ASSERT_FALSE(added.ok());
-  EXPECT_EQ(added.status().message(), "weight version 1: tensor 'embed': bf16 [8, 10] here, "
-                                      "bf16 [10, 8] in an earlier piece");
+  EXPECT_EQ(added.status().message(),
+            "weight version 1: tensor 'embed': bf16 [8, 10] here, "
+            "bf16 [10, 8] in an earlier piece");
 }
 
 TEST(WeightSyncTest, OverlappingPiecesAreAnError) {
@@ -205,7 +223,7 @@ TEST(WeightSyncTest, TakeBeforeCompleteFails) {
   ASSERT_TRUE(chunks.ok());
   WeightAssembler assembler;
   ASSERT_TRUE(assembler.Add((*chunks)[0]).ok());
-  absl::StatusOr<std::vector<NamedTensor>> taken = assembler.Take();
+  absl::StatusOr<std::vector<ReceivedTensor>> taken = assembler.Take();
   ASSERT_FALSE(taken.ok());
   EXPECT_EQ(taken.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(taken.status().message(), "weight version 1 is incomplete: 1 of 4 chunks");
@@ -223,7 +241,7 @@ TEST(WeightSyncTest, ChunksSurviveTheWire) {
     ASSERT_TRUE(back.ok()) << back.status();
     ASSERT_TRUE(assembler.Add(*back).ok());
   }
-  absl::StatusOr<std::vector<NamedTensor>> tensors = assembler.Take();
+  absl::StatusOr<std::vector<ReceivedTensor>> tensors = assembler.Take();
   ASSERT_TRUE(tensors.ok()) << tensors.status();
   ExpectSameTensors(model, *tensors);
 }
