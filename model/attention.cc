@@ -1,0 +1,103 @@
+#include "model/attention.h"
+
+#include <cmath>
+#include <limits>
+
+namespace zerorl::model {
+namespace {
+
+// Appends this call's keys/values to the cache, then returns the cached prefix of every row:
+// [B, n_kv, length, hd] views (no copy) when the rows are consecutive slots.
+std::pair<torch::Tensor, torch::Tensor> WriteAndReadCache(const CacheIo& io, int64_t layer,
+                                                          const torch::Tensor& k,
+                                                          const torch::Tensor& v) {
+  int64_t hd = k.size(-1);
+  torch::Tensor keys = io.cache->keys(layer);
+  torch::Tensor values = io.cache->values(layer);
+  torch::Tensor new_k = k.reshape({-1, hd});  // [B * T * n_kv, hd]
+  torch::Tensor new_v = v.reshape({-1, hd});
+  if (io.write_src.defined()) {
+    new_k = new_k.index_select(0, io.write_src);
+    new_v = new_v.index_select(0, io.write_src);
+  }
+  keys.view({-1, hd}).index_copy_(0, io.write_dst, new_k);
+  values.view({-1, hd}).index_copy_(0, io.write_dst, new_v);
+  int64_t rows = k.size(0);
+  if (!io.read_slots.defined()) {
+    return {keys.narrow(0, io.read_first, rows).narrow(2, 0, io.length),
+            values.narrow(0, io.read_first, rows).narrow(2, 0, io.length)};
+  }
+  return {keys.narrow(2, 0, io.length).index_select(0, io.read_slots),
+          values.narrow(2, 0, io.length).index_select(0, io.read_slots)};
+}
+
+}  // namespace
+
+torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, const torch::Tensor& blocked) {
+  int64_t batch = q.size(0), tokens = q.size(1), heads = q.size(2), hd = q.size(3);
+  int64_t kv_heads = k.size(1), keys = k.size(2), group = heads / kv_heads;
+  // Query head h = kv * group + r reads kv head kv (transformers' repeat_kv order); stacking
+  // the group's queries as rows lets one matmul per kv head serve all of them.
+  torch::Tensor qg = q.view({batch, tokens, kv_heads, group, hd})
+                         .permute({0, 2, 3, 1, 4})
+                         .reshape({batch, kv_heads, group * tokens, hd});
+  torch::Tensor scores = torch::matmul(qg, k.transpose(-1, -2));  // [B, n_kv, g*T, L]
+  scores.mul_(1.0 / std::sqrt(static_cast<double>(hd)));
+  scores = scores.view({batch, kv_heads, group, tokens, keys})
+               .masked_fill(blocked, -std::numeric_limits<float>::infinity());
+  torch::Tensor probs = torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type());
+  torch::Tensor out = torch::matmul(probs.view({batch, kv_heads, group * tokens, keys}), v);
+  return out.view({batch, kv_heads, group, tokens, hd})
+      .permute({0, 3, 1, 2, 4})
+      .reshape({batch, tokens, heads * hd});
+}
+
+AttentionImpl::AttentionImpl(const AttentionOptions& options)
+    : num_heads_(options.config().num_attention_heads),
+      num_kv_heads_(options.config().num_key_value_heads),
+      head_dim_(options.config().head_dim) {
+  const ModelArchConfig& c = options.config();
+  auto linear = [&](int64_t in, int64_t out, bool bias) {
+    return Linear(LinearOptions(in, out).bias(bias).tensor_options(options.tensor_options()));
+  };
+  q_proj = register_module(
+      "q_proj", linear(c.hidden_size, num_heads_ * head_dim_, c.attention_qkv_bias));
+  k_proj = register_module(
+      "k_proj", linear(c.hidden_size, num_kv_heads_ * head_dim_, c.attention_qkv_bias));
+  v_proj = register_module(
+      "v_proj", linear(c.hidden_size, num_kv_heads_ * head_dim_, c.attention_qkv_bias));
+  o_proj = register_module(
+      "o_proj", linear(num_heads_ * head_dim_, c.hidden_size, c.attention_out_bias));
+  if (c.qk_norm) {
+    auto norm = RMSNormOptions(head_dim_).eps(c.rms_norm_eps).tensor_options(
+        options.tensor_options());
+    q_norm = register_module("q_norm", RMSNorm(norm));
+    k_norm = register_module("k_norm", RMSNorm(norm));
+  }
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContext& ctx,
+                                     int64_t layer, int64_t window) {
+  int64_t batch = x.size(0), tokens = x.size(1);
+  torch::Tensor q = q_proj(x).view({batch, tokens, num_heads_, head_dim_});
+  torch::Tensor k = k_proj(x).view({batch, tokens, num_kv_heads_, head_dim_});
+  torch::Tensor v = v_proj(x).view({batch, tokens, num_kv_heads_, head_dim_});
+  if (q_norm) {
+    q = q_norm(q);
+    k = k_norm(k);
+  }
+  q = ApplyRope(q, ctx.rope);
+  k = ApplyRope(k, ctx.rope);
+  torch::Tensor keys, values;  // [B, n_kv, L, hd]
+  if (ctx.cache != nullptr) {
+    std::tie(keys, values) = WriteAndReadCache(*ctx.cache, layer, k, v);
+  } else {
+    keys = k.transpose(1, 2);
+    values = v.transpose(1, 2);
+  }
+  const torch::Tensor& blocked = window > 0 ? ctx.blocked_window : ctx.blocked;
+  return o_proj(GroupedAttention(q, keys, values, blocked));
+}
+
+}  // namespace zerorl::model
