@@ -42,18 +42,12 @@ absl::StatusOr<Frames> EncodeBody(const Hello& m) {
   RETURN_IF_ERROR(
       CheckCount(MessageType::kHello, "capabilities", m.capabilities.size(), kMaxMapEntries));
   HeaderWriter w(MessageType::kHello);
-  w.Key("kind");
-  w.String(WorkerKindName(m.kind), "kind");
-  w.Key("worker_id");
-  w.String(m.worker_id, "worker_id");
-  w.Key("pid");
-  w.Int64(m.pid);
-  w.Key("hostname");
-  w.String(m.hostname, "hostname");
-  w.Key("slots");
-  w.Int64(m.slots);
-  w.Key("policy_version");
-  w.Int64(m.policy_version);
+  w.PutString("kind", WorkerKindName(m.kind));
+  w.PutString("worker_id", m.worker_id);
+  w.PutInt("pid", m.pid);
+  w.PutString("hostname", m.hostname);
+  w.PutInt("slots", m.slots);
+  w.PutInt("policy_version", m.policy_version);
   w.Key("capabilities");
   w.StartObject();
   for (const auto& [name, value] : m.capabilities) {
@@ -92,8 +86,7 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, Hello* m) {
 
 absl::StatusOr<Frames> EncodeBody(const Heartbeat& m) {
   HeaderWriter w(MessageType::kHeartbeat);
-  w.Key("policy_version");
-  w.Int64(m.policy_version);
+  w.PutInt("policy_version", m.policy_version);
   return w.Finish({});
 }
 
@@ -107,12 +100,9 @@ absl::StatusOr<Frames> EncodeBody(const WeightUpdate& m) {
   RETURN_IF_ERROR(
       CheckCount(MessageType::kWeightUpdate, "pieces", m.pieces.size(), kMaxFrames - 1));
   HeaderWriter w(MessageType::kWeightUpdate);
-  w.Key("version");
-  w.Int64(m.version);
-  w.Key("chunk_index");
-  w.Uint64(m.chunk_index);
-  w.Key("chunk_count");
-  w.Uint64(m.chunk_count);
+  w.PutInt("version", m.version);
+  w.PutUint("chunk_index", m.chunk_index);
+  w.PutUint("chunk_count", m.chunk_count);
   w.Key("pieces");
   w.StartArray();
   Frames payload;
@@ -127,10 +117,8 @@ absl::StatusOr<Frames> EncodeBody(const WeightUpdate& m) {
     w.StartArray();
     for (int64_t dim : piece.shape) w.Int64(dim);
     w.EndArray();
-    w.Key("offset");
-    w.Uint64(piece.offset);
-    w.Key("crc32c");
-    w.Uint64(Crc32c(piece.data.data(), piece.data.size()));
+    w.PutUint("offset", piece.offset);
+    w.PutUint("crc32c", Crc32c(piece.data.data(), piece.data.size()));
     w.EndObject();
     payload.push_back(piece.data);  // shares the owner: no copy
   }
@@ -236,8 +224,7 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, Metrics* m) {
 
 absl::StatusOr<Frames> EncodeBody(const Shutdown& m) {
   HeaderWriter w(MessageType::kShutdown);
-  w.Key("reason");
-  w.String(m.reason, "reason");
+  w.PutString("reason", m.reason);
   return w.Finish({});
 }
 

@@ -11,26 +11,15 @@ namespace {
 constexpr size_t kMaxStopStrings = 256;
 const char* const kFinishReasonNames[] = {"stop", "length", "abort"};
 
-void WriteUint(HeaderWriter& w, const char* key, uint64_t value) {
-  w.Key(key);
-  w.Uint64(value);
-}
-
 void WriteSampling(const SamplingConfig& s, HeaderWriter& w) {
   w.Key("sampling");
   w.StartObject();
-  w.Key("n");
-  w.Int64(s.n);
-  w.Key("temperature");
-  w.Double(s.temperature);
-  w.Key("top_p");
-  w.Double(s.top_p);
-  w.Key("top_k");
-  w.Int64(s.top_k);
-  w.Key("min_p");
-  w.Double(s.min_p);
-  w.Key("max_new_tokens");
-  w.Int64(s.max_new_tokens);
+  w.PutInt("n", s.n);
+  w.PutDouble("temperature", s.temperature);
+  w.PutDouble("top_p", s.top_p);
+  w.PutInt("top_k", s.top_k);
+  w.PutDouble("min_p", s.min_p);
+  w.PutInt("max_new_tokens", s.max_new_tokens);
   w.Key("stop");
   w.StartArray();
   for (const std::string& stop : s.stop) w.String(stop, "sampling.stop");
@@ -61,12 +50,12 @@ void WritePrompts(const std::vector<Prompt>& prompts, HeaderWriter& w, Frames* p
   w.StartArray();
   for (const Prompt& p : prompts) {
     w.StartObject();
-    WriteUint(w, "id", p.id);
-    WriteUint(w, "seed", p.seed);
-    WriteUint(w, "tokens", p.tokens.size());
-    WriteUint(w, "text_bytes", p.text.size());
-    WriteUint(w, "answer_bytes", p.answer.size());
-    WriteUint(w, "metadata_bytes", p.metadata.size());
+    w.PutUint("id", p.id);
+    w.PutUint("seed", p.seed);
+    w.PutUint("tokens", p.tokens.size());
+    w.PutUint("text_bytes", p.text.size());
+    w.PutUint("answer_bytes", p.answer.size());
+    w.PutUint("metadata_bytes", p.metadata.size());
     w.EndObject();
     AppendRaw(p.tokens.data(), p.tokens.size(), &tokens);
     texts += p.text;
@@ -116,9 +105,8 @@ absl::StatusOr<Frames> EncodeBody(const PromptBatch& m) {
   RETURN_IF_ERROR(CheckCount(MessageType::kPromptBatch, "stop strings", m.sampling.stop.size(),
                              kMaxStopStrings));
   HeaderWriter w(MessageType::kPromptBatch);
-  WriteUint(w, "batch_id", m.batch_id);
-  w.Key("policy_version");
-  w.Int64(m.policy_version);
+  w.PutUint("batch_id", m.batch_id);
+  w.PutInt("policy_version", m.policy_version);
   WriteSampling(m.sampling, w);
   Frames payload;
   WritePrompts(m.prompts, w, &payload);
@@ -139,7 +127,7 @@ absl::StatusOr<Frames> EncodeBody(const Rollouts& m) {
       CheckCount(MessageType::kRollouts, "completions", m.completions.size(), kMaxItems));
   RETURN_IF_ERROR(CheckCount(MessageType::kRollouts, "prompts", m.prompts.size(), kMaxItems));
   HeaderWriter w(MessageType::kRollouts);
-  WriteUint(w, "batch_id", m.batch_id);
+  w.PutUint("batch_id", m.batch_id);
   std::string tokens, logprobs, texts;
   w.Key("completions");
   w.StartArray();
@@ -150,15 +138,12 @@ absl::StatusOr<Frames> EncodeBody(const Rollouts& m) {
                           c.tokens.size(), " tokens"));
     }
     w.StartObject();
-    WriteUint(w, "prompt_id", c.prompt_id);
-    w.Key("sample_index");
-    w.Int64(c.sample_index);
-    w.Key("policy_version");
-    w.Int64(c.policy_version);
-    w.Key("finish_reason");
-    w.String(FinishReasonName(c.finish_reason), "finish_reason");
-    WriteUint(w, "tokens", c.tokens.size());
-    WriteUint(w, "text_bytes", c.text.size());
+    w.PutUint("prompt_id", c.prompt_id);
+    w.PutInt("sample_index", c.sample_index);
+    w.PutInt("policy_version", c.policy_version);
+    w.PutString("finish_reason", FinishReasonName(c.finish_reason));
+    w.PutUint("tokens", c.tokens.size());
+    w.PutUint("text_bytes", c.text.size());
     w.EndObject();
     AppendRaw(c.tokens.data(), c.tokens.size(), &tokens);
     AppendRaw(c.logprobs.data(), c.logprobs.size(), &logprobs);
@@ -231,7 +216,7 @@ absl::StatusOr<Frames> EncodeBody(const ScoredGroups& m) {
   RETURN_IF_ERROR(
       CheckCount(MessageType::kScoredGroups, "completions", m.completions.size(), kMaxItems));
   HeaderWriter w(MessageType::kScoredGroups);
-  WriteUint(w, "batch_id", m.batch_id);
+  w.PutUint("batch_id", m.batch_id);
   w.Key("functions");
   w.StartArray();
   for (const std::string& name : m.functions) w.String(name, "functions[]");
@@ -246,9 +231,8 @@ absl::StatusOr<Frames> EncodeBody(const ScoredGroups& m) {
                           m.functions.size(), " functions"));
     }
     w.StartObject();
-    WriteUint(w, "prompt_id", c.prompt_id);
-    w.Key("sample_index");
-    w.Int64(c.sample_index);
+    w.PutUint("prompt_id", c.prompt_id);
+    w.PutInt("sample_index", c.sample_index);
     w.Key("detail_bytes");
     w.StartArray();
     for (const FunctionScore& s : c.scores) {

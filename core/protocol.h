@@ -32,14 +32,22 @@
 //   W -> C  ScoredGroups   the result; frees the slot.
 //   W -> C  Metrics        whenever the worker has numbers to report (tokens/s, ...).
 //   both    Heartbeat      every kHeartbeatInterval when nothing else was sent; any message
-//                          counts as a sign of life. A peer silent for kHeartbeatLiveness
-//                          intervals is dead: C re-dispatches its work in flight (the ledger
-//                          keys work by batch id, so a late answer from a presumed-dead
-//                          worker is recognised and dropped); a worker reconnects with
-//                          back-off (kReconnectInterval doubling to kReconnectIntervalMax)
-//                          and sends Hello again.
-//   C -> W  Shutdown       the run is over (or the peer is refused: wrong protocol version,
-//                          duplicate id); the worker exits after its socket lingers.
+//                          counts as a sign of life. C heartbeats only workers that said
+//                          Hello.
+//   C -> W  Shutdown       the run is over, or the peer is refused (another protocol
+//                          version, a worker id already in use by a live worker); the worker
+//                          exits after its socket lingers.
+//
+// Liveness, both ways. A worker silent for kHeartbeatLiveness intervals is dead to C: C
+// re-dispatches its work in flight; the ledger keys work by batch id, so a late answer from
+// a worker presumed dead is recognised and dropped, never counted twice. A worker that
+// hears nothing from C for kHeartbeatLiveness intervals closes its socket, waits
+// kReconnectInterval (doubling up to kReconnectIntervalMax on each failure), opens a new
+// socket and sends Hello again, discarding the work it held. A restarted C ignores
+// everything but Hello from routing ids it does not know, so the workers of the previous C
+// time out and re-introduce themselves. (ZeroMQ also reconnects a DEALER by itself and
+// ZMTP pings, see SocketOptions, close dead TCP connections; neither tells the application
+// that the other side restarted, hence the application heartbeat.)
 //
 // A frame that does not decode is refused with a Status naming the reason; the receiver
 // logs it with the peer id and goes on. A peer with another protocol version is refused

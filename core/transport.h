@@ -49,7 +49,9 @@ struct SocketOptions {
   int send_hwm = 1000;
   int recv_hwm = 1000;
   // A send that cannot be queued for this long fails with kDeadlineExceeded instead of
-  // hanging (a stuck peer never wedges the controller). -1 waits forever.
+  // hanging. -1 waits forever. On the controller's ROUTER a full queue means that one
+  // worker stopped reading (hung, SIGSTOPped): use 0 there, so the loop serving everyone
+  // else never waits, and treat kDeadlineExceeded as that worker being stuck.
   int send_timeout_ms = 30000;
   // A peer that sends a bigger frame is disconnected by ZeroMQ before the frame is
   // buffered. Keep it above the weight chunk size (kWeightChunkBytes). -1 = no limit.

@@ -36,6 +36,23 @@ class HeaderWriter {
   void Double(double v) { writer_.Double(v); }
   // `what` names the field in the error when `value` is not valid UTF-8.
   void String(absl::string_view value, absl::string_view what);
+  // "key": value members.
+  void PutUint(const char* key, uint64_t v) {
+    Key(key);
+    Uint64(v);
+  }
+  void PutInt(const char* key, int64_t v) {
+    Key(key);
+    Int64(v);
+  }
+  void PutDouble(const char* key, double v) {
+    Key(key);
+    Double(v);
+  }
+  void PutString(const char* key, absl::string_view v) {
+    Key(key);
+    String(v, key);
+  }
   void StartObject() { writer_.StartObject(); }
   void EndObject() { writer_.EndObject(); }
   void StartArray() { writer_.StartArray(); }

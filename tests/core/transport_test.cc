@@ -151,6 +151,23 @@ TEST(TransportTest, SendToAnUnknownPeerIsNotFound) {
   EXPECT_EQ(sent.message(), "send to ghost: no such peer is connected");
 }
 
+TEST(TransportTest, AStuckPeerMakesSendsFailInsteadOfBlocking) {
+  SocketOptions o;
+  o.send_hwm = 1;
+  o.recv_hwm = 1;
+  o.send_timeout_ms = 0;
+  auto pair = Connected("inproc://stuck", o);  // the DEALER never reads
+  absl::Status sent = absl::OkStatus();
+  int accepted = 0;
+  for (; accepted < 100 && sent.ok(); ++accepted) {
+    sent = SendMessageTo(pair->router, "worker-0", Heartbeat{accepted});
+  }
+  EXPECT_LT(accepted, 100);
+  EXPECT_EQ(sent.code(), absl::StatusCode::kDeadlineExceeded) << sent;
+  EXPECT_EQ(sent.message(),
+            "send to worker-0: queue full for the whole send timeout (peer stuck?)");
+}
+
 TEST(TransportTest, PollReportsWhichSocketIsReadable) {
   auto pair = Connected("inproc://poll");
   absl::StatusOr<std::vector<bool>> ready =
@@ -371,7 +388,8 @@ uint32_t Fingerprint(const std::vector<ReceivedTensor>& tensors) {
   uint32_t crc = 0;
   for (const ReceivedTensor& t : tensors) {
     crc = Crc32cExtend(crc, t.name.data(), t.name.size());
-    for (const auto& [offset, piece] : t.pieces) crc = Crc32cExtend(crc, piece.data(), piece.size());
+    for (const auto& [offset, piece] : t.pieces)
+      crc = Crc32cExtend(crc, piece.data(), piece.size());
   }
   return crc;
 }
