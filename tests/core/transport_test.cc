@@ -189,11 +189,15 @@ TEST(TransportTest, ASignalInterruptsAWaitWithCancelled) {
   ASSERT_EQ(::sigaction(SIGUSR1, &action, &previous), 0);
   auto pair = Connected("inproc://signal");
   pthread_t self = ::pthread_self();
-  std::thread killer([self] {
-    std::this_thread::sleep_for(milliseconds(100));
-    ::pthread_kill(self, SIGUSR1);
+  std::atomic<bool> returned{false};
+  std::thread killer([self, &returned] {
+    while (!returned.load()) {  // until it lands while the wait is on
+      std::this_thread::sleep_for(milliseconds(50));
+      ::pthread_kill(self, SIGUSR1);
+    }
   });
   absl::StatusOr<Frames> frames = ReceiveFrames(pair->router, kPatience);
+  returned.store(true);
   killer.join();
   ::sigaction(SIGUSR1, &previous, nullptr);
   ASSERT_FALSE(frames.ok());
