@@ -18,19 +18,20 @@ constexpr size_t kMaxRoutingIdBytes = 255;  // ZeroMQ's limit on a routing id
 
 const char* const kWorkerKindNames[] = {"rollout", "reward"};
 
-// Reads an object of string -> T members with `read_value`, refusing repeated names.
+// Reads an object of string -> T members; `read_value` returns false for a value of the
+// wrong type, described by `expected`. Repeated names are refused.
 template <typename T, typename ReadValue>
-absl::Status ReadMap(JsonFields& fields, const char* key, ReadValue read_value,
-                     std::map<std::string, T>* out) {
+absl::Status ReadMap(JsonFields& fields, const char* key, const char* expected,
+                     ReadValue read_value, std::map<std::string, T>* out) {
   const rapidjson::Value* object = nullptr;
   RETURN_IF_ERROR(fields.Object(key, &object, kMaxMapEntries));
   for (auto it = object->MemberBegin(); it != object->MemberEnd(); ++it) {
     std::string name(it->name.GetString(), it->name.GetStringLength());
-    std::string path = absl::StrCat(fields.Path(key), ".", name);
     T value{};
-    RETURN_IF_ERROR(read_value(it->value, path, &value));
-    if (!out->emplace(std::move(name), std::move(value)).second) {
-      return Invalid(path, "appears more than once");
+    const bool ok = read_value(it->value, &value);
+    if (!ok || !out->emplace(name, std::move(value)).second) {
+      return Invalid(absl::StrCat(fields.Path(key), ".", Quote(name)),
+                     ok ? "appears more than once" : expected);
     }
   }
   return absl::OkStatus();
@@ -75,12 +76,12 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, Hello* m) {
   RETURN_IF_ERROR(top.String("hostname", &m->hostname, kMaxNameBytes));
   RETURN_IF_ERROR(top.Int32("slots", &m->slots, 1, static_cast<int32_t>(kMaxItems)));
   RETURN_IF_ERROR(top.Int64("policy_version", &m->policy_version, kNoPolicyVersion, INT64_MAX));
-  auto read_string = [](const rapidjson::Value& v, const std::string& path, std::string* out) {
-    if (!v.IsString()) return Invalid(path, "must be a string");
-    out->assign(v.GetString(), v.GetStringLength());
-    return absl::OkStatus();
+  auto read_string = [](const rapidjson::Value& v, std::string* out) {
+    if (v.IsString()) out->assign(v.GetString(), v.GetStringLength());
+    return v.IsString();
   };
-  RETURN_IF_ERROR(ReadMap<std::string>(top, "capabilities", read_string, &m->capabilities));
+  RETURN_IF_ERROR(
+      ReadMap<std::string>(top, "capabilities", "must be a string", read_string, &m->capabilities));
   return top.Finish();
 }
 
@@ -212,13 +213,13 @@ absl::StatusOr<Frames> EncodeBody(const Metrics& m) {
 
 absl::Status DecodeBody(const Frames& frames, JsonFields& top, Metrics* m) {
   RETURN_IF_ERROR(ExpectFrames(frames, 1));
-  auto read_number = [](const rapidjson::Value& v, const std::string& path, double* out) {
-    if (!v.IsNumber()) return Invalid(path, "must be a number");
+  auto read_number = [](const rapidjson::Value& v, double* out) {
+    if (!v.IsNumber()) return false;
     // One NaN: "-NaN" parses with the sign bit set but is written back as "NaN".
     *out = std::isnan(v.GetDouble()) ? std::numeric_limits<double>::quiet_NaN() : v.GetDouble();
-    return absl::OkStatus();
+    return true;
   };
-  RETURN_IF_ERROR(ReadMap<double>(top, "values", read_number, &m->values));
+  RETURN_IF_ERROR(ReadMap<double>(top, "values", "must be a number", read_number, &m->values));
   return top.Finish();
 }
 

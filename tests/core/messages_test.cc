@@ -78,6 +78,23 @@ TEST(MessagesTest, ExtremeValuesRoundTrip) {
   ExpectRoundTrip(w);
 }
 
+TEST(MessagesTest, CountsAtTheLimitsRoundTrip) {
+  ScoredGroups s;
+  for (size_t i = 0; i < kMaxRewardFunctions; ++i) s.functions.push_back("f" + std::to_string(i));
+  s.completions.resize(2);
+  for (ScoredCompletion& c : s.completions) c.scores.resize(kMaxRewardFunctions);
+  ExpectRoundTrip(s);
+  Metrics m;
+  for (size_t i = 0; i < kMaxMapEntries; ++i) m.values["m" + std::to_string(i)] = i * 0.5;
+  ExpectRoundTrip(m);
+  PromptBatch p;
+  p.sampling.stop.assign(256, "</answer>");
+  ExpectRoundTrip(p);
+  m.values["one too many"] = 1;
+  EXPECT_EQ(Encode(m).status().message(),
+            "encoding Metrics: 65537 values, over the limit of 65536");
+}
+
 TEST(MessagesTest, HeaderIsJsonWithVersionTypeAndFrameSizes) {
   Frames frames = MustEncode(testing::ExampleRollouts());
   ASSERT_EQ(frames.size(), 6u);
@@ -321,6 +338,17 @@ TEST(MessagesTest, SamplingOutOfRangeIsRefused) {
                              [](rapidjson::Document& d) { d["sampling"]["n"].SetInt(0); });
   EXPECT_EQ(DecodeError(frames),
             "PromptBatch: sampling.n: must be an integer in [1, 1048576], got 0");
+}
+
+TEST(MessagesTest, MapValuesOfTheWrongTypeAreRefused) {
+  Frames frames = EditHeader(MustEncode(testing::ExampleMetrics()), [](rapidjson::Document& d) {
+    d["values"]["rollout/tokens_per_s"].SetString("fast");
+  });
+  EXPECT_EQ(DecodeError(frames), "Metrics: values.'rollout/tokens_per_s': must be a number");
+  std::string header = std::string(MustEncode(testing::ExampleHello())[0].view());
+  header.replace(header.find("\"device\""), 8, "\"note\"");
+  EXPECT_EQ(DecodeError({Frame::FromString(header)}),
+            "Hello: capabilities.'note': appears more than once");
 }
 
 TEST(MessagesTest, DecodeAsNamesBothTypes) {
