@@ -22,8 +22,9 @@
 //   kDataLoss            a weight piece's bytes do not match its checksum;
 //   kInvalidArgument     anything else malformed, with the field path
 //                        ("Rollouts: completions[3].tokens: ...").
-// Encode() refuses (kInvalidArgument) counts over those limits and header strings (ids,
-// names, reasons) that are not UTF-8; other out-of-range fields are the receiver's to
+// Encode() refuses (kInvalidArgument) counts over those limits, header strings (ids,
+// names, reasons) that are not UTF-8, log-probs that do not match their tokens and scores
+// that do not match the reward functions; other out-of-range fields are the receiver's to
 // refuse.
 #ifndef ZERORL_CORE_MESSAGES_H_
 #define ZERORL_CORE_MESSAGES_H_
@@ -163,6 +164,8 @@ struct Shutdown {
 // Alternatives in MessageType order.
 using Message = std::variant<Hello, Heartbeat, PromptBatch, Rollouts, ScoredGroups, WeightUpdate,
                              Metrics, Shutdown>;
+
+static_assert(std::variant_size_v<Message> == kNumMessageTypes, "one alternative per type");
 
 inline MessageType TypeOf(const Message& message) {
   return static_cast<MessageType>(message.index());
