@@ -1,0 +1,140 @@
+// The controller: the broker of DESIGN.md, living in the learner's rank-0 process. It binds
+// one ROUTER socket and runs the conversation of core/protocol.h on its own thread; the
+// learner talks to it through this thread-safe facade.
+//
+//   ASSIGN_OR_RETURN(auto controller, Controller::Start({.endpoint = "ipc:///run/c.sock"}));
+//   RETURN_IF_ERROR(controller->Publish(0, weights));        // every rollout worker gets v0
+//   controller->Submit(batch);                                 // PromptBatch, unique batch_id
+//   std::optional<ScoredBatch> done = controller->Next(std::chrono::seconds(1));
+//   controller->RecordTrained(done->batch.batch_id, step);
+//   controller->Shutdown("run finished");
+//
+// A submitted batch goes to a rollout worker with a free slot that holds (or has been
+// pushed) a recent enough policy version, its Rollouts then go, with the prompts attached,
+// to a reward worker, and the scored result comes out of Next() exactly once. Workers that
+// stop heartbeating are dropped and their work re-dispatched (core/protocol.h liveness);
+// late or duplicate answers are dropped (controller/ledger.h). Weights are pushed to every
+// rollout worker behind the published version, before any batch that needs them: ZeroMQ
+// keeps per-peer order, so a worker applies them before generating that batch.
+//
+// With `ledger_path` set, every event (submitted, dispatched, accepted, duplicate,
+// requeued, worker_joined, worker_lost, trained) is appended there as a JSON line, so a run
+// can be audited: each batch id has exactly one "trained" line.
+#ifndef ZERORL_CONTROLLER_CONTROLLER_H_
+#define ZERORL_CONTROLLER_CONTROLLER_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/messages.h"
+#include "core/weight_sync.h"
+
+namespace zerorl {
+
+struct ControllerOptions {
+  std::string endpoint;  // where to bind: "ipc://DIR/controller.sock", "tcp://0.0.0.0:5555"
+  // Liveness (core/protocol.h); tests shorten these.
+  std::chrono::milliseconds heartbeat_interval = kHeartbeatInterval;
+  int liveness = kHeartbeatLiveness;
+  // A batch held by one worker longer than this is also given to another (the first answer
+  // wins). 0 = no deadline: only a worker's death re-dispatches its work.
+  std::chrono::milliseconds work_deadline{0};
+  // A worker that still reports an older version this long after a push gets it again.
+  std::chrono::milliseconds weight_repush = kWeightTimeout;
+  size_t weight_chunk_bytes = kWeightChunkBytes;
+  std::string ledger_path;  // JSON lines of ledger events; empty = none
+};
+
+// A batch that went through both phases.
+struct ScoredBatch {
+  PromptBatch batch;     // as submitted
+  Rollouts rollouts;     // the accepted completions (prompts not attached)
+  ScoredGroups scores;   // one ScoredCompletion per completion
+  std::string rollout_worker;
+  std::string reward_worker;
+  double rollout_s = 0.0;  // wall time from dispatch to accepted answer, per phase
+  double reward_s = 0.0;
+};
+
+struct ControllerStats {
+  int rollout_workers = 0;  // alive now
+  int reward_workers = 0;
+  size_t waiting_rollout = 0;
+  size_t waiting_reward = 0;
+  size_t in_flight = 0;  // submitted, not yet out of Next()
+  int64_t duplicates = 0;
+  int64_t redispatched = 0;
+  int64_t workers_lost = 0;
+  int64_t bad_messages = 0;
+  int64_t published_version = kNoPolicyVersion;
+  int64_t weight_pushes = 0;
+  double last_weight_push_s = 0.0;  // encoding + queueing one version for all workers
+  std::map<std::string, int64_t> worker_versions;  // rollout worker -> version it reports
+};
+
+class Controller {
+ public:
+  // Binds and starts the controller thread. kUnavailable if the endpoint is in use.
+  static absl::StatusOr<std::unique_ptr<Controller>> Start(const ControllerOptions& options);
+  ~Controller();  // Shutdown("controller destroyed") if not done yet
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // The endpoint actually bound (a tcp port chosen by the kernel is filled in).
+  const std::string& endpoint() const { return endpoint_; }
+
+  // Queues a batch. Its batch_id must be new; kAlreadyExists otherwise.
+  absl::Status Submit(PromptBatch batch);
+  // The next scored batch, or nullopt after `timeout`.
+  std::optional<ScoredBatch> Next(std::chrono::milliseconds timeout);
+  // Publishes `version`: rollout workers behind it get the tensors pushed. The tensors'
+  // memory (their Frames' owners) must stay unchanged until the next Publish.
+  absl::Status Publish(int64_t version, std::vector<NamedTensor> tensors);
+  // Writes a "trained" ledger line for the batch.
+  void RecordTrained(uint64_t batch_id, int64_t step);
+  // Waits until at least this many workers of each kind said Hello; kDeadlineExceeded.
+  absl::Status WaitForWorkers(int rollout, int reward, std::chrono::milliseconds timeout);
+  // Waits until every rollout worker reports the published version; kDeadlineExceeded.
+  absl::Status WaitForWeights(std::chrono::milliseconds timeout);
+  // Latest Metrics values per worker ("rollout-0" -> name -> value).
+  std::map<std::string, std::map<std::string, double>> WorkerMetrics() const;
+  ControllerStats stats() const;
+  // Sends Shutdown to every worker and stops the thread. Idempotent.
+  void Shutdown(const std::string& reason);
+
+ private:
+  struct Impl;  // the controller thread's state (controller.cc)
+  explicit Controller(const ControllerOptions& options);
+  void Run();
+
+  const ControllerOptions options_;
+  std::string endpoint_;
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+
+  // Learner -> controller thread.
+  struct Command;
+  mutable absl::Mutex mu_;
+  std::deque<Command> commands_ ABSL_GUARDED_BY(mu_);
+  // Controller thread -> learner.
+  std::deque<ScoredBatch> results_ ABSL_GUARDED_BY(mu_);
+  ControllerStats stats_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, double>> worker_metrics_ ABSL_GUARDED_BY(mu_);
+  std::string shutdown_reason_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace zerorl
+
+#endif  // ZERORL_CONTROLLER_CONTROLLER_H_
