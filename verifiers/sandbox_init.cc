@@ -69,8 +69,8 @@ int CloseFrom(unsigned first) {
   return 0;
 }
 
-// Moves the parent's four descriptors to kCtlFd..kMarkerWriteFd, points 0-2 at /dev/null
-// and closes everything else the parent's other threads had open at clone time.
+// Moves the parent's four descriptors to kCtlFd..kMarkerWriteFd, points 0 and 1 at
+// /dev/null and closes everything else the parent's other threads had open at clone time.
 ChildError RenumberFds(const ChildPlan& plan) {
   const int from[4] = {plan.ctl_fd, plan.out_fd, plan.err_fd, plan.marker_write_fd};
   int moved[4];
@@ -83,7 +83,10 @@ ChildError RenumberFds(const ChildPlan& plan) {
   }
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null_fd < 0) return ChildFail(SetupStep::kRenumberFds, 4);
-  for (int fd = 0; fd < 3; ++fd) {
+  // 2 stays the parent's stderr when it has one, so that a sanitizer report or a crash
+  // message from init itself is seen; init writes nothing there, and steps get their own.
+  int last = fcntl(2, F_GETFD) >= 0 ? 1 : 2;
+  for (int fd = 0; fd <= last; ++fd) {
     if (null_fd != fd && dup2(null_fd, fd) < 0) return ChildFail(SetupStep::kRenumberFds, 5);
   }
   if (CloseFrom(kFirstFreeFd) != 0) return ChildFail(SetupStep::kRenumberFds, 6);
@@ -227,7 +230,8 @@ void KillAllButInit() {
 
 // CPU time of a live process (all its threads; children count once waited for).
 int64_t CpuMicros(pid_t pid) {
-  clockid_t clock = (~static_cast<clockid_t>(pid) << 3) | 2;  // MAKE_PROCESS_CPUCLOCK(pid, SCHED)
+  // MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED), in unsigned arithmetic.
+  clockid_t clock = static_cast<clockid_t>((~static_cast<uint32_t>(pid) << 3) | 2u);
   struct timespec ts;
   if (syscall(SYS_clock_gettime, clock, &ts) != 0) return 0;
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;

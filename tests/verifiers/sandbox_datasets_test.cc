@@ -2,9 +2,9 @@
 // reference solution passes its own tests through the pool, and a deliberately wrong
 // variant of each fails them.
 #include <fstream>
-#include <regex>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/json.h"
@@ -61,12 +61,27 @@ std::vector<Task> HumanEvalTasks() {
   return tasks;
 }
 
-// The first function the reference code defines that the asserts call.
+bool IsWordChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Does `text` call `name` (the name as a whole word, then optional spaces, then "(")?
+bool Calls(const std::string& text, const std::string& name) {
+  for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+    if (at > 0 && IsWordChar(text[at - 1])) continue;
+    size_t after = at + name.size();
+    while (after < text.size() && text[after] == ' ') ++after;
+    if (after < text.size() && text[after] == '(') return true;
+  }
+  return false;
+}
+
+// The first function the reference code defines ("def NAME(") that the asserts call.
 std::string CalledFunction(const std::string& code, const std::string& tests) {
-  static const std::regex def(R"(def\s+([A-Za-z_]\w*)\s*\()");
-  for (std::sregex_iterator it(code.begin(), code.end(), def), end; it != end; ++it) {
-    std::string name = (*it)[1];
-    if (std::regex_search(tests, std::regex("\\b" + name + "\\s*\\("))) return name;
+  for (size_t at = code.find("def "); at != std::string::npos; at = code.find("def ", at + 1)) {
+    if (at > 0 && IsWordChar(code[at - 1])) continue;
+    size_t begin = at + 4, end = begin;
+    while (end < code.size() && IsWordChar(code[end])) ++end;
+    std::string name = code.substr(begin, end - begin);
+    if (!name.empty() && Calls(tests, name)) return name;
   }
   return "";
 }

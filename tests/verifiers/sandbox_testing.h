@@ -73,6 +73,9 @@ inline RunResult MustRun(const Sandbox& sandbox, const std::string& language,
   request.stdin_data = stdin_data;
   absl::StatusOr<RunResult> result = sandbox.Run(request);
   EXPECT_TRUE(result.ok()) << result.status();
+  if (result.ok()) {
+    EXPECT_NE(result->status, RunStatus::kSandboxError) << result->error;
+  }
   return result.ok() ? *result : RunResult{};
 }
 
