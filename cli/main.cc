@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   CommandMain run;
   AddConfigCommand(app, &run);
   AddDataCommand(app, &run);
+  AddTokenizeCommand(app, &run);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #include "model/tokenizer_pretokenizer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -117,11 +118,12 @@ class SplitStep : public PreTokenizerStep {
       });
       return;
     }
-    std::vector<Segment> segments;
+    std::vector<Segment> segments, kept;
     ForEachSegment(piece, [&](const Segment& s) {
       segments.push_back({s.start, s.end, s.is_match != invert_});
     });
-    for (const Segment& s : ApplyBehavior(segments)) {
+    ApplyBehavior(segments, &kept);
+    for (const Segment& s : kept) {
       if (s.end > s.start) emit(piece.substr(s.start, s.end - s.start));
     }
   }
@@ -145,51 +147,51 @@ class SplitStep : public PreTokenizerStep {
     if (gap_start < text.size()) fn(Segment{gap_start, text.size(), false});
   }
 
-  // Hugging Face's NormalizedString::split for the behaviors other than Isolated; the
-  // result has is_match = "remove this segment".
-  std::vector<Segment> ApplyBehavior(const std::vector<Segment>& segments) const {
-    std::vector<Segment> out;
+  // Hugging Face's NormalizedString::split for the behaviors other than Isolated: the
+  // segments to keep, in order (`is_match` of the input means "a delimiter").
+  void ApplyBehavior(const std::vector<Segment>& segments, std::vector<Segment>* out) const {
     bool previous_match = false;
     switch (behavior_) {
       case SplitBehavior::kIsolated:
-        return segments;
+        out->insert(out->end(), segments.begin(), segments.end());
+        return;
       case SplitBehavior::kRemoved:
         for (const Segment& s : segments) {
-          if (!s.is_match) out.push_back({s.start, s.end, false});
+          if (!s.is_match) out->push_back(s);
         }
-        return out;
+        return;
       case SplitBehavior::kContiguous:
         for (const Segment& s : segments) {
-          if (s.is_match == previous_match && !out.empty()) {
-            out.back().end = s.end;
+          if (s.is_match == previous_match && !out->empty()) {
+            out->back().end = s.end;
           } else {
-            out.push_back({s.start, s.end, false});
+            out->push_back(s);
           }
           previous_match = s.is_match;
         }
-        return out;
+        return;
       case SplitBehavior::kMergedWithPrevious:
         for (const Segment& s : segments) {
-          if (s.is_match && !previous_match && !out.empty()) {
-            out.back().end = s.end;
+          if (s.is_match && !previous_match && !out->empty()) {
+            out->back().end = s.end;
           } else {
-            out.push_back({s.start, s.end, false});
+            out->push_back(s);
           }
           previous_match = s.is_match;
         }
-        return out;
+        return;
       case SplitBehavior::kMergedWithNext:
         for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
-          if (it->is_match && !previous_match && !out.empty()) {
-            out.back().start = it->start;
+          if (it->is_match && !previous_match && !out->empty()) {
+            out->back().start = it->start;
           } else {
-            out.push_back({it->start, it->end, false});
+            out->push_back(*it);
           }
           previous_match = it->is_match;
         }
-        return std::vector<Segment>(out.rbegin(), out.rend());
+        std::reverse(out->begin(), out->end());
+        return;
     }
-    return out;
   }
 
   std::unique_ptr<Matcher> matcher_;
