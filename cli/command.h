@@ -38,6 +38,7 @@ void AddConfigArgs(CLI::App* command, ConfigArgs* args, bool positional_files);
 
 void AddConfigCommand(CLI::App& app, CommandMain* run);
 void AddDataCommand(CLI::App& app, CommandMain* run);
+void AddSandboxCommand(CLI::App& app, CommandMain* run);
 void AddTokenizeCommand(CLI::App& app, CommandMain* run);
 
 }  // namespace zerorl::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   CommandMain run;
   AddConfigCommand(app, &run);
   AddDataCommand(app, &run);
+  AddSandboxCommand(app, &run);
   AddTokenizeCommand(app, &run);
 
   try {
