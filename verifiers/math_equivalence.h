@@ -29,6 +29,7 @@ struct CompareOptions {
   int float_rounding = 6;
   bool strict = true;
   bool set_relation = false;
+  bool fast_numbers = true;  // two plain numbers are compared directly
 };
 
 // True when `pred` answers `gold`. Stops (false) when the budget runs out; the caller

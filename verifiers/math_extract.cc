@@ -43,6 +43,22 @@ class Extractor {
     }
   }
 
+  // Text of the box group that ends last (see LastBoxedText).
+  bool LastBoxGroup(std::string* out) {
+    std::vector<Candidate> boxes;
+    BoxCandidates(&boxes);
+    if (boxes.empty()) return false;
+    const Candidate& last = boxes.back();
+    out->clear();
+    for (int i = 0; i < last.num_spans; ++i) {
+      std::string_view piece = Clean(last.spans[i]);
+      if (piece.empty()) continue;
+      if (!out->empty()) *out += ", ";
+      *out += piece;
+    }
+    return !out->empty();
+  }
+
   bool Run(ExtractedAnswer* out, std::string* why) {
     std::vector<Candidate> group;
     auto attempt = [&](void (Extractor::*fill)(std::vector<Candidate>*)) {
@@ -276,7 +292,15 @@ class Extractor {
   void NumberCandidates(std::vector<Candidate>* out) {
     std::vector<Candidate> found;
     size_t expr_end = 0;
+    size_t env = 0;
     for (size_t i = 0; i < s_.size(); ++i) {
+      // Numbers inside a math environment belong to it: a formula that does not parse is
+      // not rescued by a digit picked out of it ("$\frac{1}{$" has no answer).
+      while (env < envs_.size() && envs_[env].outer.end <= i) ++env;
+      if (env < envs_.size() && envs_[env].outer.begin <= i) {
+        i = envs_[env].outer.end - 1;
+        continue;
+      }
       char c = s_[i];
       bool digit = std::isdigit(static_cast<unsigned char>(c));
       if (!digit && c != '-' && c != '.' && c != '(') continue;
@@ -287,6 +311,7 @@ class Extractor {
           Candidate e;
           e.kind = Candidate::kExpr;
           e.source = "last number";
+          e.order = 1;
           e.begin = expr.begin;
           e.end = expr.end;
           e.Add(expr);
@@ -299,7 +324,7 @@ class Extractor {
         Candidate n;
         n.kind = Candidate::kNumber;
         n.source = "last number";
-        n.order = 1;
+        n.order = 2;
         n.number = m;
         n.begin = m.span.begin;
         n.end = m.span.end;
@@ -321,7 +346,7 @@ class Extractor {
     Candidate c;
     c.kind = Candidate::kLatex;
     c.source = "whole text";
-    c.order = 2;
+    c.order = 0;  // "-2,1" as a whole is a list, not the decimal -2.1
     c.begin = static_cast<uint32_t>(b);
     c.end = static_cast<uint32_t>(s_.size());
     c.Add(Span{static_cast<uint32_t>(b), static_cast<uint32_t>(e)});
@@ -350,6 +375,22 @@ class Extractor {
     return s_.substr(b, e - b);
   }
 
+  // "72", "-3.25": a Number node without tokenizing; nullptr for anything else.
+  Node* PlainNumber(std::string_view s) const {
+    size_t i = s.size() > 1 && s[0] == '-' ? 1 : 0;
+    size_t digits = 0, dots = 0;
+    for (size_t k = i; k < s.size(); ++k) {
+      if (s[k] >= '0' && s[k] <= '9') ++digits;
+      else if (s[k] == '.' && dots == 0) ++dots;
+      else return nullptr;
+    }
+    if (digits == 0 || digits > 18 || s.back() == '.') return nullptr;
+    Rational value;
+    if (!Rational::FromDecimal(s.substr(i), &value)) return nullptr;
+    if (i == 1) value = -value;
+    return f_->Number(value, dots ? kFlagDecimal : 0);
+  }
+
   bool Parse(const Candidate& c, ExtractedAnswer* out) {
     if (c.kind == Candidate::kNumber) {
       Rational value;
@@ -373,7 +414,10 @@ class Extractor {
         return false;
       }
       std::string error;
-      Node* node = ParseMath(piece, c.kind == Candidate::kExpr ? Syntax::kPlain : Syntax::kLatex, f_, b_, &error);
+      Node* node = o_.fast_numbers ? PlainNumber(piece) : nullptr;
+      if (node == nullptr) {
+        node = ParseMath(piece, c.kind == Candidate::kExpr ? Syntax::kPlain : Syntax::kLatex, f_, b_, &error);
+      }
       if (node == nullptr) {
         last_error_ = error;
         return false;
@@ -432,6 +476,16 @@ bool ExtractAnswer(std::string_view text, const ExtractOptions& options, NodeFac
   }
   *why = first_why;
   return false;
+}
+
+bool LastBoxedText(std::string_view text, std::string* out) {
+  ExtractOptions options;
+  options.expr = false;
+  Arena arena;
+  Budget budget(0, 1'000'000, 1 << 20, &arena);
+  NodeFactory factory(&arena);
+  Extractor extractor(text, options, &factory, &budget);
+  return extractor.LastBoxGroup(out);
 }
 
 char FindChoiceLetter(std::string_view text) {

@@ -29,6 +29,7 @@ struct ExtractOptions {
   bool boxed_first = true;      // \boxed{} ranks with "final answer is" (priority 0)
   bool without_anchor = true;   // priority 300: last environment / number / formula
   size_t max_answer_chars = 16384;
+  bool fast_numbers = true;     // plain number texts become Number nodes without the parser
 };
 
 struct ExtractedAnswer {
@@ -40,6 +41,10 @@ struct ExtractedAnswer {
 // False with `*why` when no candidate parses (or the budget ran out).
 bool ExtractAnswer(std::string_view text, const ExtractOptions& options, NodeFactory* factory,
                    Budget* budget, ExtractedAnswer* out, std::string* why);
+
+// The text of the last \boxed{} answer, with the boxes next to it that belong to the same
+// answer joined by ", " ("$\boxed{-2}$ and $\boxed{1}$" -> "-2, 1"); false when none.
+bool LastBoxedText(std::string_view text, std::string* out);
 
 // The letter (A-E) a completion chooses: \boxed{C}, "answer is (C)", "answer: C", or the
 // last "(C)"; 0 when none.

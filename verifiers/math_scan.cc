@@ -1,6 +1,8 @@
 #include "verifiers/math_scan.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "verifiers/math_tables.h"
 
@@ -24,7 +26,7 @@ size_t FindUnescaped(std::string_view s, std::string_view needle, size_t from) {
 }
 
 bool IsTextCommand(std::string_view name) {
-  return name == "text" || name == "textbf" || name == "textit" || name == "textrm" ||
+  return name == "text" || name == "textbf" || name == "textit" || name == "textrm" || name == "begin" || name == "end" ||
          name == "mbox" || name == "hbox" || name == "textnormal" || name == "mathrm" ||
          name == "mathbf" || name == "operatorname" || name == "textsf" || name == "emph";
 }
@@ -45,10 +47,21 @@ size_t SkipGroup(std::string_view s, size_t open) {
 
 }  // namespace
 
+// Index of the next '$' or '\\' at or after `i` (s.size() when none).
+size_t NextSpecial(std::string_view s, size_t i) {
+  const char* base = s.data();
+  size_t n = s.size();
+  if (i >= n) return n;
+  const void* d = std::memchr(base + i, '$', n - i);
+  size_t limit = d == nullptr ? n : static_cast<size_t>(static_cast<const char*>(d) - base);
+  const void* b = std::memchr(base + i, '\\', limit - i);
+  return b == nullptr ? limit : static_cast<size_t>(static_cast<const char*>(b) - base);
+}
+
 std::vector<MathEnv> FindMathEnvs(std::string_view s) {
   std::vector<MathEnv> out;
   size_t i = 0;
-  while (i < s.size()) {
+  while ((i = NextSpecial(s, i)) < s.size()) {
     char c = s[i];
     if (c == '\\') {
       char d = At(s, i + 1);
@@ -100,7 +113,10 @@ std::vector<MathEnv> FindMathEnvs(std::string_view s) {
 std::vector<Box> FindBoxes(std::string_view s) {
   std::vector<Box> out;
   // Matching braces in one pass, so that unclosed groups cost O(n) in total.
+  // Matching braces: scanned directly while cheap; after 4n bytes of scanning (many
+  // unclosed boxes) a one-pass table takes over, so the total stays O(n).
   std::vector<uint32_t> close_of;
+  size_t scanned = 0;
   size_t pos = 0;
   while ((pos = s.find('\\', pos)) != npos) {
     size_t name_len = s.compare(pos + 1, 5, "boxed") == 0 ? 5 : s.compare(pos + 1, 4, "fbox") == 0 ? 4 : 0;
@@ -112,7 +128,21 @@ std::vector<Box> FindBoxes(std::string_view s) {
     size_t p = after;
     while (At(s, p) == ' ') ++p;
     if (At(s, p) == '{') {
-      if (close_of.empty()) {
+      uint32_t close = UINT32_MAX;
+      if (close_of.empty() && scanned < 4 * s.size() + 64) {
+        int depth = 0;
+        for (size_t i = p; i < s.size(); ++i, ++scanned) {
+          if (s[i] == '\\') {
+            ++i;
+          } else if (s[i] == '{') {
+            ++depth;
+          } else if (s[i] == '}' && --depth == 0) {
+            close = static_cast<uint32_t>(i);
+            break;
+          }
+        }
+      } else {
+        if (close_of.empty()) {
         close_of.assign(s.size(), UINT32_MAX);
         std::vector<uint32_t> stack;
         for (size_t i = 0; i < s.size(); ++i) {
@@ -125,8 +155,9 @@ std::vector<Box> FindBoxes(std::string_view s) {
             stack.pop_back();
           }
         }
+        }
+        close = close_of[p];
       }
-      uint32_t close = close_of[p];
       if (close == UINT32_MAX) {
         pos = after;
         continue;
@@ -261,16 +292,23 @@ bool MatchExpressionAt(std::string_view s, size_t pos, Span* out) {
 
 size_t FindNoCase(std::string_view s, std::string_view needle, size_t from, size_t to) {
   if (to > s.size()) to = s.size();
-  if (needle.empty() || to < needle.size()) return npos;
-  char first = static_cast<char>(std::tolower(static_cast<unsigned char>(needle[0])));
-  for (size_t i = from; i + needle.size() <= to; ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != first) continue;
+  if (needle.empty() || to < needle.size() || from > to - needle.size()) return npos;
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; };
+  char first = lower(needle[0]);
+  char upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first & ~0x20) : first;
+  const char* base = s.data();
+  size_t last = to - needle.size();
+  for (size_t i = from; i <= last;) {
+    // Jump to the next occurrence of the first letter in either case.
+    const void* a = std::memchr(base + i, first, last - i + 1);
+    const void* b = upper != first ? std::memchr(base + i, upper, last - i + 1) : nullptr;
+    const char* hit = static_cast<const char*>(a == nullptr ? b : (b == nullptr ? a : std::min(a, b)));
+    if (hit == nullptr) return npos;
+    i = static_cast<size_t>(hit - base);
     size_t k = 1;
-    while (k < needle.size() &&
-           std::tolower(static_cast<unsigned char>(s[i + k])) == static_cast<unsigned char>(needle[k])) {
-      ++k;
-    }
+    while (k < needle.size() && lower(s[i + k]) == needle[k]) ++k;
     if (k == needle.size()) return i;
+    ++i;
   }
   return npos;
 }
@@ -318,6 +356,7 @@ bool IsConnector(std::string_view s) {
 
 bool LooksLikeProse(std::string_view s) {
   size_t i = 0;
+  bool last_was_word = false;  // "It is ...": two plain words in a row
   while (i < s.size()) {
     char c = s[i];
     if (c == '\\') {
@@ -336,13 +375,15 @@ bool LooksLikeProse(std::string_view s) {
       size_t e = i;
       while (IsAlpha(At(s, e))) ++e;
       std::string_view word = s.substr(i, e - i);
-      if (word.size() >= 3 && FindWord(word) == WordKind::kNone && FindPlainFunction(word) < 0 &&
-          word != "pi" && word != "oo") {
-        return true;
-      }
+      bool known = FindWord(word) != WordKind::kNone || FindPlainFunction(word) >= 0 || word == "pi" || word == "oo";
+      if (word.size() >= 3 && !known) return true;
+      bool plain = word.size() >= 2 && !known;
+      if (plain && last_was_word) return true;
+      last_was_word = plain;
       i = e;
       continue;
     }
+    if (c != ' ') last_was_word = false;
     ++i;
   }
   return false;

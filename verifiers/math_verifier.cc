@@ -3,7 +3,6 @@
 #include "verifiers/math_arena.h"
 #include "verifiers/math_equivalence.h"
 #include "verifiers/math_extract.h"
-#include "verifiers/math_scan.h"
 
 namespace zerorl {
 namespace {
@@ -21,6 +20,7 @@ math::ExtractOptions ToExtract(const MathExtraction& e, const MathOptions& o) {
   x.boxed_first = o.boxed_first;
   x.without_anchor = o.extract_without_anchor;
   x.max_answer_chars = o.max_answer_chars;
+  x.fast_numbers = o.fast_number_path;
   return x;
 }
 
@@ -83,6 +83,7 @@ MathVerdict VerifyMath(std::string_view gold, std::string_view completion, const
   compare.float_rounding = options.float_rounding;
   compare.strict = options.strict;
   compare.set_relation = options.set_relation;
+  compare.fast_numbers = options.fast_number_path;
   bool equal = math::AnswersMatch(g.node, p.node, compare, &factory, &budget);
   if (budget.exhausted()) return Unverifiable(std::move(verdict), budget.StopReason());
   verdict.verdict = equal ? MathVerdictKind::kCorrect : MathVerdictKind::kIncorrect;
@@ -104,11 +105,8 @@ absl::StatusOr<std::string> ExtractGoldAnswer(std::string_view solution) {
     std::string answer = trim(rest.substr(0, rest.find('\n')));
     if (!answer.empty()) return answer;
   }
-  std::vector<math::Box> boxes = math::FindBoxes(solution);
-  if (!boxes.empty()) {
-    const math::Box& b = boxes.back();
-    return trim(solution.substr(b.content.begin, b.content.end - b.content.begin));
-  }
+  std::string boxed;
+  if (math::LastBoxedText(solution, &boxed)) return boxed;
   return absl::NotFoundError("no '#### answer' line and no \\boxed{} in the solution");
 }
 

@@ -77,6 +77,9 @@ struct MathOptions {
   size_t max_answer_chars = 16384;
   // Memory one verification may allocate for trees and numbers.
   size_t max_memory_bytes = 64u << 20;
+  // Plain numbers ("72", "-3.5") skip the tokenizer and the general comparer. The result
+  // is the same either way; false exists so benchmarks can measure the general path.
+  bool fast_number_path = true;
 };
 
 enum class MathVerdictKind : uint8_t { kCorrect, kIncorrect, kUnverifiable };
@@ -95,7 +98,8 @@ MathVerdict VerifyMath(std::string_view gold, std::string_view completion,
                        const MathOptions& options = MathOptions());
 
 // The answer part of a reference solution: the text after the last "####" (GSM8K), else
-// the content of the last \boxed{} / \fbox{} (MATH). kNotFound when there is neither.
+// the content of the last \boxed{} / \fbox{} (MATH), together with the boxes beside it that
+// form one answer ("$\boxed{-2}$ and $\boxed{1}$" -> "-2, 1"). kNotFound when neither exists.
 absl::StatusOr<std::string> ExtractGoldAnswer(std::string_view solution);
 
 // Reads the options object of the verifier fixtures and of `zerorl verify math`:
