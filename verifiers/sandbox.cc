@@ -167,7 +167,8 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& o
   std::unique_ptr<Sandbox> sandbox(new Sandbox(std::move(shared)));
   // One empty box proves that this kernel lets us build boxes at all.
   absl::StatusOr<std::unique_ptr<Box>> probe = Box::Start(*sandbox->shared_, BoxPlan{});
-  if (!probe.ok()) return Annotate(probe.status(), "sandbox: probing this machine");
+  absl::Status probed = probe.ok() ? (*probe)->AwaitReady() : probe.status();
+  if (!probed.ok()) return Annotate(probed, "sandbox: probing this machine");
   return sandbox;
 }
 
@@ -184,7 +185,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunRequest& request) const {
     RunResult result = CompileResult(compiled, compile_limits);
     if (result.status != RunStatus::kOk) return result;
   }
-  ASSIGN_OR_RETURN(StepOutcome outcome, box->Run(box->plan().steps.size() - 1));
+  ASSIGN_OR_RETURN(StepOutcome outcome, box->Run(box->plan().steps.size() - 1, /*last=*/true));
   return ToRunResult(std::move(outcome), request.limits);
 }
 

@@ -100,9 +100,7 @@ absl::StatusOr<std::unique_ptr<Box>> Box::Start(const SandboxShared& shared, Box
   box->CloseChildEnds();
   RETURN_IF_ERROR(WriteIdMaps(box->init_.pid(), shared.ids));  // inner uid/gid -> outer
   if (box->slot_ != nullptr) RETURN_IF_ERROR(box->slot_->Attach(box->init_.pid()));
-  RETURN_IF_ERROR(box->Send(CommandType::kGo, 0));           // the child builds the box
-  RETURN_IF_ERROR(box->AwaitReady());
-  box->usable_ = true;
+  box->usable_ = true;  // init now waits for kGo, which goes out with the first step
   return box;
 }
 
@@ -182,8 +180,8 @@ void Box::CloseChildEnds() {
   CloseFd(&marker_child_);
 }
 
-absl::Status Box::Send(CommandType type, uint32_t step) {
-  Command command = {type, step};
+absl::Status Box::Send(CommandType type, uint32_t step, bool last) {
+  Command command = {type, step, last ? 1u : 0u};
   for (;;) {
     ssize_t n = ::send(ctl_, &command, sizeof(command), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -192,21 +190,7 @@ absl::Status Box::Send(CommandType type, uint32_t step) {
   }
 }
 
-absl::Status Box::AwaitReady() {
-  Report report = {};
-  ssize_t n = -1;
-  if (WaitReadable(ctl_, kSetupTimeoutMs)) {
-    while ((n = ::recv(ctl_, &report, sizeof(report), 0)) < 0 && errno == EINTR) {
-    }
-  }
-  if (n != static_cast<ssize_t>(sizeof(report))) {
-    init_.Kill();
-    int status = init_.Reap();
-    return absl::InternalError(absl::StrCat(
-        "sandbox: the box's init ended before it was ready (wait status ", status, ")"));
-  }
-  if (report.type == ReportType::kReady) return absl::OkStatus();
-  const ChildError& e = report.setup;
+absl::Status Box::SetupFailure(const ChildError& e) const {
   std::string what = SetupStepName(e.step);
   if (e.step == SetupStep::kRootEntry) what += " (" + shared_.root.Describe(e.index) + ")";
   if (e.step == SetupStep::kWriteWorkFile && e.index >= 0 &&
@@ -221,7 +205,37 @@ absl::Status Box::AwaitReady() {
   return absl::InternalError(message);
 }
 
-absl::StatusOr<StepOutcome> Box::Run(size_t index) {
+absl::Status Box::InitEndedEarly() {
+  usable_ = false;
+  init_.Kill();
+  int status = init_.Reap();
+  return absl::InternalError(absl::StrCat(
+      "sandbox: the box's init ended before it was ready (wait status ", status, ")"));
+}
+
+absl::Status Box::AwaitReady() {
+  if (ready_) return absl::OkStatus();
+  if (!usable_) return absl::FailedPreconditionError("sandbox: this box can run no more steps");
+  if (!go_sent_) {
+    RETURN_IF_ERROR(Send(CommandType::kGo, 0, false));
+    go_sent_ = true;
+  }
+  Report report = {};
+  ssize_t n = -1;
+  if (WaitReadable(ctl_, kSetupTimeoutMs)) {
+    while ((n = ::recv(ctl_, &report, sizeof(report), 0)) < 0 && errno == EINTR) {
+    }
+  }
+  if (n != static_cast<ssize_t>(sizeof(report))) return InitEndedEarly();
+  if (report.type != ReportType::kReady) {
+    usable_ = false;
+    return SetupFailure(report.setup);
+  }
+  ready_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StepOutcome> Box::Run(size_t index, bool last) {
   if (!usable_) return absl::FailedPreconditionError("sandbox: this box can run no more steps");
   if (index >= plan_.steps.size()) {
     return absl::InvalidArgumentError(absl::StrCat("sandbox: no step ", index));
@@ -233,11 +247,20 @@ absl::StatusOr<StepOutcome> Box::Run(size_t index) {
   }
   kill_sent_ = false;
   StepOutcome outcome;
-  absl::Status status = Send(CommandType::kRun, static_cast<uint32_t>(index));
+  absl::Status status;
+  if (!go_sent_) {  // the box is built and the step starts without a round trip between
+    status = Send(CommandType::kGo, 0, false);
+    go_sent_ = status.ok();
+  }
+  if (status.ok()) status = Send(CommandType::kRun, static_cast<uint32_t>(index), last);
   if (status.ok()) status = Collect(index, &outcome);
   if (!status.ok()) {
     usable_ = false;
     return status;
+  }
+  if (last) {
+    usable_ = false;
+    exit_requested_ = true;
   }
   if (slot_ != nullptr) {
     ASSIGN_OR_RETURN(outcome.oom_killed, slot_->OomKilledSinceBegin());
@@ -249,7 +272,8 @@ absl::StatusOr<StepOutcome> Box::Run(size_t index) {
 // Reads output while the step runs; returns once init reports (or dies, or is overdue).
 absl::Status Box::Collect(size_t index, StepOutcome* outcome) {
   const Limits& limits = plan_.steps[index].limits;
-  int64_t deadline = NowMs() + limits.wall_time_ms + kParentGraceMs;
+  int64_t deadline =
+      NowMs() + limits.wall_time_ms + kParentGraceMs + (ready_ ? 0 : kSetupTimeoutMs);
   for (;;) {
     struct pollfd fds[5] = {{ctl_, POLLIN, 0},
                             {out_, POLLIN, 0},
@@ -264,15 +288,22 @@ absl::Status Box::Collect(size_t index, StepOutcome* outcome) {
     if (fds[0].revents & POLLIN) {
       Report report = {};
       ssize_t n = ::recv(ctl_, &report, sizeof(report), 0);
-      if (n == static_cast<ssize_t>(sizeof(report)) && report.type == ReportType::kStepDone &&
-          report.step == index) {
-        Finish(report, outcome);
-        Drain(outcome, limits);  // everything the step wrote is in the pipes by now
-        return absl::OkStatus();
-      }
       if (n < 0 && errno == EINTR) continue;
+      if (n == static_cast<ssize_t>(sizeof(report))) {
+        if (report.type == ReportType::kReady) {
+          ready_ = true;
+          continue;
+        }
+        if (report.type == ReportType::kSetupFailed) return SetupFailure(report.setup);
+        if (report.type == ReportType::kStepDone && report.step == index) {
+          Finish(report, outcome);
+          Drain(outcome, limits);  // everything the step wrote is in the pipes by now
+          return absl::OkStatus();
+        }
+      }
     }
     bool init_ended = fds[4].revents != 0 || (fds[0].revents & (POLLHUP | POLLERR)) != 0;
+    if (init_ended && !ready_) return InitEndedEarly();
     if (init_ended || ready == 0) {
       outcome->wall_timed_out = ready == 0 && !init_ended;
       init_.Kill();
@@ -284,7 +315,7 @@ absl::Status Box::Collect(size_t index, StepOutcome* outcome) {
       return absl::OkStatus();
     }
     if ((outcome->stdout_truncated || outcome->stderr_truncated) && !kill_sent_) {
-      RETURN_IF_ERROR(Send(CommandType::kKill, static_cast<uint32_t>(index)));
+      RETURN_IF_ERROR(Send(CommandType::kKill, static_cast<uint32_t>(index), false));
       kill_sent_ = true;
       outcome->output_limited = true;
     }
@@ -317,11 +348,12 @@ void Box::Finish(const Report& report, StepOutcome* outcome) {
 
 Box::~Box() {
   if (init_.pid() > 0) {
-    if (usable_ && Send(CommandType::kExit, 0).ok() && WaitReadable(init_.pidfd(), kExitTimeoutMs)) {
-      init_.Reap();
-    }
+    // After a last step init exits by itself; otherwise it is told to. Either way it is
+    // killed if it does not, and reaped: then every process of its PID namespace is gone.
+    bool told = exit_requested_ || (usable_ && Send(CommandType::kExit, 0, false).ok());
+    if (told && WaitReadable(init_.pidfd(), kExitTimeoutMs)) init_.Reap();
     init_.Kill();
-    init_.Reap();  // when init is reaped, every process of its PID namespace is gone
+    init_.Reap();
   }
   for (int* fd : {&ctl_, &ctl_child_, &out_, &out_child_, &err_, &err_child_, &marker_,
                   &marker_child_}) {

@@ -9,8 +9,9 @@
 //   box.reset();  // init is told to exit (killed if it does not); the box is gone
 //
 // Box::Start is the parent's checklist (nsjail's shape): open channels, plan the child,
-// clone into namespaces, write the id maps, join the cgroup, release the child, wait for
-// it to report ready. A Box is used by one thread at a time.
+// clone into namespaces, write the id maps, join the cgroup. The child then waits for the
+// go, which the first Run() sends together with its step. A Box is used by one thread at
+// a time.
 #ifndef ZERORL_VERIFIERS_SANDBOX_BOX_H_
 #define ZERORL_VERIFIERS_SANDBOX_BOX_H_
 
@@ -79,9 +80,14 @@ class Box {
   Box& operator=(const Box&) = delete;
 
   // Runs step `index` and returns what happened. A non-OK status is a sandbox failure
-  // (a pipe broke, a cgroup file could not be written); what the program did is data.
-  // After an outcome with box_died, or a non-OK status, the box cannot run more steps.
-  absl::StatusOr<StepOutcome> Run(size_t index);
+  // (setup failed in the child, a pipe broke, a cgroup file could not be written); what the
+  // program did is data. `last` lets init exit right after the step (one round trip fewer
+  // at teardown). After a last step, an outcome with box_died, or a non-OK status, the box
+  // cannot run more steps.
+  absl::StatusOr<StepOutcome> Run(size_t index, bool last = false);
+  // Lets the child build the box and waits until it is ready, without running a step
+  // (Run() does this on the way). For probing a machine and measuring setup alone.
+  absl::Status AwaitReady();
   bool usable() const { return usable_; }
   const BoxPlan& plan() const { return plan_; }
 
@@ -90,8 +96,9 @@ class Box {
   absl::Status OpenChannels();
   void PlanChild();
   void CloseChildEnds();
-  absl::Status Send(CommandType type, uint32_t step);
-  absl::Status AwaitReady();
+  absl::Status Send(CommandType type, uint32_t step, bool last);
+  absl::Status SetupFailure(const ChildError& error) const;
+  absl::Status InitEndedEarly();
   absl::Status Collect(size_t index, StepOutcome* outcome);
   void Finish(const Report& report, StepOutcome* outcome);
   void Drain(StepOutcome* outcome, const Limits& limits);
@@ -114,6 +121,9 @@ class Box {
   std::string work_tmpfs_options_;
   BoxProcess init_;
   bool usable_ = false;
+  bool go_sent_ = false;
+  bool ready_ = false;
+  bool exit_requested_ = false;
   bool kill_sent_ = false;
 };
 

@@ -14,11 +14,13 @@
 //   ...
 //
 // Protocol on the control socket (SOCK_SEQPACKET, one struct per message):
-//   parent -> init: kGo once (id maps written, cgroup joined), then kRun(i) / kKill / kExit.
+//   parent -> init: kGo once (id maps written, cgroup joined), then kRun(i) / kKill / kExit;
+//                   kRun with `last` set tells init to exit once it has reported the step.
 //   init -> parent: kReady or kSetupFailed once, then one kStepDone per kRun.
 // Between kRun and kStepDone, init runs step i and kills every other process of the box
 // before it reports, so the parent can drain the output pipes knowing that all of step i's
-// output is in them and nothing of step i+1's.
+// output is in them and nothing of step i+1's. The parent may send kGo and the first kRun
+// together, and does not wait for kReady before it: fewer round trips per box.
 #ifndef ZERORL_VERIFIERS_SANDBOX_CHILD_H_
 #define ZERORL_VERIFIERS_SANDBOX_CHILD_H_
 
@@ -88,6 +90,7 @@ enum class CommandType : uint32_t { kGo = 1, kRun, kKill, kExit };
 struct Command {
   CommandType type;
   uint32_t step;
+  uint32_t last;  // kRun: exit after this step
 };
 
 enum class ReportType : uint32_t { kReady = 1, kSetupFailed, kStepDone };

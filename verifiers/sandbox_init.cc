@@ -335,6 +335,7 @@ Report RunStep(const ChildPlan& plan, uint32_t index) {
     if (command.type != CommandType::kRun) continue;  // a late kKill: nothing runs
     if (command.step >= plan.num_steps) _exit(kInitExitNoControl);
     SendReport(RunStep(plan, command.step));
+    if (command.last) _exit(0);
   }
 }
 

@@ -210,7 +210,8 @@ absl::StatusOr<JudgeResult> Judge(const Sandbox& sandbox, const JudgeRequest& re
     }
     while (result.results.size() < num_tests && box->usable()) {
       size_t index = result.results.size();
-      ASSIGN_OR_RETURN(StepOutcome outcome, box->Run(plan.first_test_step + index));
+      ASSIGN_OR_RETURN(StepOutcome outcome,
+                       box->Run(plan.first_test_step + index, /*last=*/index + 1 == num_tests));
       if (outcome.exec_failed || (outcome.box_died && !outcome.oom_killed &&
                                   !outcome.wall_timed_out)) {
         return absl::InternalError(absl::StrCat(
