@@ -296,6 +296,7 @@ absl::Status Box::Collect(size_t index, StepOutcome* outcome) {
         }
         if (report.type == ReportType::kSetupFailed) return SetupFailure(report.setup);
         if (report.type == ReportType::kStepDone && report.step == index) {
+          ready_ = true;  // init skips kReady when a step was already waiting
           Finish(report, outcome);
           Drain(outcome, limits);  // everything the step wrote is in the pipes by now
           return absl::OkStatus();

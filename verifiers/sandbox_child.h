@@ -16,7 +16,8 @@
 // Protocol on the control socket (SOCK_SEQPACKET, one struct per message):
 //   parent -> init: kGo once (id maps written, cgroup joined), then kRun(i) / kKill / kExit;
 //                   kRun with `last` set tells init to exit once it has reported the step.
-//   init -> parent: kReady or kSetupFailed once, then one kStepDone per kRun.
+//   init -> parent: kReady (left out when a kRun is already waiting) or kSetupFailed once,
+//                   then one kStepDone per kRun.
 // Between kRun and kStepDone, init runs step i and kills every other process of the box
 // before it reports, so the parent can drain the output pipes knowing that all of step i's
 // output is in them and nothing of step i+1's. The parent may send kGo and the first kRun
