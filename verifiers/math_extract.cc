@@ -13,6 +13,7 @@ constexpr size_t npos = std::string_view::npos;
 constexpr int kMaxSpans = 8;
 constexpr size_t kMaxAttempts = 64;   // candidates tried per priority group
 constexpr size_t kMaxUnanchored = 96;  // unanchored candidates kept (the last ones)
+constexpr size_t kMaxAnchors = 64;     // anchor phrases of one kind kept (the last ones)
 
 struct Candidate {
   enum Kind : uint8_t { kLatex, kExpr, kNumber };
@@ -81,15 +82,31 @@ class Extractor {
 
  private:
   // ---- candidate groups ----
+  // Positions of `needle` (case-insensitive), keeping only the last kMaxAnchors: the
+  // answer that ends last wins, so earlier anchors never matter once this many are found.
+  std::vector<size_t> Anchors(std::string_view needle, bool exact_case = false) const {
+    std::vector<size_t> at;
+    for (size_t i = 0; i < s_.size(); i += needle.size()) {
+      i = exact_case ? s_.find(needle, i) : FindNoCase(s_, needle, i, s_.size());
+      if (i == npos) break;
+      at.push_back(i);
+      if (at.size() > 2 * kMaxAnchors) at.erase(at.begin(), at.begin() + kMaxAnchors);
+    }
+    if (at.size() > kMaxAnchors) at.erase(at.begin(), at.end() - kMaxAnchors);
+    return at;
+  }
+
   void Priority0(std::vector<Candidate>* out) {
     if (o_.boxed_first) BoxCandidates(out);
-    for (size_t i = 0; (i = FindNoCase(s_, "final answer is", i, s_.size())) != npos; i += 15) {
+    for (size_t i : Anchors("final answer is")) {
+      if (!b_->Tick(16)) return;
       AnswerAt(i + 15, i, "final answer", /*require_hope=*/true, out);
     }
   }
 
   void Priority50(std::vector<Candidate>* out) {
-    for (size_t i = 0; (i = FindNoCase(s_, "final answer", i, s_.size())) != npos; i += 12) {
+    for (size_t i : Anchors("final answer")) {
+      if (!b_->Tick(16)) return;
       size_t window_end = std::min(s_.size(), i + 12 + 100);
       for (size_t j = i + 12; (j = FindNoCase(s_, "is", j, window_end + 2)) != npos; j += 2) {
         if (!IsSpace(s_[j - 1]) || std::isalpha(static_cast<unsigned char>(j + 2 < s_.size() ? s_[j + 2] : ' '))) {
@@ -102,16 +119,17 @@ class Extractor {
 
   void Priority55(std::vector<Candidate>* out) {
     if (!o_.boxed_first) BoxCandidates(out);
-    for (size_t i = 0; (i = s_.find("####", i)) != npos; i += 4) {
+    for (size_t i : Anchors("####", /*exact_case=*/true)) {
+      if (!b_->Tick(16)) return;
       size_t p = i + 4;
       while (p < s_.size() && s_[p] == '#') ++p;
       AnswerAt(p, i, "####", false, out);
-      i = p - 4;
     }
   }
 
   void Priority100(std::vector<Candidate>* out) {
-    for (size_t i = 0; (i = FindNoCase(s_, "answer", i, s_.size())) != npos; i += 6) {
+    for (size_t i : Anchors("answer")) {
+      if (!b_->Tick(16)) return;
       size_t p = i + 6;
       while (p < s_.size() && (s_[p] == ' ' || s_[p] == '*')) ++p;
       if (s_.compare(p, 2, "is") == 0 && !std::isalpha(static_cast<unsigned char>(p + 2 < s_.size() ? s_[p + 2] : ' '))) {
@@ -160,13 +178,20 @@ class Extractor {
     return pos < it->outer.end ? static_cast<int>(it - envs_.begin()) : -1;
   }
 
+  // First box that starts at or after `pos` (boxes are sorted and disjoint).
+  size_t BoxFrom(size_t pos) const {
+    return std::lower_bound(boxes_.begin(), boxes_.end(), pos,
+                            [](const Box& b, size_t p) { return b.outer.begin < p; }) -
+           boxes_.begin();
+  }
+
   // An environment's answer: its boxes when it has any (boxed "all"), else its content.
   void AddEnvSpans(size_t e, Candidate* c) const {
     const Span& content = envs_[e].content;
     bool any = false;
-    for (const Box& b : boxes_) {
-      if (b.outer.begin >= content.begin && b.outer.end <= content.end) {
-        c->Add(b.content);
+    for (size_t k = BoxFrom(content.begin); k < boxes_.size() && boxes_[k].outer.begin < content.end; ++k) {
+      if (boxes_[k].outer.end <= content.end) {
+        c->Add(boxes_[k].content);
         any = true;
       }
     }
@@ -175,7 +200,8 @@ class Extractor {
 
   // Box k with the boxes just before it that belong to the same answer.
   void BoxCandidates(std::vector<Candidate>* out) {
-    for (size_t k = 0; k < boxes_.size(); ++k) {
+    size_t first = boxes_.size() > kMaxUnanchored ? boxes_.size() - kMaxUnanchored : 0;
+    for (size_t k = first; k < boxes_.size(); ++k) {
       size_t start = k;
       while (start > 0 && k - start < kMaxSpans - 1) {
         const Box& a = boxes_[start - 1];
@@ -210,7 +236,7 @@ class Extractor {
       char c = s_[i];
       if (c == '\n' || c == '$') return i;
       if (c == '.' && (i + 1 == s_.size() || IsSpace(s_[i + 1]))) return i;
-      if (s_.compare(i, 6, "I hope") == 0) return i;
+      if (c == 'I' && s_.compare(i, 6, "I hope") == 0) return i;
     }
     return limit;
   }
@@ -246,13 +272,12 @@ class Extractor {
         c.end = envs_[last].outer.end;
         push(c);
       }
-      for (const Box& b : boxes_) {
-        if (b.outer.begin == p) {
-          Candidate c;
-          c.Add(b.content);
-          c.end = b.outer.end;
-          push(c);
-        }
+      size_t k = BoxFrom(p);
+      if (k < boxes_.size() && boxes_[k].outer.begin == p) {
+        Candidate c;
+        c.Add(boxes_[k].content);
+        c.end = boxes_[k].outer.end;
+        push(c);
       }
       size_t end = SentenceEnd(p);
       size_t trimmed = end;
@@ -291,7 +316,9 @@ class Extractor {
 
   void NumberCandidates(std::vector<Candidate>* out) {
     std::vector<Candidate> found;
-    size_t expr_end = 0;
+    size_t expr_end = 0;     // no expression starts before this
+    size_t run_end = 0;      // end of the current run of expression characters
+    int tries_in_run = 0;    // bounded, so that "1 1 1 ... 1" costs O(n), not O(n^2)
     size_t env = 0;
     for (size_t i = 0; i < s_.size(); ++i) {
       // Numbers inside a math environment belong to it: a formula that does not parse is
@@ -304,10 +331,16 @@ class Extractor {
       char c = s_[i];
       bool digit = std::isdigit(static_cast<unsigned char>(c));
       if (!digit && c != '-' && c != '.' && c != '(') continue;
-      if ((i & 1023) == 0 && !b_->Tick(64)) return;
-      if (i >= expr_end && (digit || c == '(' || c == '-')) {
+      if (!b_->Tick()) return;
+      if (i >= run_end) tries_in_run = 0;
+      if (i >= expr_end && (digit || c == '(' || c == '-') && tries_in_run < 4) {
         Span expr;
-        if (MatchExpressionAt(s_, i, &expr)) {
+        size_t end_of_run = i;
+        ++tries_in_run;
+        bool matched = MatchExpressionAt(s_, i, &expr, &end_of_run);
+        if (end_of_run > run_end) run_end = end_of_run;
+        if (!matched && end_of_run - i > 1024) tries_in_run = 4;  // a run too long to be an answer
+        if (matched) {
           Candidate e;
           e.kind = Candidate::kExpr;
           e.source = "last number";

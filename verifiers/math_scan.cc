@@ -10,6 +10,7 @@ namespace zerorl::math {
 namespace {
 
 constexpr size_t npos = std::string_view::npos;
+constexpr size_t kMaxExpressionChars = 1024;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -47,21 +48,47 @@ size_t SkipGroup(std::string_view s, size_t open) {
 
 }  // namespace
 
-// Index of the next '$' or '\\' at or after `i` (s.size() when none).
-size_t NextSpecial(std::string_view s, size_t i) {
+// Index of the next '$' or '\\' at or after `i` (s.size() when none). `*next_dollar`
+// caches the next '$' so that text without one is scanned once, not once per backslash.
+size_t NextSpecial(std::string_view s, size_t i, size_t* next_dollar) {
   const char* base = s.data();
   size_t n = s.size();
   if (i >= n) return n;
-  const void* d = std::memchr(base + i, '$', n - i);
-  size_t limit = d == nullptr ? n : static_cast<size_t>(static_cast<const char*>(d) - base);
+  if (*next_dollar < i) {
+    const void* d = std::memchr(base + i, '$', n - i);
+    *next_dollar = d == nullptr ? n : static_cast<size_t>(static_cast<const char*>(d) - base);
+  }
+  size_t limit = *next_dollar;
   const void* b = std::memchr(base + i, '\\', limit - i);
   return b == nullptr ? limit : static_cast<size_t>(static_cast<const char*>(b) - base);
 }
 
+// The next occurrence of a needle at or after `from`, remembered between calls so that a
+// scan with increasing `from` costs O(n) in total (npos, once seen, stays npos).
+class NextOf {
+ public:
+  NextOf(std::string_view s, std::string_view needle, bool unescaped) : s_(s), needle_(needle), unescaped_(unescaped) {}
+  size_t At(size_t from) {
+    if (cached_ == npos || (searched_ && cached_ >= from)) return cached_;
+    cached_ = unescaped_ ? FindUnescaped(s_, needle_, from) : s_.find(needle_, from);
+    searched_ = true;
+    return cached_;
+  }
+
+ private:
+  std::string_view s_, needle_;
+  bool unescaped_;
+  bool searched_ = false;
+  size_t cached_ = 0;
+};
+
 std::vector<MathEnv> FindMathEnvs(std::string_view s) {
   std::vector<MathEnv> out;
-  size_t i = 0;
-  while ((i = NextSpecial(s, i)) < s.size()) {
+  NextOf paren_close(s, "\\)", false), bracket_close(s, "\\]", false), display(s, "$$", true),
+      newline(s, "\n", false);
+  const char* dollar = static_cast<const char*>(std::memchr(s.data(), '$', s.size()));
+  size_t i = 0, next_dollar = dollar == nullptr ? s.size() : static_cast<size_t>(dollar - s.data());
+  while ((i = NextSpecial(s, i, &next_dollar)) < s.size()) {
     char c = s[i];
     if (c == '\\') {
       char d = At(s, i + 1);
@@ -70,8 +97,8 @@ std::vector<MathEnv> FindMathEnvs(std::string_view s) {
         continue;
       }
       if (d == '(' || d == '[') {
-        size_t close = s.find(d == '(' ? "\\)" : "\\]", i + 2);
-        if (close != npos && (d == '[' || s.substr(i + 2, close - i - 2).find('\n') == npos)) {
+        size_t close = d == '(' ? paren_close.At(i + 2) : bracket_close.At(i + 2);
+        if (close != npos && (d == '[' || close < newline.At(i + 2))) {
           out.push_back(MathEnv{MakeSpan(i, close + 2), MakeSpan(i + 2, close)});
           i = close + 2;
           continue;
@@ -85,7 +112,7 @@ std::vector<MathEnv> FindMathEnvs(std::string_view s) {
       continue;
     }
     if (At(s, i + 1) == '$') {
-      size_t close = FindUnescaped(s, "$$", i + 2);
+      size_t close = display.At(i + 2);
       if (close == npos) {
         i += 2;
         continue;
@@ -243,7 +270,7 @@ std::string NumberDigits(std::string_view s, const NumberMatch& m) {
   return out;
 }
 
-bool MatchExpressionAt(std::string_view s, size_t pos, Span* out) {
+bool MatchExpressionAt(std::string_view s, size_t pos, Span* out, size_t* run_end) {
   auto is_op = [](char c) { return c == '+' || c == '-' || c == '*' || c == '/' || c == '^'; };
   size_t e = pos;
   for (;;) {
@@ -256,6 +283,8 @@ bool MatchExpressionAt(std::string_view s, size_t pos, Span* out) {
       break;
     }
   }
+  if (run_end != nullptr) *run_end = e;
+  if (e - pos > kMaxExpressionChars) return false;  // not an answer; callers skip the run
   // Trim what cannot end an expression, and unbalanced closing parentheses.
   for (;;) {
     char c = e > pos ? s[e - 1] : '\0';
@@ -294,21 +323,13 @@ size_t FindNoCase(std::string_view s, std::string_view needle, size_t from, size
   if (to > s.size()) to = s.size();
   if (needle.empty() || to < needle.size() || from > to - needle.size()) return npos;
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; };
-  char first = lower(needle[0]);
-  char upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first & ~0x20) : first;
-  const char* base = s.data();
-  size_t last = to - needle.size();
-  for (size_t i = from; i <= last;) {
-    // Jump to the next occurrence of the first letter in either case.
-    const void* a = std::memchr(base + i, first, last - i + 1);
-    const void* b = upper != first ? std::memchr(base + i, upper, last - i + 1) : nullptr;
-    const char* hit = static_cast<const char*>(a == nullptr ? b : (b == nullptr ? a : std::min(a, b)));
-    if (hit == nullptr) return npos;
-    i = static_cast<size_t>(hit - base);
+  const char first = needle[0];  // needles are lowercase ASCII
+  const size_t last = to - needle.size();
+  for (size_t i = from; i <= last; ++i) {
+    if (lower(s[i]) != first) continue;
     size_t k = 1;
     while (k < needle.size() && lower(s[i + k]) == needle[k]) ++k;
     if (k == needle.size()) return i;
-    ++i;
   }
   return npos;
 }

@@ -50,7 +50,9 @@ bool MatchNumberAt(std::string_view text, size_t pos, NumberMatch* out);
 
 // An arithmetic expression of numbers starting at `pos` ("(1/2) / (3/4)", "2^10 - 1"):
 // digits, spaces, . + - * × / ÷ ^ ( ); it must contain an operator between two numbers.
-bool MatchExpressionAt(std::string_view text, size_t pos, Span* out);
+// `*run_end` (optional) receives where the run of such characters ends, match or not;
+// runs longer than 1024 characters never match.
+bool MatchExpressionAt(std::string_view text, size_t pos, Span* out, size_t* run_end = nullptr);
 
 // Case-insensitive search for ASCII `needle` in text[from, to); npos when absent.
 size_t FindNoCase(std::string_view text, std::string_view needle, size_t from, size_t to);
