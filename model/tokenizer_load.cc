@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/log.h"
 #include "core/status.h"
 #include "model/tokenizer_config.h"
 #include "model/tokenizer_impl.h"
@@ -34,7 +35,9 @@ class Loader {
     if (const rapidjson::Value* added = JsonFields::Find(doc, "added_tokens")) {
       RETURN_IF_ERROR(LoadAddedTokens(*added));
     }
-    for (const AddedToken& token : config_.added_tokens) AddConfigToken(token);
+    // transformers adds added_tokens_decoder entries to the Rust tokenizer in the same way.
+    added_.insert(added_.end(), config_.added_tokens.begin(), config_.added_tokens.end());
+    AssignAddedTokenIds();
     const rapidjson::Value* pre = JsonFields::Find(doc, "pre_tokenizer");
     if (pre == nullptr) return f_.Fail("pre_tokenizer", "missing; byte-level BPE needs ByteLevel");
     RETURN_IF_ERROR(LoadPreTokenizer(*pre, "pre_tokenizer", /*top_level=*/true));
@@ -165,12 +168,48 @@ class Loader {
     return absl::OkStatus();
   }
 
-  // transformers adds added_tokens_decoder entries that tokenizer.json lacks.
-  void AddConfigToken(const AddedToken& token) {
-    for (const AddedToken& known : added_) {
-      if (known.content == token.content || known.id == token.id) return;
+  // Hugging Face does not take added tokens' ids from the file: in file order, a token whose
+  // content already has an id keeps it (a vocabulary entry, or an earlier added token, whose
+  // flags it then replaces), and any other takes the next id after the vocabulary. Files
+  // Hugging Face writes agree with that; a hand-edited one that does not is read as Hugging
+  // Face reads it, with a warning.
+  void AssignAddedTokenIds() {
+    const int32_t model_size = static_cast<int32_t>(vocab_.size());
+    absl::flat_hash_map<std::string, int32_t> ids;  // content -> id
+    std::vector<AddedToken> kept;                   // one per id, the latest definition
+    int32_t max_id = -1;
+    for (AddedToken token : added_) {
+      bool same_as_kept = false;
+      for (const AddedToken& k : kept) {
+        same_as_kept = same_as_kept || (k.content == token.content && k.lstrip == token.lstrip &&
+                                        k.rstrip == token.rstrip && k.normalized == token.normalized &&
+                                        k.single_word == token.single_word && k.special == token.special);
+      }
+      if (same_as_kept) continue;
+      int32_t id;
+      if (auto it = ids.find(token.content); it != ids.end()) {
+        id = it->second;
+      } else if (auto v = vocab_.find(token.content); v != vocab_.end()) {
+        id = v->second;
+      } else {
+        id = (max_id >= model_size || model_size == 0) ? max_id + 1 : model_size;
+      }
+      if (id != token.id) {
+        ZLOG(WARNING) << f_.source() << ": added token \"" << token.content << "\" is written with id "
+                      << token.id << " but takes id " << id << ", as in Hugging Face";
+      }
+      token.id = id;
+      ids[token.content] = id;
+      max_id = std::max(max_id, id);
+      auto same_id = std::find_if(kept.begin(), kept.end(),
+                                  [id](const AddedToken& k) { return k.id == id; });
+      if (same_id != kept.end()) {
+        *same_id = token;
+      } else {
+        kept.push_back(token);
+      }
     }
-    added_.push_back(token);
+    added_ = std::move(kept);
   }
 
   absl::Status BuildAddedMatchers() {
@@ -179,15 +218,20 @@ class Loader {
         impl_->added_raw.Add(token);
         continue;
       }
-      std::string normalized = token.content, next;  // matched in normalized text
-      for (NormalForm form : impl_->normalizer) {
-        if (NormalizeUnicode(form, normalized, &next)) normalized.swap(next);
-      }
+      std::string normalized = Normalized(token.content);  // matched in normalized text
       if (normalized.empty()) return f_.Fail("added_tokens", absl::StrCat("\"", token.content, "\" normalizes to nothing"));
       token.content = normalized;
       impl_->added_normalized.Add(token);
     }
     return absl::OkStatus();
+  }
+
+  std::string Normalized(const std::string& text) const {
+    std::string normalized = text, next;
+    for (NormalForm form : impl_->normalizer) {
+      if (NormalizeUnicode(form, normalized, &next)) normalized.swap(next);
+    }
+    return normalized;
   }
 
   // --- normalizer ------------------------------------------------------------------------
@@ -408,7 +452,9 @@ class Loader {
       t.spelling_to_id[spelling] = id;
     }
     for (const AddedToken& token : added_) {  // added tokens win, as in Hugging Face
-      t.spellings[token.id] = token.content;
+      // A normalized added token decodes as its normalized content (Hugging Face's
+      // normalized_cache), e.g. "ﬁx" under NFKC as "fix".
+      t.spellings[token.id] = token.normalized ? Normalized(token.content) : token.content;
       t.valid[token.id] = 1;
       t.special[token.id] = token.special;
       t.spelling_to_id[token.content] = token.id;

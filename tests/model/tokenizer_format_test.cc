@@ -72,9 +72,10 @@ absl::StatusOr<Tokenizer> Make(const TinyTokenizer& tiny, const std::string& con
   return Tokenizer::FromJson(tiny.Json(), config, "tiny/tokenizer.json");
 }
 
-// Ids of a merge result in TinyTokenizer's default vocabulary.
-constexpr int32_t kHe = 256, kLl = 257, kHell = 258, kHello = 259, kSpaceW = 260,
-                  kSpaceWo = 261;
+// Ids of a merge result in TinyTokenizer's default vocabulary, and of the first two added
+// tokens (Hugging Face numbers added tokens after the vocabulary, in file order).
+constexpr int32_t kHe = 256, kHell = 258, kHello = 259, kSpaceW = 260, kSpaceWo = 261;
+constexpr int32_t kAdded0 = 262, kAdded1 = 263;
 
 TEST(TokenizerFormatTest, MergesByRank) {
   absl::StatusOr<Tokenizer> tok = Make(TinyTokenizer());
@@ -104,40 +105,59 @@ TEST(TokenizerFormatTest, IgnoreMergesTakesAWholeVocabularyWord) {
 TEST(TokenizerFormatTest, AddedTokensMatchBeforeSplittingLongestFirst) {
   TinyTokenizer tiny;
   tiny.added_tokens = R"([
-    {"id": 300, "content": "<a>", "special": true, "normalized": false},
-    {"id": 301, "content": "<a><b>", "special": false, "normalized": false}])";
+    {"id": 262, "content": "<a>", "special": true, "normalized": false},
+    {"id": 263, "content": "<a><b>", "special": false, "normalized": false}])";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
   ASSERT_TRUE(tok.ok()) << tok.status();
-  EXPECT_THAT(tok->Encode("he<a><b>he<a>"), ElementsAre(kHe, 301, kHe, 300));
+  EXPECT_THAT(tok->Encode("he<a><b>he<a>"), ElementsAre(kHe, kAdded1, kHe, kAdded0));
   DecodeOptions skip;
   skip.skip_special_tokens = true;
-  EXPECT_EQ(*tok->Decode({kHe, 301, 300}, skip), "he<a><b>");
-  EXPECT_EQ(tok->vocab_size(), 302);
-  EXPECT_FALSE(tok->IsValidId(299));  // a hole between the vocabulary and the added tokens
+  EXPECT_EQ(*tok->Decode({kHe, kAdded1, kAdded0}, skip), "he<a><b>");
+  EXPECT_EQ(tok->vocab_size(), 264);
+  EXPECT_TRUE(tok->IsSpecial(kAdded0));
+  EXPECT_FALSE(tok->IsSpecial(kAdded1));
+}
+
+// Hugging Face ignores the ids written for added tokens: a known content keeps its id, any
+// other takes the next id after the vocabulary. Files it writes agree; a hand-edited one is
+// read the same way.
+TEST(TokenizerFormatTest, AddedTokenIdsAreNumberedAsHuggingFaceDoes) {
+  TinyTokenizer tiny;
+  tiny.added_tokens = R"([
+    {"id": 900, "content": "<x>", "special": true, "normalized": false},
+    {"id": 5, "content": "he", "special": true, "normalized": false}])";
+  absl::StatusOr<Tokenizer> tok = Make(tiny);
+  ASSERT_TRUE(tok.ok()) << tok.status();
+  EXPECT_THAT(tok->Encode("<x>he"), ElementsAre(kAdded0, kHe));
+  EXPECT_TRUE(tok->IsSpecial(kHe));  // the vocabulary entry "he" became a special token
+  EXPECT_EQ(tok->vocab_size(), kAdded0 + 1);
 }
 
 TEST(TokenizerFormatTest, AddedTokenStripAndSingleWordRules) {
   TinyTokenizer tiny;
   tiny.added_tokens = R"([
-    {"id": 300, "content": "<s>", "lstrip": true, "rstrip": true, "normalized": false},
-    {"id": 301, "content": "ab", "single_word": true, "normalized": false}])";
+    {"id": 262, "content": "<s>", "lstrip": true, "rstrip": true, "normalized": false},
+    {"id": 263, "content": "ab", "single_word": true, "normalized": false}])";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
   ASSERT_TRUE(tok.ok()) << tok.status();
-  EXPECT_THAT(tok->Encode("h  <s>  e"), ElementsAre('h', 300, 'e'));
-  EXPECT_THAT(tok->Encode("ab"), ElementsAre(301));
-  EXPECT_THAT(tok->Encode("x ab."), ElementsAre('x', ' ', 301, '.'));
+  EXPECT_THAT(tok->Encode("h  <s>  e"), ElementsAre('h', kAdded0, 'e'));
+  EXPECT_THAT(tok->Encode("ab"), ElementsAre(kAdded1));
+  EXPECT_THAT(tok->Encode("x ab."), ElementsAre('x', ' ', kAdded1, '.'));
   EXPECT_THAT(tok->Encode("xab"), ElementsAre('x', 'a', 'b'));  // inside a word: not matched
 }
 
 TEST(TokenizerFormatTest, NormalizedAddedTokensMatchTheNormalizedText) {
   TinyTokenizer tiny;
   tiny.normalizer = R"({"type":"NFC"})";
-  tiny.added_tokens = R"([{"id": 300, "content": "e\u0301", "normalized": true}])";
+  tiny.added_tokens = R"([{"id": 262, "content": "e\u0301", "normalized": true}])";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
   ASSERT_TRUE(tok.ok()) << tok.status();
   // The token's content is normalized too (to U+00E9), so both spellings find it.
-  EXPECT_THAT(tok->Encode("\xC3\xA9"), ElementsAre(300));
-  EXPECT_THAT(tok->Encode("e\xCC\x81"), ElementsAre(300));
+  EXPECT_THAT(tok->Encode("\xC3\xA9"), ElementsAre(kAdded0));
+  EXPECT_THAT(tok->Encode("e\xCC\x81"), ElementsAre(kAdded0));
+  // It decodes through the ByteLevel decoder as its normalized text "é", whose character is
+  // in the byte alphabet (byte 0xE9): U+FFFD, exactly what Hugging Face's tokenizers gives.
+  EXPECT_EQ(*tok->Decode({kAdded0}), "\xEF\xBF\xBD");
 }
 
 TEST(TokenizerFormatTest, SplitBehaviors) {
@@ -186,34 +206,34 @@ TEST(TokenizerFormatTest, DigitsAndPrefixSpace) {
 
 TEST(TokenizerFormatTest, TemplateProcessingAddsItsTokens) {
   TinyTokenizer tiny;
-  tiny.added_tokens = R"([{"id": 300, "content": "<s>", "special": true},
-                          {"id": 301, "content": "</s>", "special": true}])";
+  tiny.added_tokens = R"([{"id": 262, "content": "<s>", "special": true},
+                          {"id": 263, "content": "</s>", "special": true}])";
   tiny.post_processor = R"({"type":"TemplateProcessing",
       "single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},
                 {"SpecialToken":{"id":"</s>","type_id":0}}],
-      "pair":[], "special_tokens":{"<s>":{"id":"<s>","ids":[300],"tokens":["<s>"]},
-                                   "</s>":{"id":"</s>","ids":[301],"tokens":["</s>"]}}})";
+      "pair":[], "special_tokens":{"<s>":{"id":"<s>","ids":[262],"tokens":["<s>"]},
+                                   "</s>":{"id":"</s>","ids":[263],"tokens":["</s>"]}}})";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
   ASSERT_TRUE(tok.ok()) << tok.status();
   EncodeOptions add;
   add.add_special_tokens = true;
-  EXPECT_THAT(tok->Encode("he", add), ElementsAre(300, kHe, 301));
+  EXPECT_THAT(tok->Encode("he", add), ElementsAre(kAdded0, kHe, kAdded1));
   EXPECT_THAT(tok->Encode("he"), ElementsAre(kHe));
 }
 
 TEST(TokenizerFormatTest, LlamaClassTakesBosFromTheConfigFlags) {
   TinyTokenizer tiny;
-  tiny.added_tokens = R"([{"id": 300, "content": "<s>", "special": true},
-                          {"id": 301, "content": "</s>", "special": true}])";
+  tiny.added_tokens = R"([{"id": 262, "content": "<s>", "special": true},
+                          {"id": 263, "content": "</s>", "special": true}])";
   std::string config = R"({"tokenizer_class": "LlamaTokenizerFast", "bos_token": "<s>",
                            "eos_token": {"content": "</s>"}, "add_eos_token": true})";
   absl::StatusOr<Tokenizer> tok = Make(tiny, config);
   ASSERT_TRUE(tok.ok()) << tok.status();
   EncodeOptions add;
   add.add_special_tokens = true;
-  EXPECT_THAT(tok->Encode("he", add), ElementsAre(300, kHe, 301));  // add_bos defaults to true
-  EXPECT_EQ(tok->special_ids().bos, 300);
-  EXPECT_EQ(tok->special_ids().eos, 301);
+  EXPECT_THAT(tok->Encode("he", add), ElementsAre(kAdded0, kHe, kAdded1));  // add_bos: true
+  EXPECT_EQ(tok->special_ids().bos, kAdded0);
+  EXPECT_EQ(tok->special_ids().eos, kAdded1);
   // Another class leaves it to tokenizer.json's post-processor (none here).
   absl::StatusOr<Tokenizer> plain =
       Make(tiny, R"({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>"})");
@@ -222,11 +242,11 @@ TEST(TokenizerFormatTest, LlamaClassTakesBosFromTheConfigFlags) {
 }
 
 TEST(TokenizerFormatTest, ConfigAddsTokensMissingFromTokenizerJson) {
-  std::string config = R"({"added_tokens_decoder": {"300": {"content": "<x>", "special": true}}})";
+  std::string config = R"({"added_tokens_decoder": {"262": {"content": "<x>", "special": true}}})";
   absl::StatusOr<Tokenizer> tok = Make(TinyTokenizer(), config);
   ASSERT_TRUE(tok.ok()) << tok.status();
-  EXPECT_THAT(tok->Encode("he<x>"), ElementsAre(kHe, 300));
-  EXPECT_TRUE(tok->IsSpecial(300));
+  EXPECT_THAT(tok->Encode("he<x>"), ElementsAre(kHe, kAdded0));
+  EXPECT_TRUE(tok->IsSpecial(kAdded0));
 }
 
 // --- malformed files -----------------------------------------------------------------
