@@ -40,6 +40,7 @@ void AddConfigCommand(CLI::App& app, CommandMain* run);
 void AddDataCommand(CLI::App& app, CommandMain* run);
 void AddSandboxCommand(CLI::App& app, CommandMain* run);
 void AddTokenizeCommand(CLI::App& app, CommandMain* run);
+void AddVerifyCommand(CLI::App& app, CommandMain* run);
 
 }  // namespace zerorl::cli
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   AddDataCommand(app, &run);
   AddSandboxCommand(app, &run);
   AddTokenizeCommand(app, &run);
+  AddVerifyCommand(app, &run);
 
   try {
     app.parse(argc, argv);
