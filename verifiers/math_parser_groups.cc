@@ -286,6 +286,7 @@ Node* Parser::ParseEnvironment() {
     Node* cell = ParseRelation();
     if (cell == nullptr) return nullptr;
     rows.back().push_back(cell);
+    if (At(Tok::kEnd)) return Fail("missing \\end{" + std::string(env) + "}");
     if (!At(Tok::kAmp) && !At(Tok::kRowSep) && !At(Tok::kEndEnv) && !(!matrix && AtSeparator())) {
       return Fail("unexpected token in environment");
     }
