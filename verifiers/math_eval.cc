@@ -183,7 +183,10 @@ Value GcdLcm(const Node* node, EvalContext* ctx) {
     if (!values.back().defined()) return Value::Undefined();
     all_exact = all_exact && values.back().is_exact();
   }
-  if (all_exact) {
+  // gcd(x, y) of symbols is not the gcd of their sample values: only numbers go here.
+  std::vector<std::string_view> symbols;
+  CollectSymbols(node, &symbols);
+  if (all_exact && symbols.empty()) {
     Rational acc = values[0].exact.Abs();
     for (size_t i = 1; i < values.size(); ++i) {
       acc = lcm ? Rational::Lcm(acc, values[i].exact) : Rational::Gcd(acc, values[i].exact);
@@ -310,9 +313,11 @@ Value Function(const Node* node, EvalContext* ctx) {
 
 Value SamplePoint(std::string_view name, int point) {
   uint64_t h = Mix(HashName(name) + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(point + 1));
-  long double magnitude = 0.35L + 2.0L * Unit(h);
-  if (point == 3) magnitude = -magnitude;
-  return Value::Approx(Complex(magnitude, 0));
+  // An exact odd multiple of 1/1024 in [0.35, 2.35): polynomials and rational functions
+  // then evaluate exactly, so identities among them hold exactly, not to a tolerance.
+  int64_t num = static_cast<int64_t>((0.35L + 2.0L * Unit(h)) * 1024) | 1;
+  if (point == 3) num = -num;
+  return Value::Exact(Rational(num, 1024));
 }
 
 Value Evaluate(const Node* node, EvalContext* ctx) {

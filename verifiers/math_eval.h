@@ -26,8 +26,9 @@ struct EvalContext {
 
 Value Evaluate(const Node* node, EvalContext* ctx);
 
-// A deterministic value for symbol `name` at sample point `point` (0, 1, 2, ...): spread
-// over positive and negative reals, never an integer, identical across threads and runs.
+// A deterministic value for symbol `name` at sample point `point` (0, 1, 2, ...): an exact
+// rational (odd multiple of 1/1024, so never an integer), positive except at point 3,
+// identical across threads and runs.
 Value SamplePoint(std::string_view name, int point);
 
 }  // namespace zerorl::math
