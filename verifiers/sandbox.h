@@ -24,6 +24,16 @@
 // empty but for PATH, HOME, TMPDIR and a UTF-8 locale. When a run ends no process, file or
 // mount of it is left: the namespaces and the tmpfs die with it.
 //
+// Judging programs against tests is in sandbox_judge.h; running many at once, in
+// sandbox_pool.h; the implementation, one file per kernel concern, in sandbox_*.cc.
+//
+// Needs: Linux 5.9+ with user namespaces allowed to this process (as root, or as a normal
+// user where unprivileged user namespaces are on, as on Debian and Fedora). As root the
+// box's memory and process limits use cgroups; as a normal user they use rlimits unless a
+// cgroup v2 subtree delegates memory and pids (systemd: a unit with Delegate=yes; or set
+// SandboxOptions::cgroup_v2_parent). Each box's first process is a fork of the caller, so
+// call from a process of modest size (a reward worker, not the learner).
+//
 // Threads: a Sandbox is thread-safe; Run() may be called from many threads at once, each
 // call runs its own isolated box (SandboxPool in sandbox_pool.h bounds how many at once).
 #ifndef ZERORL_VERIFIERS_SANDBOX_H_

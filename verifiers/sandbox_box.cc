@@ -146,6 +146,10 @@ void Box::PlanChild() {
   child_.hostname = kHostname;
   child_.cap_last_cap = shared_.cap_last_cap;
   child_.seccomp = shared_.seccomp.program();
+  PlanSteps();
+}
+
+void Box::PlanSteps() {
   for (const std::string& variable : shared_.environment_variables) {
     envp_.push_back(const_cast<char*>(variable.c_str()));
   }

@@ -95,6 +95,7 @@ class Box {
   Box(const SandboxShared& shared, BoxPlan plan);
   absl::Status OpenChannels();
   void PlanChild();
+  void PlanSteps();
   void CloseChildEnds();
   absl::Status Send(CommandType type, uint32_t step, bool last);
   absl::Status SetupFailure(const ChildError& error) const;
