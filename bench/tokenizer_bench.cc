@@ -100,8 +100,8 @@ Result RunZerorl(const std::string& tokenizer_path, const Corpus& corpus, int ro
 
 // The texts as JSON strings, one per line, for the node baseline.
 std::string WriteTextsFile(const Corpus& corpus) {
-  std::string path = EnvOr("TMPDIR", "/tmp") + "/zerorl_tokenizer_bench_" +
-                     std::to_string(getpid()) + ".jsonl";
+  std::string path =
+      EnvOr("TMPDIR", "/tmp") + "/zerorl_tokenizer_bench_" + std::to_string(getpid()) + ".jsonl";
   std::ofstream out(path);
   for (const std::string& text : corpus.texts) {
     rapidjson::StringBuffer buffer;
@@ -119,8 +119,8 @@ std::string ShellQuote(const std::string& s) {
 }
 
 // Runs the node baseline; false (with the reason printed) when it cannot run.
-bool RunBaseline(const std::string& script, const std::string& tokenizer_json,
-                 const Corpus& corpus, int rounds, Result* result) {
+bool RunBaseline(const std::string& script, const std::string& tokenizer_json, const Corpus& corpus,
+                 int rounds, Result* result) {
   std::string texts_path = WriteTextsFile(corpus);
   std::string command = "node " + ShellQuote(script) + " " + ShellQuote(tokenizer_json) + " " +
                         ShellQuote(texts_path) + " " + std::to_string(rounds);
@@ -135,11 +135,11 @@ bool RunBaseline(const std::string& script, const std::string& tokenizer_json,
   std::remove(texts_path.c_str());
   int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (code != 0) {
-    std::cout << "baseline: not run (" << (code == 127 ? "node is not installed"
-                                           : code == 3 ? "npm package `tokenizers` missing: "
-                                                         "cd bench/node && npm install"
-                                                       : "node failed, exit " +
-                                                             std::to_string(code))
+    std::cout << "baseline: not run ("
+              << (code == 127 ? "node is not installed"
+                  : code == 3 ? "npm package `tokenizers` missing: "
+                                "cd bench/node && npm install"
+                              : "node failed, exit " + std::to_string(code))
               << "); zerorl's number only\n";
     return false;
   }
@@ -192,9 +192,10 @@ int main(int argc, char** argv) {
     std::cerr << "tokenizer_bench: set ZERORL_TEST_DATA to the shared fixtures folder\n";
     return 2;
   }
-  std::printf("tokenizer_bench: %s on GSM8K train + MATH test: %zu texts, %.2f MB, 1 thread, "
-              "best of %d rounds (cold cache each)\n",
-              tokenizer.c_str(), corpus.texts.size(), corpus.bytes / 1e6, rounds);
+  std::printf(
+      "tokenizer_bench: %s on GSM8K train + MATH test: %zu texts, %.2f MB, 1 thread, "
+      "best of %d rounds (cold cache each)\n",
+      tokenizer.c_str(), corpus.texts.size(), corpus.bytes / 1e6, rounds);
   Result ours = RunZerorl(tokenizer, corpus, rounds);
   std::printf("zerorl          %8.2f MB/s  %zu tokens  rounds %s\n", ours.best_mb_per_s,
               ours.tokens, Rounds(ours.seconds).c_str());

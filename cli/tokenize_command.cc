@@ -71,8 +71,8 @@ absl::StatusOr<const rapidjson::Value*> Field(const absl::StatusOr<rapidjson::Do
   return &it->value;
 }
 
-std::string EncodeLine(const Tokenizer& tok, const EncodeOptions& options,
-                       const std::string& line, int64_t line_number) {
+std::string EncodeLine(const Tokenizer& tok, const EncodeOptions& options, const std::string& line,
+                       int64_t line_number) {
   absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
   absl::StatusOr<const rapidjson::Value*> text = Field(doc, "text");
   if (!text.ok()) return ErrorLine(line_number, std::string(text.status().message()));

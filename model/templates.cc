@@ -32,8 +32,8 @@ struct BuiltIn {
 };
 
 constexpr BuiltIn kBuiltIns[] = {
-    {"r1", "{system} User: {prompt}. Assistant:", "{system} User: {prompt}. Assistant:",
-     kR1System, false, ThinkOpening::kByModel, true},
+    {"r1", "{system} User: {prompt}. Assistant:", "{system} User: {prompt}. Assistant:", kR1System,
+     false, ThinkOpening::kByModel, true},
     {"chatml",
      "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{prompt}<|im_end|>\n"
      "<|im_start|>assistant\n",
@@ -56,15 +56,16 @@ constexpr BuiltIn kBuiltIns[] = {
 };
 
 // BOS spellings of common tokenizers: a user template starting with one writes BOS itself.
-constexpr std::string_view kBosSpellings[] = {"<|begin_of_text|>", "<｜begin▁of▁sentence｜>",
-                                              "<s>", "<bos>", "<|startoftext|>"};
+constexpr std::string_view kBosSpellings[] = {"<|begin_of_text|>", "<｜begin▁of▁sentence｜>", "<s>",
+                                              "<bos>", "<|startoftext|>"};
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
 std::string_view Trim(std::string_view text) {
-  absl::string_view trimmed = absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size()));
+  absl::string_view trimmed =
+      absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size()));
   return std::string_view(trimmed.data(), trimmed.size());
 }
 
@@ -144,9 +145,15 @@ void PromptTemplate::RenderParts(const std::vector<Part>& parts, std::string_vie
                                  std::string_view prompt, std::string* out) {
   for (const Part& part : parts) {
     switch (part.kind) {
-      case Part::kText: out->append(part.text); break;
-      case Part::kSystem: out->append(system.data(), system.size()); break;
-      case Part::kPrompt: out->append(prompt.data(), prompt.size()); break;
+      case Part::kText:
+        out->append(part.text);
+        break;
+      case Part::kSystem:
+        out->append(system.data(), system.size());
+        break;
+      case Part::kPrompt:
+        out->append(prompt.data(), prompt.size());
+        break;
     }
   }
 }

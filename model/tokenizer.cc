@@ -1,7 +1,8 @@
 #include "model/tokenizer.h"
 
-#include <algorithm>
 #include <sys/stat.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -73,13 +74,15 @@ absl::StatusOr<Tokenizer> Tokenizer::Load(const std::string& path) {
     json_path = path + (path.empty() || path.back() == '/' ? "" : "/") + "tokenizer.json";
     if (!FileExists(json_path)) {
       return absl::NotFoundError(
-          absl::StrCat(path, ": no tokenizer.json in this folder (give a folder that holds "
-                             "tokenizer.json, or the file itself)"));
+          absl::StrCat(path,
+                       ": no tokenizer.json in this folder (give a folder that holds "
+                       "tokenizer.json, or the file itself)"));
     }
   } else if (!FileExists(path)) {
     return absl::NotFoundError(
-        absl::StrCat(path, ": no such file or folder (expected a tokenizer.json or a folder "
-                           "holding one)"));
+        absl::StrCat(path,
+                     ": no such file or folder (expected a tokenizer.json or a folder "
+                     "holding one)"));
   }
   ASSIGN_OR_RETURN(std::string tokenizer_json, ReadFile(json_path));
   std::string config_path = SiblingPath(json_path, "tokenizer_config.json");
@@ -87,9 +90,9 @@ absl::StatusOr<Tokenizer> Tokenizer::Load(const std::string& path) {
   if (FileExists(config_path)) {
     ASSIGN_OR_RETURN(config_json, ReadFile(config_path));
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<TokenizerImpl> impl,
-                   internal::LoadTokenizerImpl(tokenizer_json, config_json, json_path,
-                                               config_path));
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<TokenizerImpl> impl,
+      internal::LoadTokenizerImpl(tokenizer_json, config_json, json_path, config_path));
   return Tokenizer(std::move(impl));
 }
 
@@ -147,9 +150,8 @@ absl::StatusOr<std::string> Tokenizer::Decode(absl::Span<const int32_t> ids,
   for (size_t i = 0; i < ids.size(); ++i) {
     int32_t id = ids[i];
     if (!impl_->IsValidId(id)) {
-      return absl::OutOfRangeError(absl::StrCat("ids[", i, "]: ", id,
-                                                " is not a token id (vocab size ",
-                                                impl_->vocab_size(), ")"));
+      return absl::OutOfRangeError(absl::StrCat(
+          "ids[", i, "]: ", id, " is not a token id (vocab size ", impl_->vocab_size(), ")"));
     }
     if (options.skip_special_tokens && impl_->special[id]) continue;
     bytes.append(impl_->Bytes(id));

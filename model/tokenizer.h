@@ -17,7 +17,9 @@
 //                  Sequence of those
 //   decoder:       ByteLevel (or null)
 // Text is UTF-8; invalid bytes in the input to Encode are read as U+FFFD, as Rust's
-// String::from_utf8_lossy does.
+// String::from_utf8_lossy does. Unicode is seen as Hugging Face's tokenizers 0.23 sees it:
+// regex categories (\p{L}, ...) as in Unicode 16.0, and the normalizers' combining marks as
+// in Unicode 9.0 (see tokenizer_unicode.h).
 //
 // A Tokenizer is a cheap handle (copies share the loaded tables) and every method is const
 // and safe to call from several threads at once.

@@ -30,8 +30,8 @@ void WordCache::Insert(std::string_view word, const int32_t* ids, size_t num_ids
     map_.clear();
     pool_.clear();
   }
-  auto [it, inserted] = map_.try_emplace(
-      ToAbsl(word), static_cast<uint32_t>(pool_.size()), static_cast<uint32_t>(num_ids));
+  auto [it, inserted] = map_.try_emplace(ToAbsl(word), static_cast<uint32_t>(pool_.size()),
+                                         static_cast<uint32_t>(num_ids));
   if (inserted) pool_.insert(pool_.end(), ids, ids + num_ids);
 }
 

@@ -15,8 +15,8 @@ namespace {
 // transformers classes whose __init__ rebuilds the post-processor from add_bos_token /
 // add_eos_token (update_post_processor), with BOS on by default. The slow names load as
 // their fast classes.
-constexpr std::string_view kTemplateFromFlagsClasses[] = {
-    "LlamaTokenizer", "CodeLlamaTokenizer", "GemmaTokenizer", "CohereTokenizer"};
+constexpr std::string_view kTemplateFromFlagsClasses[] = {"LlamaTokenizer", "CodeLlamaTokenizer",
+                                                          "GemmaTokenizer", "CohereTokenizer"};
 
 std::string StripFast(std::string_view name) {
   if (absl::EndsWith(ToAbsl(name), "Fast")) name.remove_suffix(4);

@@ -54,8 +54,8 @@ struct TokenizerImpl {
   int32_t vocab_size() const { return static_cast<int32_t>(valid.size()); }
   bool IsValidId(int32_t id) const { return id >= 0 && id < vocab_size() && valid[id]; }
   std::string_view Bytes(int32_t id) const {
-    return std::string_view(bytes_pool).substr(bytes_offsets[id],
-                                               bytes_offsets[id + 1] - bytes_offsets[id]);
+    return std::string_view(bytes_pool)
+        .substr(bytes_offsets[id], bytes_offsets[id + 1] - bytes_offsets[id]);
   }
 };
 

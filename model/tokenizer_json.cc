@@ -29,13 +29,19 @@ absl::StatusOr<rapidjson::Document> ParseJsonFile(std::string_view text,
 
 const char* JsonTypeName(const rapidjson::Value& value) {
   switch (value.GetType()) {
-    case rapidjson::kNullType: return "null";
+    case rapidjson::kNullType:
+      return "null";
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "a boolean";
-    case rapidjson::kObjectType: return "an object";
-    case rapidjson::kArrayType: return "an array";
-    case rapidjson::kStringType: return "a string";
-    case rapidjson::kNumberType: return "a number";
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
   }
   return "a value";
 }
@@ -68,8 +74,7 @@ absl::StatusOr<std::string> JsonFields::String(const rapidjson::Value& obj, cons
 }
 
 absl::StatusOr<bool> JsonFields::Bool(const rapidjson::Value& obj, const char* key,
-                                      std::string_view field,
-                                      std::optional<bool> fallback) const {
+                                      std::string_view field, std::optional<bool> fallback) const {
   const rapidjson::Value* value = Find(obj, key);
   if (value == nullptr) {
     if (fallback) return *fallback;
@@ -91,14 +96,12 @@ absl::StatusOr<int32_t> JsonFields::Id(const rapidjson::Value& value,
   return static_cast<int32_t>(value.GetInt64());
 }
 
-absl::Status JsonFields::ExpectObject(const rapidjson::Value& value,
-                                      std::string_view field) const {
+absl::Status JsonFields::ExpectObject(const rapidjson::Value& value, std::string_view field) const {
   if (value.IsObject()) return absl::OkStatus();
   return Fail(field, absl::StrCat("expected an object, got ", JsonTypeName(value)));
 }
 
-absl::Status JsonFields::ExpectArray(const rapidjson::Value& value,
-                                     std::string_view field) const {
+absl::Status JsonFields::ExpectArray(const rapidjson::Value& value, std::string_view field) const {
   if (value.IsArray()) return absl::OkStatus();
   return Fail(field, absl::StrCat("expected an array, got ", JsonTypeName(value)));
 }

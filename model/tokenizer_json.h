@@ -18,8 +18,7 @@
 namespace zerorl::internal {
 
 // Strict JSON (UTF-8 validated); a syntax error reads "SOURCE:LINE:COLUMN: what".
-absl::StatusOr<rapidjson::Document> ParseJsonFile(std::string_view text,
-                                                  const std::string& source);
+absl::StatusOr<rapidjson::Document> ParseJsonFile(std::string_view text, const std::string& source);
 
 // "object" / "array" / "string" / ... for messages.
 const char* JsonTypeName(const rapidjson::Value& value);
@@ -40,8 +39,8 @@ class JsonFields {
   absl::StatusOr<std::string> String(const rapidjson::Value& obj, const char* key,
                                      std::string_view field,
                                      std::optional<std::string> fallback = std::nullopt) const;
-  absl::StatusOr<bool> Bool(const rapidjson::Value& obj, const char* key,
-                            std::string_view field, std::optional<bool> fallback = std::nullopt) const;
+  absl::StatusOr<bool> Bool(const rapidjson::Value& obj, const char* key, std::string_view field,
+                            std::optional<bool> fallback = std::nullopt) const;
   // A token id: an integer in [0, 2^31).
   absl::StatusOr<int32_t> Id(const rapidjson::Value& value, std::string_view field) const;
   // Requires `value` to be an object / array.

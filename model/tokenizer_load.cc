@@ -10,6 +10,7 @@
 #include "model/tokenizer_config.h"
 #include "model/tokenizer_impl.h"
 #include "model/tokenizer_json.h"
+#include "model/tokenizer_sections.h"
 
 namespace zerorl::internal {
 namespace {
@@ -29,8 +30,9 @@ class Loader {
     const rapidjson::Value* model = JsonFields::Find(doc, "model");
     if (model == nullptr) return f_.Fail("model", "missing (expected a BPE model object)");
     RETURN_IF_ERROR(LoadModel(*model));
+    SectionLoader sections(f_, impl_.get(), config_.add_prefix_space);
     if (const rapidjson::Value* normalizer = JsonFields::Find(doc, "normalizer")) {
-      RETURN_IF_ERROR(LoadNormalizer(*normalizer, "normalizer"));
+      RETURN_IF_ERROR(sections.LoadNormalizer(*normalizer, "normalizer"));
     }
     if (const rapidjson::Value* added = JsonFields::Find(doc, "added_tokens")) {
       RETURN_IF_ERROR(LoadAddedTokens(*added));
@@ -40,19 +42,19 @@ class Loader {
     AssignAddedTokenIds();
     const rapidjson::Value* pre = JsonFields::Find(doc, "pre_tokenizer");
     if (pre == nullptr) return f_.Fail("pre_tokenizer", "missing; byte-level BPE needs ByteLevel");
-    RETURN_IF_ERROR(LoadPreTokenizer(*pre, "pre_tokenizer", /*top_level=*/true));
-    if (!saw_byte_level_) {
+    RETURN_IF_ERROR(sections.LoadPreTokenizer(*pre, "pre_tokenizer", /*top_level=*/true));
+    if (!sections.saw_byte_level()) {
       return f_.Fail("pre_tokenizer", "has no ByteLevel step (only byte-level BPE is supported)");
     }
-    RETURN_IF_ERROR(LoadDecoder(JsonFields::Find(doc, "decoder"), "decoder"));
+    RETURN_IF_ERROR(sections.LoadDecoder(JsonFields::Find(doc, "decoder"), "decoder"));
     BuildIdTables();
     RETURN_IF_ERROR(BuildAddedMatchers());
     RETURN_IF_ERROR(ResolveSpecialIds());
     if (config_.TemplateFromFlags()) {
       RETURN_IF_ERROR(TemplateFromConfigFlags());
     } else if (const rapidjson::Value* post = JsonFields::Find(doc, "post_processor")) {
-      RETURN_IF_ERROR(LoadPostProcessor(*post, "post_processor", &impl_->prefix_ids,
-                                        &impl_->suffix_ids));
+      RETURN_IF_ERROR(sections.LoadPostProcessor(*post, "post_processor", &impl_->prefix_ids,
+                                                 &impl_->suffix_ids));
     }
     return impl_;
   }
@@ -62,10 +64,12 @@ class Loader {
   absl::Status LoadModel(const rapidjson::Value& model) {
     RETURN_IF_ERROR(f_.ExpectObject(model, "model"));
     ASSIGN_OR_RETURN(std::string type, f_.String(model, "type", "model.type", "BPE"));
-    if (type != "BPE") return f_.Fail("model.type", absl::StrCat("unsupported \"", type, "\" (only BPE)"));
+    if (type != "BPE")
+      return f_.Fail("model.type", absl::StrCat("unsupported \"", type, "\" (only BPE)"));
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
       ASSIGN_OR_RETURN(std::string value, f_.String(model, key, absl::StrCat("model.", key), ""));
-      if (!value.empty()) return f_.Fail(absl::StrCat("model.", key), "not supported (byte-level BPE has none)");
+      if (!value.empty())
+        return f_.Fail(absl::StrCat("model.", key), "not supported (byte-level BPE has none)");
     }
     if (const rapidjson::Value* dropout = JsonFields::Find(model, "dropout")) {
       if (!dropout->IsNumber() || dropout->GetDouble() != 0.0) {
@@ -103,7 +107,8 @@ class Loader {
     vocab_.reserve(vocab.MemberCount());
     for (auto it = vocab.MemberBegin(); it != vocab.MemberEnd(); ++it) {
       std::string spelling(it->name.GetString(), it->name.GetStringLength());
-      ASSIGN_OR_RETURN(int32_t id, f_.Id(it->value, absl::StrCat("model.vocab[\"", spelling, "\"]")));
+      ASSIGN_OR_RETURN(int32_t id,
+                       f_.Id(it->value, absl::StrCat("model.vocab[\"", spelling, "\"]")));
       vocab_[spelling] = id;
     }
     return absl::OkStatus();
@@ -118,12 +123,15 @@ class Loader {
       if (merge.IsString()) {
         std::string_view line(merge.GetString(), merge.GetStringLength());
         size_t space = line.find(' ');
-        if (space == std::string_view::npos || line.find(' ', space + 1) != std::string_view::npos) {
-          return f_.Fail(field, absl::StrCat("expected \"LEFT RIGHT\" (one space), got \"", ToAbsl(line), "\""));
+        if (space == std::string_view::npos ||
+            line.find(' ', space + 1) != std::string_view::npos) {
+          return f_.Fail(field, absl::StrCat("expected \"LEFT RIGHT\" (one space), got \"",
+                                             ToAbsl(line), "\""));
         }
         left = line.substr(0, space);
         right = line.substr(space + 1);
-      } else if (merge.IsArray() && merge.Size() == 2 && merge[0].IsString() && merge[1].IsString()) {
+      } else if (merge.IsArray() && merge.Size() == 2 && merge[0].IsString() &&
+                 merge[1].IsString()) {
         left = std::string_view(merge[0].GetString(), merge[0].GetStringLength());
         right = std::string_view(merge[1].GetString(), merge[1].GetStringLength());
       } else {
@@ -158,7 +166,8 @@ class Loader {
       ASSIGN_OR_RETURN(token.id, f_.Id(*id, field + ".id"));
       ASSIGN_OR_RETURN(token.content, f_.String(entry, "content", field + ".content"));
       if (token.content.empty()) return f_.Fail(field + ".content", "must not be empty");
-      ASSIGN_OR_RETURN(token.single_word, f_.Bool(entry, "single_word", field + ".single_word", false));
+      ASSIGN_OR_RETURN(token.single_word,
+                       f_.Bool(entry, "single_word", field + ".single_word", false));
       ASSIGN_OR_RETURN(token.lstrip, f_.Bool(entry, "lstrip", field + ".lstrip", false));
       ASSIGN_OR_RETURN(token.rstrip, f_.Bool(entry, "rstrip", field + ".rstrip", false));
       ASSIGN_OR_RETURN(token.normalized, f_.Bool(entry, "normalized", field + ".normalized", true));
@@ -181,9 +190,10 @@ class Loader {
     for (AddedToken token : added_) {
       bool same_as_kept = false;
       for (const AddedToken& k : kept) {
-        same_as_kept = same_as_kept || (k.content == token.content && k.lstrip == token.lstrip &&
-                                        k.rstrip == token.rstrip && k.normalized == token.normalized &&
-                                        k.single_word == token.single_word && k.special == token.special);
+        same_as_kept =
+            same_as_kept || (k.content == token.content && k.lstrip == token.lstrip &&
+                             k.rstrip == token.rstrip && k.normalized == token.normalized &&
+                             k.single_word == token.single_word && k.special == token.special);
       }
       if (same_as_kept) continue;
       int32_t id;
@@ -195,14 +205,15 @@ class Loader {
         id = (max_id >= model_size || model_size == 0) ? max_id + 1 : model_size;
       }
       if (id != token.id) {
-        ZLOG(WARNING) << f_.source() << ": added token \"" << token.content << "\" is written with id "
-                      << token.id << " but takes id " << id << ", as in Hugging Face";
+        ZLOG(WARNING) << f_.source() << ": added token \"" << token.content
+                      << "\" is written with id " << token.id << " but takes id " << id
+                      << ", as in Hugging Face";
       }
       token.id = id;
       ids[token.content] = id;
       max_id = std::max(max_id, id);
-      auto same_id = std::find_if(kept.begin(), kept.end(),
-                                  [id](const AddedToken& k) { return k.id == id; });
+      auto same_id =
+          std::find_if(kept.begin(), kept.end(), [id](const AddedToken& k) { return k.id == id; });
       if (same_id != kept.end()) {
         *same_id = token;
       } else {
@@ -219,7 +230,9 @@ class Loader {
         continue;
       }
       std::string normalized = Normalized(token.content);  // matched in normalized text
-      if (normalized.empty()) return f_.Fail("added_tokens", absl::StrCat("\"", token.content, "\" normalizes to nothing"));
+      if (normalized.empty())
+        return f_.Fail("added_tokens",
+                       absl::StrCat("\"", token.content, "\" normalizes to nothing"));
       token.content = normalized;
       impl_->added_normalized.Add(token);
     }
@@ -234,197 +247,14 @@ class Loader {
     return normalized;
   }
 
-  // --- normalizer ------------------------------------------------------------------------
-  absl::Status LoadNormalizer(const rapidjson::Value& n, const std::string& field) {
-    RETURN_IF_ERROR(f_.ExpectObject(n, field));
-    ASSIGN_OR_RETURN(std::string type, f_.String(n, "type", field + ".type"));
-    static const std::pair<const char*, NormalForm> kForms[] = {
-        {"NFC", NormalForm::kNFC}, {"NFD", NormalForm::kNFD},
-        {"NFKC", NormalForm::kNFKC}, {"NFKD", NormalForm::kNFKD}};
-    for (const auto& [name, form] : kForms) {
-      if (type == name) {
-        impl_->normalizer.push_back(form);
-        return absl::OkStatus();
-      }
-    }
-    if (type != "Sequence") {
-      return f_.Fail(field + ".type", absl::StrCat("unsupported normalizer \"", type,
-                                                   "\" (supported: NFC, NFD, NFKC, NFKD, Sequence)"));
-    }
-    const rapidjson::Value* list = JsonFields::Find(n, "normalizers");
-    if (list == nullptr) return f_.Fail(field + ".normalizers", "missing");
-    RETURN_IF_ERROR(f_.ExpectArray(*list, field + ".normalizers"));
-    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-      RETURN_IF_ERROR(LoadNormalizer((*list)[i], absl::StrCat(field, ".normalizers[", i, "]")));
-    }
-    return absl::OkStatus();
-  }
-
-  // --- pre-tokenizer ---------------------------------------------------------------------
-  absl::Status LoadPreTokenizer(const rapidjson::Value& p, const std::string& field,
-                                bool top_level) {
-    RETURN_IF_ERROR(f_.ExpectObject(p, field));
-    ASSIGN_OR_RETURN(std::string type, f_.String(p, "type", field + ".type"));
-    if (type == "Sequence") {
-      const rapidjson::Value* list = JsonFields::Find(p, "pretokenizers");
-      if (list == nullptr) return f_.Fail(field + ".pretokenizers", "missing");
-      RETURN_IF_ERROR(f_.ExpectArray(*list, field + ".pretokenizers"));
-      for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-        RETURN_IF_ERROR(LoadPreTokenizer((*list)[i], absl::StrCat(field, ".pretokenizers[", i, "]"),
-                                         /*top_level=*/false));
-      }
-      return absl::OkStatus();
-    }
-    if (type == "ByteLevel") return LoadByteLevel(p, field, top_level);
-    if (type == "Split") return LoadSplit(p, field);
-    if (type == "Digits") {
-      ASSIGN_OR_RETURN(bool individual, f_.Bool(p, "individual_digits", field + ".individual_digits", false));
-      impl_->pre_tokenizer.AddStep(MakeDigitsSplit(individual));
-      return absl::OkStatus();
-    }
-    return f_.Fail(field + ".type", absl::StrCat("unsupported pre-tokenizer \"", type,
-                                                 "\" (supported: ByteLevel, Split, Digits, Sequence)"));
-  }
-
-  absl::Status LoadByteLevel(const rapidjson::Value& p, const std::string& field, bool top_level) {
-    saw_byte_level_ = true;
-    ASSIGN_OR_RETURN(bool add_prefix_space,
-                     f_.Bool(p, "add_prefix_space", field + ".add_prefix_space", true));
-    ASSIGN_OR_RETURN(bool use_regex, f_.Bool(p, "use_regex", field + ".use_regex", true));
-    // transformers overrides a top-level ByteLevel's add_prefix_space from the config.
-    if (top_level && config_.add_prefix_space) add_prefix_space = *config_.add_prefix_space;
-    ASSIGN_OR_RETURN(std::unique_ptr<PreTokenizerStep> step,
-                     MakeByteLevelStep(add_prefix_space, use_regex));
-    if (step) impl_->pre_tokenizer.AddStep(std::move(step));
-    return absl::OkStatus();
-  }
-
-  absl::Status LoadSplit(const rapidjson::Value& p, const std::string& field) {
-    static const std::pair<const char*, SplitBehavior> kBehaviors[] = {
-        {"Removed", SplitBehavior::kRemoved},
-        {"Isolated", SplitBehavior::kIsolated},
-        {"MergedWithPrevious", SplitBehavior::kMergedWithPrevious},
-        {"MergedWithNext", SplitBehavior::kMergedWithNext},
-        {"Contiguous", SplitBehavior::kContiguous}};
-    ASSIGN_OR_RETURN(std::string behavior_name, f_.String(p, "behavior", field + ".behavior"));
-    const SplitBehavior* behavior = nullptr;
-    for (const auto& [name, value] : kBehaviors) {
-      if (behavior_name == name) behavior = &value;
-    }
-    if (behavior == nullptr) {
-      return f_.Fail(field + ".behavior", absl::StrCat("unknown \"", behavior_name,
-                                                       "\" (expected Removed, Isolated, MergedWithPrevious, "
-                                                       "MergedWithNext or Contiguous)"));
-    }
-    ASSIGN_OR_RETURN(bool invert, f_.Bool(p, "invert", field + ".invert", false));
-    const rapidjson::Value* pattern = JsonFields::Find(p, "pattern");
-    if (pattern == nullptr) return f_.Fail(field + ".pattern", "missing");
-    RETURN_IF_ERROR(f_.ExpectObject(*pattern, field + ".pattern"));
-    if (JsonFields::Find(*pattern, "String") != nullptr) {
-      ASSIGN_OR_RETURN(std::string literal, f_.String(*pattern, "String", field + ".pattern.String"));
-      impl_->pre_tokenizer.AddStep(MakeLiteralSplit(literal, *behavior, invert));
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(std::string regex, f_.String(*pattern, "Regex", field + ".pattern.Regex"));
-    absl::StatusOr<std::unique_ptr<PreTokenizerStep>> step = MakeRegexSplit(regex, *behavior, invert);
-    if (!step.ok()) return f_.Fail(field + ".pattern.Regex", std::string(step.status().message()));
-    impl_->pre_tokenizer.AddStep(std::move(*step));
-    return absl::OkStatus();
-  }
-
-  // --- decoder ---------------------------------------------------------------------------
-  absl::Status LoadDecoder(const rapidjson::Value* d, const std::string& field) {
-    if (d == nullptr) return f_.Fail(field, "missing (expected ByteLevel)");
-    RETURN_IF_ERROR(f_.ExpectObject(*d, field));
-    ASSIGN_OR_RETURN(std::string type, f_.String(*d, "type", field + ".type"));
-    if (type == "ByteLevel") return absl::OkStatus();
-    if (type == "Sequence") {
-      const rapidjson::Value* list = JsonFields::Find(*d, "decoders");
-      if (list != nullptr && list->IsArray() && list->Size() == 1) {
-        return LoadDecoder(&(*list)[0], field + ".decoders[0]");
-      }
-    }
-    return f_.Fail(field + ".type", absl::StrCat("unsupported decoder \"", type,
-                                                 "\" (only ByteLevel, alone or in a one-item Sequence)"));
-  }
-
-  // --- post-processor (add_special_tokens) -----------------------------------------------
-  absl::Status LoadPostProcessor(const rapidjson::Value& p, const std::string& field,
-                                 std::vector<int32_t>* prefix, std::vector<int32_t>* suffix) {
-    RETURN_IF_ERROR(f_.ExpectObject(p, field));
-    ASSIGN_OR_RETURN(std::string type, f_.String(p, "type", field + ".type"));
-    if (type == "ByteLevel") return absl::OkStatus();  // offsets only
-    if (type == "TemplateProcessing") return LoadTemplate(p, field, prefix, suffix);
-    if (type == "BertProcessing" || type == "RobertaProcessing") {
-      ASSIGN_OR_RETURN(int32_t cls, TokenPairId(p, "cls", field + ".cls"));
-      ASSIGN_OR_RETURN(int32_t sep, TokenPairId(p, "sep", field + ".sep"));
-      prefix->insert(prefix->begin(), cls);
-      suffix->push_back(sep);
-      return absl::OkStatus();
-    }
-    if (type == "Sequence") {
-      const rapidjson::Value* list = JsonFields::Find(p, "processors");
-      if (list == nullptr) return f_.Fail(field + ".processors", "missing");
-      RETURN_IF_ERROR(f_.ExpectArray(*list, field + ".processors"));
-      for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-        RETURN_IF_ERROR(LoadPostProcessor((*list)[i], absl::StrCat(field, ".processors[", i, "]"),
-                                          prefix, suffix));
-      }
-      return absl::OkStatus();
-    }
-    return f_.Fail(field + ".type", absl::StrCat("unsupported post-processor \"", type, "\""));
-  }
-
-  // ["<s>", 0]
-  absl::StatusOr<int32_t> TokenPairId(const rapidjson::Value& p, const char* key,
-                                      const std::string& field) {
-    const rapidjson::Value* pair = JsonFields::Find(p, key);
-    if (pair == nullptr || !pair->IsArray() || pair->Size() != 2) {
-      return f_.Fail(field, "expected [\"TOKEN\", ID]");
-    }
-    return f_.Id((*pair)[1], field + "[1]");
-  }
-
-  absl::Status LoadTemplate(const rapidjson::Value& p, const std::string& field,
-                            std::vector<int32_t>* prefix, std::vector<int32_t>* suffix) {
-    const rapidjson::Value* single = JsonFields::Find(p, "single");
-    if (single == nullptr) return f_.Fail(field + ".single", "missing");
-    RETURN_IF_ERROR(f_.ExpectArray(*single, field + ".single"));
-    const rapidjson::Value* specials = JsonFields::Find(p, "special_tokens");
-    std::vector<int32_t> before, after;
-    bool seen_sequence = false;
-    for (rapidjson::SizeType i = 0; i < single->Size(); ++i) {
-      std::string item_field = absl::StrCat(field, ".single[", i, "]");
-      const rapidjson::Value& item = (*single)[i];
-      if (JsonFields::Find(item, "Sequence") != nullptr) {
-        seen_sequence = true;
-        continue;
-      }
-      const rapidjson::Value* special = JsonFields::Find(item, "SpecialToken");
-      if (special == nullptr) return f_.Fail(item_field, "expected {\"SpecialToken\": ...} or {\"Sequence\": ...}");
-      ASSIGN_OR_RETURN(std::string name, f_.String(*special, "id", item_field + ".SpecialToken.id"));
-      const rapidjson::Value* entry = specials ? JsonFields::Find(*specials, name.c_str()) : nullptr;
-      const rapidjson::Value* ids = entry ? JsonFields::Find(*entry, "ids") : nullptr;
-      if (ids == nullptr || !ids->IsArray()) {
-        return f_.Fail(field + ".special_tokens", absl::StrCat("no ids for \"", name, "\""));
-      }
-      for (rapidjson::SizeType k = 0; k < ids->Size(); ++k) {
-        ASSIGN_OR_RETURN(int32_t id, f_.Id((*ids)[k], absl::StrCat(field, ".special_tokens.", name, ".ids[", k, "]")));
-        (seen_sequence ? after : before).push_back(id);
-      }
-    }
-    prefix->insert(prefix->begin(), before.begin(), before.end());
-    suffix->insert(suffix->end(), after.begin(), after.end());
-    return absl::OkStatus();
-  }
-
   // LlamaTokenizerFast & co: BOS/EOS from add_bos_token / add_eos_token.
   absl::Status TemplateFromConfigFlags() {
     const SpecialTokenIds& s = impl_->special_ids;
     if (config_.AddBos()) {
       if (s.bos < 0) {
-        return config_f_.Fail("add_bos_token", "is true (or absent, which means true for this "
-                                               "tokenizer_class) but bos_token is not set");
+        return config_f_.Fail("add_bos_token",
+                              "is true (or absent, which means true for this "
+                              "tokenizer_class) but bos_token is not set");
       }
       impl_->prefix_ids = {s.bos};
     }
@@ -487,8 +317,8 @@ class Loader {
       if (!role.content->has_value()) continue;
       auto it = impl_->spelling_to_id.find(**role.content);
       if (it == impl_->spelling_to_id.end()) {
-        return config_f_.Fail(role.key, absl::StrCat("\"", **role.content, "\" is not a token of ",
-                                                     f_.source()));
+        return config_f_.Fail(
+            role.key, absl::StrCat("\"", **role.content, "\" is not a token of ", f_.source()));
       }
       *role.id = it->second;
     }
@@ -505,7 +335,6 @@ class Loader {
   std::shared_ptr<TokenizerImpl> impl_;
   absl::flat_hash_map<std::string, int32_t> vocab_;
   std::vector<AddedToken> added_;
-  bool saw_byte_level_ = false;
 };
 
 }  // namespace

@@ -113,9 +113,8 @@ class SplitStep : public PreTokenizerStep {
   void Split(std::string_view piece, PieceFn emit) const override {
     if (behavior_ == SplitBehavior::kIsolated) {
       // Matches and the gaps between them are pieces either way; invert changes nothing.
-      ForEachSegment(piece, [&](const Segment& s) {
-        emit(piece.substr(s.start, s.end - s.start));
-      });
+      ForEachSegment(piece,
+                     [&](const Segment& s) { emit(piece.substr(s.start, s.end - s.start)); });
       return;
     }
     std::vector<Segment> segments, kept;
@@ -247,9 +246,8 @@ absl::StatusOr<std::unique_ptr<PreTokenizerStep>> MakeRegexSplit(std::string_vie
   options.set_max_mem(int64_t{256} << 20);  // Unicode classes need a large DFA cache
   auto re = std::make_unique<RE2>(*translated, options);
   if (!re->ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RE2 cannot run this regex: ", re->error(), " (translated: ", *translated,
-                     ")"));
+    return absl::InvalidArgumentError(absl::StrCat("RE2 cannot run this regex: ", re->error(),
+                                                   " (translated: ", *translated, ")"));
   }
   return std::make_unique<SplitStep>(
       std::make_unique<RegexMatcher>(std::move(re), whitespace_lookahead), behavior, invert);
@@ -257,8 +255,8 @@ absl::StatusOr<std::unique_ptr<PreTokenizerStep>> MakeRegexSplit(std::string_vie
 
 std::unique_ptr<PreTokenizerStep> MakeLiteralSplit(std::string literal, SplitBehavior behavior,
                                                    bool invert) {
-  return std::make_unique<SplitStep>(std::make_unique<LiteralMatcher>(std::move(literal)),
-                                     behavior, invert);
+  return std::make_unique<SplitStep>(std::make_unique<LiteralMatcher>(std::move(literal)), behavior,
+                                     invert);
 }
 
 std::unique_ptr<PreTokenizerStep> MakeDigitsSplit(bool individual_digits) {

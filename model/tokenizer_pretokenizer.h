@@ -48,7 +48,7 @@ class PreTokenizer {
 // `\s+(?!\S)|\s+` was turned into capture group 1. kInvalidArgument for constructs RE2 cannot
 // run (other look-arounds, back-references).
 absl::StatusOr<std::string> TranslateOnigurumaRegex(std::string_view pattern,
-                                                     bool* whitespace_lookahead);
+                                                    bool* whitespace_lookahead);
 
 // Split on a regex (Oniguruma syntax). kInvalidArgument when it does not translate or compile.
 absl::StatusOr<std::unique_ptr<PreTokenizerStep>> MakeRegexSplit(std::string_view pattern,

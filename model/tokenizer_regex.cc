@@ -96,16 +96,28 @@ class Translator {
     char d = p_[i_ + 1];
     i_ += 2;
     switch (d) {
-      case 's': AppendClass(kSpaceBody, false); return absl::OkStatus();
-      case 'S': AppendClass(kNonSpaceBody, false); return absl::OkStatus();
-      case 'd': AppendClass(CategoryBody("Nd"), false); return absl::OkStatus();
-      case 'w': AppendClass(WordBody(), false); return absl::OkStatus();
-      case 'h': AppendClass(kHexBody, false); return absl::OkStatus();
+      case 's':
+        AppendClass(kSpaceBody, false);
+        return absl::OkStatus();
+      case 'S':
+        AppendClass(kNonSpaceBody, false);
+        return absl::OkStatus();
+      case 'd':
+        AppendClass(CategoryBody("Nd"), false);
+        return absl::OkStatus();
+      case 'w':
+        AppendClass(WordBody(), false);
+        return absl::OkStatus();
+      case 'h':
+        AppendClass(kHexBody, false);
+        return absl::OkStatus();
       case 'D':
       case 'W':
       case 'H':
         if (in_class_) return Error(absl::StrCat("\\", std::string(1, d), " inside [...]"));
-        AppendClass(d == 'D' ? CategoryBody("Nd") : d == 'W' ? WordBody() : std::string(kHexBody),
+        AppendClass(d == 'D'   ? CategoryBody("Nd")
+                    : d == 'W' ? WordBody()
+                               : std::string(kHexBody),
                     /*negate=*/true);
         return absl::OkStatus();
       case 'b':
@@ -218,7 +230,7 @@ class Translator {
 }  // namespace
 
 absl::StatusOr<std::string> TranslateOnigurumaRegex(std::string_view pattern,
-                                                     bool* whitespace_lookahead) {
+                                                    bool* whitespace_lookahead) {
   return Translator(pattern).Run(whitespace_lookahead);
 }
 

@@ -74,19 +74,27 @@ struct CodePointRange {
 
 bool IsMarkAfterUnicode9(char32_t c) {
   const CodePointRange* end = std::end(kMarksAfterUnicode9);
-  const CodePointRange* it = std::lower_bound(
-      std::begin(kMarksAfterUnicode9), end, c,
-      [](const CodePointRange& r, char32_t value) { return r.last < value; });
+  const CodePointRange* it =
+      std::lower_bound(std::begin(kMarksAfterUnicode9), end, c,
+                       [](const CodePointRange& r, char32_t value) { return r.last < value; });
   return it != end && it->first <= c;
 }
 
 void NormalizeWithUtf8proc(NormalForm form, std::string_view text, std::string* out) {
   int options = UTF8PROC_STABLE;
   switch (form) {
-    case NormalForm::kNFC: options |= UTF8PROC_COMPOSE; break;
-    case NormalForm::kNFD: options |= UTF8PROC_DECOMPOSE; break;
-    case NormalForm::kNFKC: options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT; break;
-    case NormalForm::kNFKD: options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT; break;
+    case NormalForm::kNFC:
+      options |= UTF8PROC_COMPOSE;
+      break;
+    case NormalForm::kNFD:
+      options |= UTF8PROC_DECOMPOSE;
+      break;
+    case NormalForm::kNFKC:
+      options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+      break;
+    case NormalForm::kNFKD:
+      options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
+      break;
   }
   utf8proc_uint8_t* result = nullptr;
   utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
@@ -203,8 +211,8 @@ size_t LastUtf8CharLength(std::string_view text) {
 
 bool IsUnicodeWhitespace(char32_t c) {
   if (c < 0x80) return (c >= '\t' && c <= '\r') || c == ' ';
-  return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+  return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 const char* GeneralCategory(char32_t c) {
@@ -245,8 +253,7 @@ bool IsUnicodeNumeric(char32_t c) {
 
 bool IsUnicodeWordChar(char32_t c) {
   if (c < 0x80) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '_';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   }
   std::string_view cat = GeneralCategory(c);
   return cat[0] == 'L' || cat[0] == 'M' || cat == "Nd" || cat == "Nl" || cat == "Pc";

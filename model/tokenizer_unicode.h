@@ -14,7 +14,9 @@
 namespace zerorl::internal {
 
 // Debian's Abseil has its own string_view type: hash-map lookups and StrCat take this one.
-inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // What starts at the front of a byte string: one well-formed character (`valid`), or the
 // maximal invalid subpart that one U+FFFD replaces (`!valid`). `truncated` is set when the

@@ -39,8 +39,7 @@ TEST(TokenizeCliTest, EncodesEachLineInOrder) {
                     "{\"text\": \"\"}\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(Lines(r.out), ElementsAre("{\"ids\":[9707,1879]}",
-                                        "{\"ids\":[151644,872,198,6023,151645]}",
-                                        "{\"ids\":[]}"));
+                                        "{\"ids\":[151644,872,198,6023,151645]}", "{\"ids\":[]}"));
 }
 
 TEST(TokenizeCliTest, AddSpecialTokensPrependsDeepseekBos) {
@@ -121,8 +120,8 @@ TEST(TokenizeCliTest, UnloadableTokenizerExitsTwoWithOneLine) {
 
 TEST(TokenizeCliTest, UsageErrors) {
   EXPECT_EQ(RunCommand({ZerorlBinary(), "tokenize"}).exit_code, 2);  // --tokenizer is required
-  auto both = RunCommand({ZerorlBinary(), "tokenize", "--tokenizer", "x", "--decode",
-                          "--add-special-tokens"});
+  auto both = RunCommand(
+      {ZerorlBinary(), "tokenize", "--tokenizer", "x", "--decode", "--add-special-tokens"});
   EXPECT_EQ(both.exit_code, 2);
 }
 

@@ -43,8 +43,7 @@ TEST(PromptTemplateTest, R1WithItsOwnSystemPromptAndAnInstruction) {
 
 TEST(PromptTemplateTest, ChatmlWithAndWithoutSystem) {
   PromptTemplate t = Named("chatml");
-  EXPECT_EQ(t.Render("", "hi"),
-            "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(t.Render("", "hi"), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
   EXPECT_EQ(t.Render("You are helpful.", "hi", "Answer briefly."),
             "<|im_start|>system\nYou are helpful.<|im_end|>\n"
             "<|im_start|>user\nhi\nAnswer briefly.<|im_end|>\n<|im_start|>assistant\n");
@@ -110,8 +109,8 @@ TEST(PromptTemplateTest, UnknownNameListsTheBuiltIns) {
             "unknown prompt template \"r2\": use one of r1, chatml, llama3, deepseek_v3, "
             "deepseek_r1, plain, or a template text containing {prompt} (and optionally "
             "{system})");
-  EXPECT_THAT(PromptTemplate::Names(), ElementsAre("r1", "chatml", "llama3", "deepseek_v3",
-                                                   "deepseek_r1", "plain"));
+  EXPECT_THAT(PromptTemplate::Names(),
+              ElementsAre("r1", "chatml", "llama3", "deepseek_v3", "deepseek_r1", "plain"));
 }
 
 // The chat templates' markers are single added tokens of their tokenizers.

@@ -59,9 +59,9 @@ struct TinyTokenizer {
       merge_list += pair_merges ? "[" + Quote(Spell(left)) + "," + Quote(Spell(right)) + "]"
                                 : Quote(Spell(left) + " " + Spell(right));
     }
-    return std::string(R"({"version":"1.0","added_tokens":)") + added_tokens +
-           R"(,"normalizer":)" + normalizer + R"(,"pre_tokenizer":)" + pre_tokenizer +
-           R"(,"post_processor":)" + post_processor + R"(,"decoder":)" + decoder +
+    return std::string(R"({"version":"1.0","added_tokens":)") + added_tokens + R"(,"normalizer":)" +
+           normalizer + R"(,"pre_tokenizer":)" + pre_tokenizer + R"(,"post_processor":)" +
+           post_processor + R"(,"decoder":)" + decoder +
            R"(,"model":{"type":"BPE","dropout":null,"unk_token":null,"ignore_merges":)" +
            (ignore_merges ? "true" : "false") + R"(,"vocab":{)" + vocab + R"(},"merges":[)" +
            merge_list + "]}}";
@@ -304,8 +304,9 @@ TEST(TokenizerFormatTest, AddedTokenWithoutId) {
 TEST(TokenizerFormatTest, UnsupportedPreTokenizer) {
   TinyTokenizer tiny;
   tiny.pre_tokenizer = R"({"type":"Sequence","pretokenizers":[{"type":"Metaspace"}]})";
-  ExpectError(Make(tiny), "pre_tokenizer.pretokenizers[0].type: unsupported pre-tokenizer "
-                          "\"Metaspace\"");
+  ExpectError(Make(tiny),
+              "pre_tokenizer.pretokenizers[0].type: unsupported pre-tokenizer "
+              "\"Metaspace\"");
 }
 
 TEST(TokenizerFormatTest, ByteLevelIsRequired) {
@@ -319,8 +320,9 @@ TEST(TokenizerFormatTest, LookBehindIsRefused) {
   tiny.pre_tokenizer = R"({"type":"Sequence","pretokenizers":[
       {"type":"Split","pattern":{"Regex":"(?<=a)b"},"behavior":"Isolated","invert":false},
       {"type":"ByteLevel","add_prefix_space":false,"use_regex":false}]})";
-  ExpectError(Make(tiny), "pre_tokenizer.pretokenizers[0].pattern.Regex: regex offset 0: "
-                          "look-around is supported only as the alternative \\s+(?!\\S)|\\s+");
+  ExpectError(Make(tiny),
+              "pre_tokenizer.pretokenizers[0].pattern.Regex: regex offset 0: "
+              "look-around is supported only as the alternative \\s+(?!\\S)|\\s+");
 }
 
 TEST(TokenizerFormatTest, UnknownSplitBehavior) {

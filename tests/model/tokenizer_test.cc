@@ -197,8 +197,9 @@ TEST(DecodeStreamTest, RefusesAnIdOutOfRangeAndKeepsItsState) {
 TEST(TokenizerTest, EncodeBatchEqualsEncodeOnEveryThreadCount) {
   ZERORL_REQUIRE_TEST_DATA();
   const Tokenizer& tok = Fixture("deepseek_v3");
-  std::vector<std::string> texts = {"Hello world", "", "12345+678=13023", "中文 and English",
-                                    "<｜User｜>hi<｜Assistant｜>", "  spaces  \n\n"};
+  std::vector<std::string> texts = {
+      "Hello world",   "", "12345+678=13023", "中文 and English", "<｜User｜>hi<｜Assistant｜>",
+      "  spaces  \n\n"};
   EncodeOptions add;
   add.add_special_tokens = true;
   for (int threads : {1, 3}) {
