@@ -1,6 +1,12 @@
 // Judge: stdin/stdout tests, assertion programs, and the exit(0) reward hack.
 #include "verifiers/sandbox_judge.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/verifiers/sandbox_testing.h"
@@ -209,6 +215,30 @@ TEST(SandboxJudgeTest, TheSolutionCannotReadTheTests) {
       "        pass\n",
       {"# SECRET-TOKEN-42\nassert seen == [], seen\n"}));
   EXPECT_TRUE(r.passed) << r.results[0].detail;
+}
+
+// A box whose init dies under it (here: killed from the host) gives no verdict at all,
+// rather than a "failed" that would be scored.
+TEST(SandboxJudgeTest, ABoxKilledFromOutsideGivesAnErrorNotAVerdict) {
+  if (::geteuid() != 0) GTEST_SKIP() << "finds the box's init by its host uid, which needs root";
+  const Sandbox& sandbox = SharedSandbox();  // made (and probed) before the killer starts
+  std::atomic<bool> killed{false};
+  std::thread killer([&] {
+    for (int i = 0; i < 500 && !killed; ++i) {
+      ::usleep(10000);
+      for (const std::string& process : testing::ProcessesOfUid(testing::TestOuterId())) {
+        if (process.find("python3") != std::string::npos) continue;  // init is a fork of us
+        ::kill(std::stoi(process), SIGKILL);
+        killed = true;
+      }
+    }
+  });
+  JudgeRequest request = IoRequest("python", "import time\ntime.sleep(2)\n", {{"", ""}});
+  absl::StatusOr<JudgeResult> result = Judge(sandbox, request);
+  killer.join();
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(result.status().message(), HasSubstr("init"));  // before or during the test
 }
 
 TEST(SandboxJudgeTest, BadRequestsAreInvalidArgument) {
