@@ -39,15 +39,15 @@ torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
   int64_t kv_heads = k.size(1), keys = k.size(2), group = heads / kv_heads;
   // Query head h = kv * group + r reads kv head kv (transformers' repeat_kv order); stacking
   // the group's queries as rows lets one matmul per kv head serve all of them.
-  torch::Tensor qg = q.view({batch, tokens, kv_heads, group, hd})
+  torch::Tensor qg = q.reshape({batch, tokens, kv_heads, group, hd})
                          .permute({0, 2, 3, 1, 4})
                          .reshape({batch, kv_heads, group * tokens, hd});
   torch::Tensor scores = torch::matmul(qg, k.transpose(-1, -2));  // [B, n_kv, g*T, L]
   scores.mul_(1.0 / std::sqrt(static_cast<double>(hd)));
-  scores = scores.view({batch, kv_heads, group, tokens, keys})
-               .masked_fill(blocked, -std::numeric_limits<float>::infinity());
+  scores.view({batch, kv_heads, group, tokens, keys})
+      .masked_fill_(blocked, -std::numeric_limits<float>::infinity());
   torch::Tensor probs = torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type());
-  torch::Tensor out = torch::matmul(probs.view({batch, kv_heads, group * tokens, keys}), v);
+  torch::Tensor out = torch::matmul(probs, v);  // [B, n_kv, g*T, hd]
   return out.view({batch, kv_heads, group, tokens, hd})
       .permute({0, 3, 1, 2, 4})
       .reshape({batch, tokens, heads * hd});

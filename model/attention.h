@@ -25,7 +25,7 @@ struct CacheIo {
 
 // Everything one forward call shares across layers.
 struct ForwardContext {
-  RopeTables rope;               // cos/sin [B, T, 1, head_dim] activation dtype
+  RopeTables rope;               // cos/sin tables of the positions (see rope.h)
   torch::Tensor blocked;         // [B, 1, 1, T, L] bool: true = query t may not see key l
   torch::Tensor blocked_window;  // as `blocked`, also outside the sliding window; undefined
                                  // when no layer uses one

@@ -265,6 +265,13 @@ const char* ModelFamilyName(ModelFamily family) {
   return "?";
 }
 
+const char* DefaultArchitecture(ModelFamily family) {
+  for (const FamilyInfo& f : kFamilies) {
+    if (f.family == family) return f.architecture;
+  }
+  return "";
+}
+
 absl::StatusOr<ModelArchConfig> ParseHfConfig(std::string_view json, const std::string& source) {
   absl::StatusOr<rapidjson::Document> doc = ParseJson(json);
   if (!doc.ok()) return Annotate(doc.status(), source);

@@ -42,8 +42,8 @@ struct RopeScaling {
 // Everything the transformer needs to know about a checkpoint's shape and math.
 struct ModelArchConfig {
   ModelFamily family = ModelFamily::kLlama;
-  std::string model_type = "llama";             // "llama", "mistral", "qwen2", "qwen3"
-  std::string architecture = "LlamaForCausalLM";  // architectures[0]
+  std::string model_type = "llama";  // as read; written back from `family`
+  std::string architecture;          // architectures[0]; "" = the family's (Qwen2ForCausalLM)
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
@@ -91,6 +91,8 @@ std::string HfConfigJson(const ModelArchConfig& config, const std::string& torch
 
 // "qwen2" etc. for ModelFamily.
 const char* ModelFamilyName(ModelFamily family);
+// The family's transformers class: "Qwen2ForCausalLM" etc.
+const char* DefaultArchitecture(ModelFamily family);
 
 }  // namespace zerorl::model
 

@@ -71,7 +71,9 @@ rapidjson::Value RopeScalingJson(const RopeScaling& s, rapidjson::Document::Allo
 
 void AddCommon(const ModelArchConfig& c, Builder* b) {
   rapidjson::Value archs(rapidjson::kArrayType);
-  archs.PushBack(rapidjson::Value(c.architecture.c_str(), b->alloc()), b->alloc());
+  std::string architecture = c.architecture.empty() ? DefaultArchitecture(c.family)
+                                                    : c.architecture;
+  archs.PushBack(rapidjson::Value(architecture.c_str(), b->alloc()), b->alloc());
   b->Add("architectures", std::move(archs));
   b->String("model_type", ModelFamilyName(c.family));
   b->Int("vocab_size", c.vocab_size);

@@ -40,14 +40,18 @@ torch::Tensor RopeInverseFrequencies(const ModelArchConfig& config) {
 RopeTables MakeRopeTables(const torch::Tensor& inv_freq, const torch::Tensor& positions,
                           torch::ScalarType dtype) {
   torch::Tensor angles = positions.to(torch::kFloat).unsqueeze(-1) * inv_freq;  // [B, T, hd/2]
-  torch::Tensor emb = torch::cat({angles, angles}, -1).unsqueeze(2);           // [B, T, 1, hd]
-  return {emb.cos().to(dtype), emb.sin().to(dtype)};
+  angles = angles.unsqueeze(2);                                                // [B, T, 1, hd/2]
+  return {torch::cat({angles, angles}, -1).cos().to(dtype), angles.sin().to(dtype)};
 }
 
+// transformers' x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]; both halves of
+// its sin table are equal, so the rotation is two multiply-adds on the halves of x * cos.
 torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& tables) {
   int64_t half = x.size(-1) / 2;
-  torch::Tensor rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * tables.cos + rotated * tables.sin;
+  torch::Tensor out = x * tables.cos;
+  out.narrow(-1, 0, half).addcmul_(x.narrow(-1, half, half), tables.sin, -1);
+  out.narrow(-1, half, half).addcmul_(x.narrow(-1, 0, half), tables.sin, 1);
+  return out;
 }
 
 }  // namespace zerorl::model

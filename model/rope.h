@@ -15,7 +15,7 @@ torch::Tensor RopeInverseFrequencies(const ModelArchConfig& config);
 
 struct RopeTables {
   torch::Tensor cos;  // [B, T, 1, head_dim] activation dtype
-  torch::Tensor sin;  // [B, T, 1, head_dim] activation dtype
+  torch::Tensor sin;  // [B, T, 1, head_dim / 2] activation dtype (both halves of HF's are equal)
 };
 
 // Angles positions * inv_freq computed in float32, then cos/sin cast to `dtype`.
