@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +82,7 @@ struct ControllerStats {
   int64_t weight_pushes = 0;
   double last_weight_push_s = 0.0;  // encoding + queueing one version for all workers
   std::map<std::string, int64_t> worker_versions;  // rollout worker -> version it reports
+  std::set<std::string> connected;                 // ids of the workers alive now
 };
 
 class Controller {

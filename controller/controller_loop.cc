@@ -85,7 +85,9 @@ void Controller::Run() {
     stats_.rollout_workers = 0;
     stats_.reward_workers = 0;
     stats_.worker_versions.clear();
+    stats_.connected.clear();
     for (const auto& [id, w] : s.workers) {
+      stats_.connected.insert(id);
       if (w.kind == WorkerKind::kRollout) {
         ++stats_.rollout_workers;
         stats_.worker_versions[id] = w.held_version;

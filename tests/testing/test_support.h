@@ -3,6 +3,8 @@
 #ifndef ZERORL_TESTS_TESTING_TEST_SUPPORT_H_
 #define ZERORL_TESTS_TESTING_TEST_SUPPORT_H_
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,30 @@ struct CommandResult {
 };
 // Runs `argv` (argv[0] a path) with `stdin_text` on stdin; captures stdout and stderr.
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_text = "");
+
+// A child process running in the background, its stdout+stderr appended to `log_path`.
+// The destructor kills it (SIGKILL) if it is still running.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+  int pid() const { return pid_; }
+  // Exit code once it exits within `timeout_ms` (-1 for a signal), or nullopt.
+  std::optional<int> Wait(int timeout_ms);
+  void Signal(int signal);
+
+ private:
+  int pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// Processes whose parent is `parent_pid` and whose command line contains `needle`.
+std::vector<int> ChildPids(int parent_pid, const std::string& needle);
+
+// Polls `condition` every 50 ms until it holds or `timeout_ms` passes.
+bool WaitUntil(const std::function<bool()>& condition, int timeout_ms);
 
 }  // namespace zerorl::testing
 

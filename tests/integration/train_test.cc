@@ -1,0 +1,247 @@
+// `zerorl train` end to end (issue 9): a sync run, a killed worker, a hung worker, a rogue
+// peer, a controller killed and resumed, and async mode's staleness bound. Every test runs
+// the real binary on a tiny model made from model.init, with 3-digit addition.
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/json.h"
+#include "core/transport.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_support.h"
+
+namespace zerorl {
+namespace {
+
+using testing::BackgroundProcess;
+using testing::TempDir;
+using testing::ZerorlBinary;
+
+constexpr char kTinyConfig[] = R"({
+  "run": {"name": "t", "seed": 3, "steps": 4, "eval_every": 2, "checkpoint_every": 1,
+          "cold_start_sft_steps": 3, "log_samples_fraction": 0.5},
+  "model": {"path": "", "dtype": "fp32", "threads": 1,
+            "init": {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "num_kv_heads": 1,
+                     "intermediate_size": 64, "seed": 5}},
+  "data": {"train": {"preset": "arithmetic", "count": 200, "seed": 1,
+                     "arithmetic": {"digits_min": 1, "digits_max": 2, "operators": ["+"]}},
+           "eval": [{"preset": "arithmetic", "name": "held_out", "count": 6, "seed": 9,
+                     "arithmetic": {"digits_min": 1, "digits_max": 2, "operators": ["+"]}}],
+           "template": "r1", "prompts_per_step": 4},
+  "rollout": {"workers": 1, "max_batch": 8,
+              "sampling": {"n": 4, "max_new_tokens": 24, "stop": ["</answer>"]}},
+  "reward": {"workers": 1,
+             "functions": [{"name": "math_accuracy"}, {"name": "format", "weight": 0.1}]},
+  "learner": {"optimizer": {"lr": 1e-3}, "compute_dtype": "fp32",
+              "sft": {"lr": 1e-3, "batch_size": 4, "max_length": 256}}
+})";
+
+std::vector<rapidjson::Document> ReadJsonLines(const std::string& path) {
+  std::vector<rapidjson::Document> rows;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    if (doc.ok()) rows.push_back(*std::move(doc));
+  }
+  return rows;
+}
+
+std::vector<const rapidjson::Document*> GrpoRows(const std::vector<rapidjson::Document>& rows) {
+  std::vector<const rapidjson::Document*> out;
+  for (const auto& r : rows) {
+    if (r.HasMember("phase") && std::string(r["phase"].GetString()) == "grpo") out.push_back(&r);
+  }
+  return out;
+}
+
+class TrainTest : public ::testing::Test {
+ protected:
+  std::vector<std::string> TrainArgs(std::vector<std::string> sets) {
+    std::vector<std::string> argv = {ZerorlBinary(), "train", dir_.WriteFile("config.json", kTinyConfig),
+                                     "--quiet", "--set", "run.output_dir=" + dir_.Path("runs")};
+    for (const std::string& s : sets) {
+      argv.push_back("--set");
+      argv.push_back(s);
+    }
+    return argv;
+  }
+  std::string RunDir() { return dir_.Path("runs/t"); }
+  std::string Log() { return dir_.Path("train.log"); }
+  std::string LogText() { return ReadFile(Log()).value_or(""); }
+
+  // Every batch trained exactly once, steps 1..steps each trained.
+  void ExpectLedgerExactlyOnce(int steps) {
+    std::map<uint64_t, int> trained;
+    std::set<int64_t> trained_steps;
+    for (const auto& row : ReadJsonLines(RunDir() + "/ledger.jsonl")) {
+      if (std::string(row["event"].GetString()) != "trained") continue;
+      ++trained[row["batch"].GetUint64()];
+      trained_steps.insert(row["step"].GetInt64());
+    }
+    EXPECT_FALSE(trained.empty());
+    for (const auto& [batch, count] : trained) EXPECT_EQ(count, 1) << "batch " << batch;
+    EXPECT_EQ(trained_steps.size(), static_cast<size_t>(steps));
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(TrainTest, SyncRunWritesEverythingARunPromises) {
+  BackgroundProcess train(TrainArgs({}), Log());
+  std::optional<int> code = train.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  std::vector<rapidjson::Document> metrics = ReadJsonLines(RunDir() + "/metrics.jsonl");
+  std::vector<const rapidjson::Document*> steps = GrpoRows(metrics);
+  ASSERT_EQ(steps.size(), 4u) << LogText();
+  for (const char* key : {"reward/mean", "reward/math_accuracy/mean", "completions/mean_length",
+                          "loss", "grad_norm", "lr", "timing/generate_s", "timing/learner_s",
+                          "timing/weight_sync_s", "throughput/tokens_per_s", "policy_version"}) {
+    EXPECT_TRUE(steps.back()->HasMember(key)) << key;
+  }
+  EXPECT_EQ((*steps.back())["policy_version"].GetInt64(), 4);
+  EXPECT_TRUE((*steps[1]).HasMember("eval/held_out/pass@1"));
+  rapidjson::Document summary = ParseJson(ReadFile(RunDir() + "/summary.json").value()).value();
+  EXPECT_TRUE(summary.HasMember("eval_before"));
+  EXPECT_TRUE(summary.HasMember("eval_after"));
+  EXPECT_EQ(summary["steps"].GetInt64(), 4);
+  EXPECT_TRUE(summary["grpo_wall_s"].GetDouble() > 0);
+  std::vector<rapidjson::Document> samples = ReadJsonLines(RunDir() + "/samples.jsonl");
+  ASSERT_FALSE(samples.empty());
+  const rapidjson::Document& s = samples.front();
+  for (const char* key : {"schema", "step", "prompt", "completion", "rewards", "policy_version"}) {
+    EXPECT_TRUE(s.HasMember(key)) << key;
+  }
+  EXPECT_TRUE(ReadFile(RunDir() + "/checkpoints/step-4/model.safetensors").ok());
+  EXPECT_TRUE(ReadFile(RunDir() + "/checkpoints/step-4/tokenizer.json").ok());
+  EXPECT_TRUE(ReadFile(RunDir() + "/config.json").ok());
+  ExpectLedgerExactlyOnce(4);
+}
+
+TEST_F(TrainTest, KilledWorkersAreReplacedAndNothingIsTrainedTwice) {
+  BackgroundProcess train(TrainArgs({"run.steps=6"}), Log());
+  std::string metrics = RunDir() + "/metrics.jsonl";
+  ASSERT_TRUE(testing::WaitUntil([&] { return GrpoRows(ReadJsonLines(metrics)).size() >= 1; },
+                                 240000))
+      << LogText();
+  std::vector<int> rollout = testing::ChildPids(train.pid(), "rollout");
+  ASSERT_EQ(rollout.size(), 1u);
+  ::kill(rollout[0], SIGKILL);
+  ASSERT_TRUE(testing::WaitUntil([&] { return GrpoRows(ReadJsonLines(metrics)).size() >= 3; },
+                                 240000))
+      << LogText();
+  std::vector<int> reward = testing::ChildPids(train.pid(), "reward");
+  ASSERT_EQ(reward.size(), 1u);
+  ::kill(reward[0], SIGKILL);
+  std::optional<int> code = train.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  EXPECT_EQ(GrpoRows(ReadJsonLines(metrics)).size(), 6u);
+  ExpectLedgerExactlyOnce(6);
+  rapidjson::Document summary = ParseJson(ReadFile(RunDir() + "/summary.json").value()).value();
+  EXPECT_GE(summary["worker_restarts"].GetInt64(), 2);
+}
+
+TEST_F(TrainTest, HungWorkerIsTimedOutAndItsWorkRedone) {
+  BackgroundProcess train(TrainArgs({"run.steps=5", "rollout.workers=2"}), Log());
+  std::string metrics = RunDir() + "/metrics.jsonl";
+  ASSERT_TRUE(testing::WaitUntil([&] { return GrpoRows(ReadJsonLines(metrics)).size() >= 1; },
+                                 240000))
+      << LogText();
+  std::vector<int> rollout = testing::ChildPids(train.pid(), "rollout");
+  ASSERT_EQ(rollout.size(), 2u);
+  ::kill(rollout[0], SIGSTOP);
+  std::optional<int> code = train.Wait(300000);
+  ::kill(rollout[0], SIGKILL);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  EXPECT_EQ(GrpoRows(ReadJsonLines(metrics)).size(), 5u);
+  ExpectLedgerExactlyOnce(5);
+}
+
+TEST_F(TrainTest, RoguePeerSendingGarbageDoesNotDisturbTheRun) {
+  BackgroundProcess train(TrainArgs({"run.steps=3"}), Log());
+  std::string socket = RunDir() + "/controller.sock";
+  ASSERT_TRUE(testing::WaitUntil([&] { return ReadFile(RunDir() + "/config.json").ok(); }, 60000));
+  zmq::context_t context;
+  auto rogue = MakeDealerSocket(context, "rogue");
+  ASSERT_TRUE(rogue.ok());
+  ASSERT_TRUE(Connect(*rogue, "ipc://" + socket).ok());
+  for (int i = 0; i < 50; ++i) {
+    (void)SendFrames(*rogue, {Frame::FromString("{\"protocol\": 1, \"type\": \"Rollouts\"}"),
+                              Frame::FromString(std::string(64, '\x7f'))});
+    (void)SendFrames(*rogue, {Frame::FromString(std::string(1 + i, '\0'))});
+    ::usleep(100000);
+  }
+  std::optional<int> code = train.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  EXPECT_EQ(GrpoRows(ReadJsonLines(RunDir() + "/metrics.jsonl")).size(), 3u);
+  EXPECT_THAT(LogText(), ::testing::HasSubstr("refused a message from rogue"));
+}
+
+TEST_F(TrainTest, ControllerKilledAndResumedWorkersReconnect) {
+  int port = 20000 + (::getpid() % 20000);
+  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> sets = {"run.steps=5", "cluster.spawn=false",
+                                   "cluster.endpoint=" + endpoint};
+  auto first = std::make_unique<BackgroundProcess>(TrainArgs(sets), Log());
+  std::string run_config = RunDir() + "/config.json";
+  ASSERT_TRUE(testing::WaitUntil([&] { return ReadFile(run_config).ok(); }, 60000)) << LogText();
+  BackgroundProcess rollout({ZerorlBinary(), "rollout", "--connect", endpoint, "--config",
+                             run_config, "--id", "rollout-a"},
+                            dir_.Path("rollout.log"));
+  BackgroundProcess reward({ZerorlBinary(), "reward", "--connect", endpoint, "--config",
+                            run_config, "--id", "reward-a"},
+                           dir_.Path("reward.log"));
+  std::string metrics = RunDir() + "/metrics.jsonl";
+  ASSERT_TRUE(testing::WaitUntil([&] { return GrpoRows(ReadJsonLines(metrics)).size() >= 2; },
+                                 240000))
+      << LogText();
+  first->Signal(SIGKILL);
+  first->Wait(10000);
+  first.reset();
+  std::vector<std::string> resume = TrainArgs(sets);
+  resume.push_back("--resume");
+  BackgroundProcess second(resume, Log());
+  std::optional<int> code = second.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText() << ReadFile(dir_.Path("rollout.log")).value_or("");
+  std::set<int64_t> steps;
+  for (const auto* row : GrpoRows(ReadJsonLines(metrics))) steps.insert((*row)["step"].GetInt64());
+  EXPECT_EQ(steps, (std::set<int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_THAT(ReadFile(dir_.Path("rollout.log")).value_or(""),
+              ::testing::HasSubstr("reconnecting"));
+}
+
+TEST_F(TrainTest, AsyncModeNeverTrainsOnSamplesMoreThanOneVersionOld) {
+  BackgroundProcess train(TrainArgs({"run.steps=5", "run.mode=async", "run.max_staleness=1"}),
+                          Log());
+  std::optional<int> code = train.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  std::vector<rapidjson::Document> rows = ReadJsonLines(RunDir() + "/metrics.jsonl");
+  std::vector<const rapidjson::Document*> steps = GrpoRows(rows);
+  ASSERT_EQ(steps.size(), 5u);
+  int64_t lagged = 0;
+  for (const auto* row : steps) {
+    ASSERT_TRUE(row->HasMember("async/policy_lag_max"));
+    EXPECT_LE((*row)["async/policy_lag_max"].GetInt64(), 1);
+    lagged += (*row)["async/policy_lag_max"].GetInt64();
+  }
+  EXPECT_GT(lagged, 0);  // async really overlapped: some samples came from the previous version
+  for (const auto& s : ReadJsonLines(RunDir() + "/samples.jsonl")) {
+    if (std::string(s["split"].GetString()) != "train") continue;
+    EXPECT_LE(s["step"].GetInt64() - s["policy_version"].GetInt64(), 2);
+  }
+}
+
+}  // namespace
+}  // namespace zerorl

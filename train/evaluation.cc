@@ -1,0 +1,102 @@
+#include "train/evaluation.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "core/log.h"
+#include "train/step_data.h"
+
+namespace zerorl::train {
+
+Evaluator::Evaluator(const Config& config, const std::vector<Dataset>* eval_sets,
+                     const PromptRenderer* renderer)
+    : config_(config), eval_sets_(eval_sets), renderer_(renderer) {
+  for (const RewardFunctionConfig& f : config.reward.functions) {
+    if (f.name == "math_accuracy" || f.name == "code_tests" || f.name == "countdown") {
+      correctness_ = f.name;
+      break;
+    }
+  }
+}
+
+absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
+                                                      ResultCollector* collector,
+                                                      int64_t version, int64_t step,
+                                                      uint64_t* next_batch_id,
+                                                      std::vector<MetricsRow>* rows) {
+  std::vector<EvalResult> results;
+  SamplingConfig greedy = config_.rollout.sampling;
+  greedy.n = 1;
+  greedy.temperature = 0.0;
+  const int per_batch = std::max(1, config_.rollout.max_batch);
+  for (const Dataset& set : *eval_sets_) {
+    auto started = std::chrono::steady_clock::now();
+    std::set<uint64_t> ids;
+    for (size_t begin = 0; begin < set.size(); begin += per_batch) {
+      PromptBatch batch;
+      batch.batch_id = (*next_batch_id)++;
+      batch.policy_version = version;
+      batch.sampling = greedy;
+      for (size_t i = begin; i < std::min(set.size(), begin + per_batch); ++i) {
+        absl::StatusOr<Problem> problem = set.Get(i);
+        if (!problem.ok()) return problem.status();
+        batch.prompts.push_back(renderer_->ToWire(*problem, (batch.batch_id << 20) + (i - begin), i));
+      }
+      ids.insert(batch.batch_id);
+      absl::Status submitted = controller->Submit(std::move(batch));
+      if (!submitted.ok()) return submitted;
+    }
+    absl::StatusOr<std::vector<ScoredBatch>> scored = collector->Await(ids);
+    if (!scored.ok()) return scored.status();
+    EvalResult r;
+    r.dataset = set.name();
+    int64_t solved = 0, truncated = 0;
+    double length = 0;
+    StepSamples samples = CollectSamples(*scored, version, -1);
+    for (size_t i = 0; i < samples.samples.size(); ++i) {
+      const SampleOrigin& o = samples.origins[i];
+      bool correct = false;
+      if (!correctness_.empty()) {
+        for (size_t f = 0; f < o.functions->size(); ++f) {
+          if ((*o.functions)[f] == correctness_ && f < o.score->scores.size()) {
+            const FunctionScore& score = o.score->scores[f];
+            correct = score.mark == ScoreMark::kOk && score.value >= 1.0 - 1e-9;
+          }
+        }
+      } else {
+        correct = o.score->total > 0;
+      }
+      solved += correct;
+      truncated += o.completion->finish_reason == FinishReason::kLength;
+      length += static_cast<double>(o.completion->tokens.size());
+    }
+    r.problems = static_cast<int64_t>(samples.samples.size());
+    if (r.problems > 0) {
+      r.accuracy = static_cast<double>(solved) / r.problems;
+      r.mean_length = length / r.problems;
+      r.truncated_ratio = static_cast<double>(truncated) / r.problems;
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    SampleLogOptions log;
+    log.step = step;
+    log.split = "eval/" + set.name();
+    log.fraction = config_.run.log_samples_fraction;
+    log.seed = static_cast<uint64_t>(config_.run.seed);
+    for (MetricsRow& row : SampleRows(samples, torch::Tensor(), log)) rows->push_back(std::move(row));
+    results.push_back(r);
+  }
+  return results;
+}
+
+void AddEvalMetrics(const std::vector<EvalResult>& results, MetricsRow* row) {
+  for (const EvalResult& r : results) {
+    std::string prefix = "eval/" + r.dataset + "/";
+    row->Add(prefix + "pass@1", r.accuracy)
+        .Add(prefix + "mean_length", r.mean_length)
+        .Add(prefix + "truncated_ratio", r.truncated_ratio)
+        .Add(prefix + "problems", r.problems)
+        .Add("timing/eval_" + r.dataset + "_s", r.seconds);
+  }
+}
+
+}  // namespace zerorl::train

@@ -1,0 +1,337 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "core/transport.h"
+#include "learner/checkpoint.h"
+#include "model/weights.h"
+#include "train/trainer_impl.h"
+
+namespace zerorl::train {
+
+std::atomic<bool> g_stop_requested{false};
+
+namespace {
+
+void OnSignal(int) {
+  if (g_stop_requested.exchange(true)) {
+    const char kMessage[] = "\nzerorl train: second interrupt, exiting now\n";
+    ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+    (void)ignored;
+    ::_exit(130);
+  }
+  const char kMessage[] =
+      "\nzerorl train: stopping after this step (checkpoint + summary); Ctrl-C again to quit now\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+  (void)ignored;
+}
+
+torch::ScalarType WireDType(DType dtype) {
+  switch (dtype) {
+    case DType::kBFloat16: return torch::kBFloat16;
+    case DType::kFloat16: return torch::kHalf;
+    case DType::kFloat32: return torch::kFloat;
+  }
+  return torch::kBFloat16;
+}
+
+}  // namespace
+
+absl::StatusOr<TrainSummary> RunTraining(const Config& config, const TrainFlags& flags) {
+  g_stop_requested.store(false);
+  struct sigaction action = {};
+  action.sa_handler = OnSignal;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  Trainer trainer(config, flags);
+  return trainer.Run();
+}
+
+absl::Status Trainer::Setup() {
+  ASSIGN_OR_RETURN(paths_, PrepareRunDir(config_, flags_.resume));
+  resumed_ = flags_.resume;
+  ASSIGN_OR_RETURN(initial_, PrepareInitialModel(config_, paths_));
+  // The run folder's config.json says exactly what ran: the model folder filled in.
+  config_.model.path = initial_.model_dir;
+  config_.model.tokenizer = initial_.tokenizer_path;
+  RETURN_IF_ERROR(WriteFileAtomic(paths_.config_json, ConfigToJson(config_) + "\n"));
+  if (config_.model.threads > 0) at::set_num_threads(config_.model.threads);
+
+  ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Load(initial_.tokenizer_path));
+  ASSIGN_OR_RETURN(PromptRenderer renderer,
+                   PromptRenderer::Create(config_.data.template_name, std::move(tokenizer)));
+  renderer_.emplace(std::move(renderer));
+  ASSIGN_OR_RETURN(data_, OpenData(config_.data));
+  if (data_.train.stats().bad_lines > 0) {
+    ZLOG(WARNING) << "data.train: " << data_.train.stats().bad_lines << " malformed lines skipped";
+  }
+  evaluator_ = std::make_unique<Evaluator>(config_, &data_.eval, &*renderer_);
+  RETURN_IF_ERROR(BuildLearner());
+
+  DataCursor cursor;
+  cursor.seed = config_.run.seed;
+  if (resumed_) {
+    absl::StatusOr<std::string> last = learner::LatestCheckpoint(paths_.checkpoints);
+    if (!last.ok()) {
+      return absl::NotFoundError("--resume: " + std::string(last.status().message()));
+    }
+    ASSIGN_OR_RETURN(learner::ResumeState state, learner::LoadCheckpoint(*last, learner_.get()));
+    start_step_ = state.step;
+    if (state.dataset_cursor_json != "null") {
+      ASSIGN_OR_RETURN(cursor, CursorFromJson(state.dataset_cursor_json));
+    }
+    absl::StatusOr<std::string> summary = ReadFile(paths_.summary);
+    if (summary.ok()) {
+      absl::StatusOr<rapidjson::Document> doc = ParseJson(*summary);
+      if (doc.ok() && doc->IsObject() && doc->HasMember("eval_before") &&
+          (*doc)["eval_before"].IsObject()) {
+        for (auto& m : (*doc)["eval_before"].GetObject()) {
+          if (m.value.IsNumber()) eval_before_[m.name.GetString()] = m.value.GetDouble();
+        }
+      }
+    }
+    ZLOG(INFO) << "resuming " << paths_.dir << " from " << *last << " (step " << start_step_
+               << ", policy version " << learner_->policy_version() << ")";
+  }
+  sampler_ = std::make_unique<PromptSampler>(data_.train, cursor, config_.data.shuffle);
+  next_batch_id_ = static_cast<uint64_t>(start_step_ + 1) * 1000000ULL;
+
+  ASSIGN_OR_RETURN(metrics_, MetricsSink::Open(paths_.metrics, MetricsSink::kAppend));
+  ASSIGN_OR_RETURN(samples_, MetricsSink::Open(paths_.samples, MetricsSink::kAppend));
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::BuildLearner() {
+  learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
+  ASSIGN_OR_RETURN(policy_, model::LoadModel(initial_.model_dir, {torch::kFloat, options.device}));
+  model::CausalLM reference{nullptr};
+  if (options.algorithm.beta > 0.0) {
+    ASSIGN_OR_RETURN(reference,
+                     model::LoadModel(initial_.model_dir, {options.compute_dtype, options.device}));
+  }
+  ASSIGN_OR_RETURN(learner_, learner::Learner::Create(options, policy_, reference));
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::StartWorkers() {
+  ControllerOptions options;
+  options.ledger_path = paths_.ledger;
+  if (config_.cluster.spawn) {
+    absl::StatusOr<std::string> ipc = IpcEndpoint(paths_.dir, "controller");
+    options.endpoint = ipc.ok() ? *ipc : "tcp://127.0.0.1:*";
+  } else {
+    options.endpoint = config_.cluster.endpoint;
+  }
+  ASSIGN_OR_RETURN(controller_, Controller::Start(options));
+  collector_ = std::make_unique<ResultCollector>(controller_.get(), [this] { OnIdle(); },
+                                                 &g_stop_requested);
+  ZLOG(INFO) << "controller listening on " << controller_->endpoint();
+  if (config_.cluster.spawn) {
+    std::string binary = flags_.binary.empty() ? SelfExecutable() : flags_.binary;
+    auto spawn = [&](const char* kind, int i) {
+      std::string id = std::string(kind) + "-" + std::to_string(i);
+      return workers_.Start(id,
+                            {binary, kind, "--connect", controller_->endpoint(), "--config",
+                             paths_.config_json, "--id", id},
+                            paths_.logs + "/" + id + ".log");
+    };
+    for (int i = 0; i < config_.rollout.workers; ++i) RETURN_IF_ERROR(spawn("rollout", i));
+    for (int i = 0; i < config_.reward.workers; ++i) RETURN_IF_ERROR(spawn("reward", i));
+  } else {
+    std::cout << "Waiting for workers. On each worker machine run:\n  zerorl rollout --connect "
+              << controller_->endpoint() << " --config CONFIG\n  zerorl reward --connect "
+              << controller_->endpoint() << " --config CONFIG\n"
+              << std::flush;
+  }
+  return Publish();
+}
+
+absl::Status Trainer::Publish() {
+  Clock::time_point start = Clock::now();
+  auto weights = std::make_shared<model::TensorMap>(
+      learner_->ExportWeights(WireDType(config_.model.dtype)));
+  std::vector<NamedTensor> tensors;
+  for (const auto& [name, tensor] : *weights) {
+    NamedTensor t;
+    t.name = name;
+    t.dtype = config_.model.dtype;
+    t.shape.assign(tensor.sizes().begin(), tensor.sizes().end());
+    t.data = Frame::Borrow(tensor.data_ptr(), tensor.numel() * tensor.element_size(), weights);
+    tensors.push_back(std::move(t));
+  }
+  RETURN_IF_ERROR(controller_->Publish(learner_->policy_version(), std::move(tensors)));
+  published_ = weights;
+  last_publish_s_ = std::chrono::duration<double>(Clock::now() - start).count();
+  return absl::OkStatus();
+}
+
+void Trainer::OnIdle() {
+  if (config_.cluster.spawn) {
+    // A spawned worker the controller has written off (silent past its heartbeat liveness)
+    // but whose process is still there is hung (stopped, deadlocked): kill it, so Poll()
+    // starts a fresh one. A healthy worker that lost its connection says Hello again long
+    // before kHungWorkerGrace.
+    constexpr auto kHungWorkerGrace = std::chrono::seconds(10);
+    ControllerStats s = controller_->stats();
+    Clock::time_point now = Clock::now();
+    for (WorkerProcess& w : workers_.workers()) {
+      if (s.connected.count(w.id)) {
+        w.seen_connected = true;
+        w.last_connected = now;
+      } else if (w.pid > 0 && w.seen_connected && now - w.last_connected > kHungWorkerGrace) {
+        ZLOG(WARNING) << w.id << " (pid " << w.pid << ") stopped answering; killing it";
+        workers_.Kill(w.id);
+        w.seen_connected = false;
+      }
+    }
+    workers_.Poll();
+  }
+  if (Clock::now() - last_waiting_note_ > std::chrono::seconds(30)) {
+    last_waiting_note_ = Clock::now();
+    ControllerStats s = controller_->stats();
+    if (s.rollout_workers < config_.rollout.workers || s.reward_workers < config_.reward.workers) {
+      ZLOG(INFO) << "waiting for workers: " << s.rollout_workers << "/" << config_.rollout.workers
+                 << " rollout, " << s.reward_workers << "/" << config_.reward.workers
+                 << " reward connected; " << s.waiting_rollout + s.waiting_reward
+                 << " batches queued";
+    }
+  }
+}
+
+absl::Status Trainer::ColdStartSft() {
+  const int steps = config_.run.cold_start_sft_steps;
+  if (steps <= 0 || resumed_) return absl::OkStatus();
+  learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
+  options.optimizer.lr = config_.learner.sft.lr;
+  options.total_steps = steps;
+  options.algorithm.beta = 0.0;
+  ASSIGN_OR_RETURN(std::unique_ptr<learner::Learner> sft,
+                   learner::Learner::Create(options, policy_, model::CausalLM{nullptr}));
+  DataCursor cursor;
+  cursor.seed = config_.run.seed + 7919;  // a different order than GRPO's
+  PromptSampler sampler(data_.train, cursor, /*shuffle=*/true);
+  Clock::time_point start = Clock::now();
+  for (int step = 1; step <= steps && !g_stop_requested.load(); ++step) {
+    ASSIGN_OR_RETURN(std::vector<Problem> problems, sampler.NextBatch(config_.learner.sft.batch_size));
+    std::vector<learner::SftExample> examples;
+    for (const Problem& p : problems) {
+      ASSIGN_OR_RETURN(std::vector<int32_t> completion, renderer_->SftCompletionIds(p));
+      examples.push_back({renderer_->PromptIds(p), std::move(completion)});
+    }
+    ASSIGN_OR_RETURN(learner::TrainBatch batch,
+                     learner::BuildSftBatch(examples, config_.learner.sft.max_length));
+    ASSIGN_OR_RETURN(learner::StepMetrics m, sft->SftStep(batch));
+    MetricsRow row;
+    row.Add("phase", "sft").Add("sft_step", step);
+    for (const auto& [name, value] : m) row.Add("sft/" + name, value);
+    RETURN_IF_ERROR(metrics_->Write(row));
+    if (!flags_.quiet && (step % 25 == 0 || step == steps)) {
+      double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      std::printf("cold-start SFT %d/%d | loss %.4f | %.0f s\n", step, steps,
+                  m.count("loss") ? m.at("loss") : std::nan(""), elapsed);
+      std::fflush(stdout);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::BuildLearnerAfterSft() {
+  // R1's reference model is the cold-start model: copy the SFT weights into it.
+  learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
+  model::CausalLM reference{nullptr};
+  if (options.algorithm.beta > 0.0) {
+    reference = model::CausalLM(model::CausalLMOptions(policy_->config())
+                                    .dtype(options.compute_dtype)
+                                    .device(options.device));
+    RETURN_IF_ERROR(model::LoadWeights(*reference, model::StateDict(*policy_), "cold-start policy"));
+  }
+  ASSIGN_OR_RETURN(learner_, learner::Learner::Create(options, policy_, reference));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TrainSummary> Trainer::Run() {
+  RETURN_IF_ERROR(Setup());
+  if (!flags_.quiet) std::cout << "zerorl train: run folder " << paths_.dir << std::endl;
+  // Workers start while the cold start trains: loading libtorch and the model overlaps.
+  RETURN_IF_ERROR(StartWorkers());
+  RETURN_IF_ERROR(ColdStartSft());
+  if (config_.run.cold_start_sft_steps > 0 && !resumed_) {
+    // The GRPO learner starts from the SFT weights with a fresh optimizer.
+    RETURN_IF_ERROR(BuildLearnerAfterSft());
+  }
+  RETURN_IF_ERROR(Publish());
+  TrainSummary summary;
+  summary.run_dir = paths_.dir;
+  absl::Status waited = controller_->WaitForWorkers(
+      std::min(config_.rollout.workers, 1), std::min(config_.reward.workers, 1),
+      config_.cluster.spawn ? std::chrono::minutes(5) : std::chrono::hours(24 * 365));
+  if (!waited.ok()) {
+    Finish(&summary);
+    return absl::UnavailableError(std::string(waited.message()) + " (see the logs in " +
+                                  paths_.logs + ")");
+  }
+  absl::Status status = absl::OkStatus();
+  if (config_.run.eval_before && !resumed_ && !data_.eval.empty()) {
+    MetricsRow row;
+    row.Add("step", start_step_).Add("phase", "eval");
+    status = Evaluate(start_step_, &row, &eval_before_);
+    if (status.ok()) status = metrics_->Write(row);
+  }
+  grpo_started_ = Clock::now();
+  int64_t step = start_step_ + 1;
+  for (; status.ok() && step <= config_.run.steps && !g_stop_requested.load(); ++step) {
+    status = TrainStep(step);
+  }
+  summary.grpo_wall_s = std::chrono::duration<double>(Clock::now() - grpo_started_).count();
+  summary.interrupted = g_stop_requested.load() || absl::IsCancelled(status);
+  if (absl::IsCancelled(status)) status = absl::OkStatus();
+  int64_t done = learner_->step();
+  if (status.ok() && !data_.eval.empty() && !summary.interrupted) {
+    bool evaluated_last = config_.run.eval_every > 0 && done % config_.run.eval_every == 0 &&
+                          done > start_step_;
+    if (!evaluated_last) {
+      MetricsRow row;
+      row.Add("step", done).Add("phase", "eval");
+      status = Evaluate(done, &row, &eval_after_);
+      if (status.ok()) status = metrics_->Write(row);
+    }
+  }
+  if (status.ok() && done > start_step_) status = Checkpoint(done);
+  summary.steps = done;
+  summary.eval_before = eval_before_;
+  summary.eval_after = eval_after_;
+  Finish(&summary);
+  if (!status.ok()) return status;
+  return summary;
+}
+
+void Trainer::Finish(TrainSummary* summary) {
+  if (controller_) controller_->Shutdown(summary->interrupted ? "run interrupted" : "run finished");
+  workers_.StopAll(std::chrono::seconds(5));
+  MetricsRow row;
+  row.Add("schema", 1).Add("run_dir", paths_.dir).Add("steps", summary->steps)
+      .Add("grpo_wall_s", summary->grpo_wall_s).Add("interrupted", summary->interrupted);
+  MetricsRow before, after;
+  for (const auto& [name, value] : summary->eval_before) before.Add(name, value);
+  for (const auto& [name, value] : summary->eval_after) after.Add(name, value);
+  // The headline numbers: the first eval set's accuracy.
+  if (!summary->eval_before.empty()) row.Add("eval_before", summary->eval_before.begin()->second);
+  if (!summary->eval_after.empty()) row.Add("eval_after", summary->eval_after.begin()->second);
+  row.Add("eval_before_by_dataset", before).Add("eval_after_by_dataset", after);
+  if (controller_) {
+    ControllerStats s = controller_->stats();
+    row.Add("workers_lost", s.workers_lost).Add("redispatched", s.redispatched)
+        .Add("duplicates_dropped", s.duplicates);
+  }
+  row.Add("worker_restarts", static_cast<int64_t>(workers_.total_restarts()));
+  absl::Status written = WriteFileAtomic(paths_.summary, row.ToJson() + "\n");
+  if (!written.ok()) ZLOG(ERROR) << "summary.json: " << written;
+}
+
+}  // namespace zerorl::train

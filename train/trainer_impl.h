@@ -1,0 +1,93 @@
+// Private to train/: the Trainer's state, split across trainer.cc (setup, workers, the run)
+// and trainer_step.cc (one GRPO step, evaluation, checkpoints).
+#ifndef ZERORL_TRAIN_TRAINER_IMPL_H_
+#define ZERORL_TRAIN_TRAINER_IMPL_H_
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "controller/controller.h"
+#include "core/metrics_sink.h"
+#include "datasets/datasets.h"
+#include "datasets/sampler.h"
+#include "learner/learner.h"
+#include "train/collector.h"
+#include "train/evaluation.h"
+#include "train/launcher.h"
+#include "train/prompts.h"
+#include "train/run_setup.h"
+#include "train/trainer.h"
+
+namespace zerorl::train {
+
+// Set by SIGINT/SIGTERM; the loop stops at the next step boundary.
+extern std::atomic<bool> g_stop_requested;
+
+class Trainer {
+ public:
+  Trainer(const Config& config, const TrainFlags& flags) : config_(config), flags_(flags) {}
+  absl::StatusOr<TrainSummary> Run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // trainer.cc
+  absl::Status Setup();
+  absl::Status BuildLearner();
+  absl::Status StartWorkers();
+  absl::Status ColdStartSft();
+  absl::Status BuildLearnerAfterSft();
+  absl::Status Publish();
+  void OnIdle();
+  void Finish(TrainSummary* summary);
+
+  // trainer_step.cc
+  absl::Status SubmitStep(int64_t step);
+  absl::Status TrainStep(int64_t step);
+  absl::Status Evaluate(int64_t step, MetricsRow* row, std::map<std::string, double>* out);
+  absl::Status Checkpoint(int64_t step);
+  struct Progress {
+    double reward = 0, accuracy = NAN, mean_length = 0, tokens_per_s = 0;
+    double generate_s = 0, reward_s = 0, learner_s = 0, sync_s = 0, step_s = 0;
+  };
+  void PrintProgress(int64_t step, const Progress& p);
+
+  Config config_;
+  TrainFlags flags_;
+  RunPaths paths_;
+  InitialModel initial_;
+  std::optional<PromptRenderer> renderer_;
+  DataSets data_;
+  std::unique_ptr<PromptSampler> sampler_;
+  std::unique_ptr<learner::Learner> learner_;
+  model::CausalLM policy_{nullptr};
+  std::unique_ptr<Controller> controller_;
+  WorkerProcesses workers_;
+  std::unique_ptr<ResultCollector> collector_;
+  std::unique_ptr<Evaluator> evaluator_;
+  std::unique_ptr<MetricsSink> metrics_;
+  std::unique_ptr<MetricsSink> samples_;
+
+  int64_t start_step_ = 0;             // GRPO steps done before this process (resume)
+  uint64_t next_batch_id_ = 1;
+  std::map<int64_t, std::set<uint64_t>> submitted_;  // step -> its batches in flight
+  std::map<int64_t, DataCursor> cursor_after_;       // step -> sampler position after it
+  std::shared_ptr<const model::TensorMap> published_;  // the weights workers may still read
+  double last_publish_s_ = 0.0;
+  Clock::time_point grpo_started_;
+  Clock::time_point last_waiting_note_;
+  std::map<std::string, double> eval_before_;
+  std::map<std::string, double> eval_after_;
+  bool resumed_ = false;
+};
+
+}  // namespace zerorl::train
+
+#endif  // ZERORL_TRAIN_TRAINER_IMPL_H_

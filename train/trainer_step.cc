@@ -1,0 +1,212 @@
+// One GRPO step of the Trainer, evaluation and checkpoints.
+#include <cmath>
+#include <cstdio>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "learner/checkpoint.h"
+#include "train/step_data.h"
+#include "train/trainer_impl.h"
+
+namespace zerorl::train {
+namespace {
+
+uint64_t PromptSeed(int64_t run_seed, int64_t step, size_t index) {
+  uint64_t x = static_cast<uint64_t>(run_seed) * 0x9E3779B97F4A7C15ULL ^
+               (static_cast<uint64_t>(step) << 20) ^ index;
+  x = (x ^ (x >> 31)) * 0xBF58476D1CE4E5B9ULL;
+  return x ^ (x >> 29);
+}
+
+std::string Compact(double value) {
+  char buffer[32];
+  if (std::fabs(value) >= 1000) {
+    std::snprintf(buffer, sizeof(buffer), "%.1fk", value / 1000);
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%.3g", value);
+  }
+  return buffer;
+}
+
+}  // namespace
+
+absl::Status Trainer::SubmitStep(int64_t step) {
+  if (submitted_.count(step)) return absl::OkStatus();
+  const SamplingConfig& sampling = config_.rollout.sampling;
+  ASSIGN_OR_RETURN(std::vector<Problem> problems, sampler_->NextBatch(config_.data.prompts_per_step));
+  cursor_after_[step] = sampler_->cursor();
+  // Enough batches for every rollout worker, each within its max_batch sequences.
+  const int workers = std::max(1, config_.rollout.workers);
+  const int by_capacity = std::max(1, config_.rollout.max_batch / sampling.n);
+  const int by_workers = static_cast<int>((problems.size() + workers - 1) / workers);
+  const size_t per_batch = static_cast<size_t>(std::max(1, std::min(by_capacity, by_workers)));
+  std::set<uint64_t>& ids = submitted_[step];
+  for (size_t begin = 0; begin < problems.size(); begin += per_batch) {
+    PromptBatch batch;
+    batch.batch_id = next_batch_id_++;
+    batch.policy_version = learner_->policy_version();
+    batch.sampling = sampling;
+    for (size_t i = begin; i < std::min(problems.size(), begin + per_batch); ++i) {
+      uint64_t id = (batch.batch_id << 20) + (i - begin);
+      batch.prompts.push_back(renderer_->ToWire(problems[i], id, PromptSeed(config_.run.seed, step, i)));
+    }
+    ids.insert(batch.batch_id);
+    RETURN_IF_ERROR(controller_->Submit(std::move(batch)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::TrainStep(int64_t step) {
+  const Clock::time_point step_start = Clock::now();
+  const bool async = config_.run.mode == RunMode::kAsync;
+  RETURN_IF_ERROR(SubmitStep(step));
+  // Async: the next step generates with the current weights while this one trains.
+  if (async && step + 1 <= config_.run.steps) RETURN_IF_ERROR(SubmitStep(step + 1));
+
+  ASSIGN_OR_RETURN(std::vector<ScoredBatch> batches, collector_->Await(submitted_.at(step)));
+  submitted_.erase(step);
+  const double wait_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+
+  StepSamples step_samples =
+      CollectSamples(batches, learner_->policy_version(), async ? config_.run.max_staleness : -1);
+  MetricsRow row;
+  row.Add("step", step).Add("phase", "grpo");
+  SampleSummary summary = AddSampleMetrics(step_samples, &row);
+
+  const Clock::time_point learn_start = Clock::now();
+  torch::Tensor advantages;
+  bool trained = false;
+  learner::StepMetrics learner_metrics;
+  int64_t usable = static_cast<int64_t>(step_samples.samples.size()) - step_samples.excluded;
+  if (usable > 0) {
+    ASSIGN_OR_RETURN(learner::TrainBatch batch,
+                     learner::BuildTrainBatch(step_samples.samples,
+                                              learner::BatchOptionsFromConfig(config_)));
+    advantages = batch.advantages;
+    ASSIGN_OR_RETURN(learner_metrics, learner_->Step(batch));
+    trained = true;
+  } else {
+    ZLOG(WARNING) << "step " << step << ": no sample with a usable reward; no update";
+  }
+  const double learner_s = std::chrono::duration<double>(Clock::now() - learn_start).count();
+  for (const ScoredBatch& b : batches) controller_->RecordTrained(b.batch.batch_id, step);
+  if (trained) RETURN_IF_ERROR(Publish());
+  for (const auto& [name, value] : learner_metrics) row.Add(name, value);
+  row.Add("policy_version", learner_->policy_version());
+
+  // Where the time went. In sync mode the learner idles while workers generate and score
+  // (wait_s); in async mode that wait shrinks to what generation does not overlap.
+  double generate_s = 0, reward_s = 0, rollout_busy = 0;
+  int64_t tokens = 0;
+  for (const ScoredBatch& b : batches) {
+    generate_s = std::max(generate_s, b.rollout_s);
+    reward_s = std::max(reward_s, b.reward_s);
+    rollout_busy += b.rollout_s;
+    for (const Completion& c : b.rollouts.completions) tokens += static_cast<int64_t>(c.tokens.size());
+  }
+  if (async) {
+    row.Add("async/dropped_stale", step_samples.dropped_stale)
+        .Add("async/policy_lag_mean", step_samples.mean_policy_lag)
+        .Add("async/policy_lag_max", step_samples.max_policy_lag);
+  }
+  ControllerStats cs = controller_->stats();
+  row.Add("workers/rollout", cs.rollout_workers).Add("workers/reward", cs.reward_workers)
+      .Add("workers/lost", cs.workers_lost).Add("ledger/redispatched", cs.redispatched)
+      .Add("ledger/duplicates_dropped", cs.duplicates);
+  for (const auto& [worker, values] : controller_->WorkerMetrics()) {
+    for (const auto& [name, value] : values) row.Add("worker/" + worker + "/" + name, value);
+  }
+
+  std::vector<MetricsRow> sample_rows;
+  SampleLogOptions log;
+  log.step = step;
+  log.fraction = config_.run.log_samples_fraction;
+  log.seed = static_cast<uint64_t>(config_.run.seed);
+  sample_rows = SampleRows(step_samples, advantages, log);
+
+  double eval_s = 0;
+  if (config_.run.eval_every > 0 && step % config_.run.eval_every == 0 && !data_.eval.empty()) {
+    Clock::time_point eval_start = Clock::now();
+    RETURN_IF_ERROR(Evaluate(step, &row, &eval_after_));
+    eval_s = std::chrono::duration<double>(Clock::now() - eval_start).count();
+  }
+  if (config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0) {
+    RETURN_IF_ERROR(Checkpoint(step));
+  }
+  const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+  row.Add("timing/step_s", step_s).Add("timing/wait_s", wait_s)
+      .Add("timing/generate_s", generate_s).Add("timing/reward_s", reward_s)
+      .Add("timing/learner_s", learner_s).Add("timing/weight_sync_s", last_publish_s_)
+      .Add("timing/eval_s", eval_s)
+      .Add("timing/idle_s", wait_s)  // the learner's idle time
+      .Add("timing/rollout_busy_fraction",
+           step_s > 0 ? rollout_busy / (std::max(1, cs.rollout_workers) * step_s) : 0.0)
+      .Add("throughput/tokens_per_s", step_s > 0 ? tokens / step_s : 0.0)
+      .Add("time", static_cast<double>(::time(nullptr)))
+      .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
+  RETURN_IF_ERROR(metrics_->Write(row));
+  for (const MetricsRow& r : sample_rows) RETURN_IF_ERROR(samples_->Write(r));
+  Progress progress;
+  progress.reward = summary.reward_mean;
+  auto acc = summary.function_means.find(evaluator_->correctness_function());
+  if (acc != summary.function_means.end()) progress.accuracy = acc->second;
+  progress.mean_length = summary.mean_length;
+  progress.tokens_per_s = step_s > 0 ? tokens / step_s : 0.0;
+  progress.generate_s = generate_s;
+  progress.reward_s = reward_s;
+  progress.learner_s = learner_s;
+  progress.sync_s = last_publish_s_;
+  progress.step_s = step_s;
+  PrintProgress(step, progress);
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::Evaluate(int64_t step, MetricsRow* row, std::map<std::string, double>* out) {
+  std::vector<MetricsRow> rows;
+  ASSIGN_OR_RETURN(std::vector<EvalResult> results,
+                   evaluator_->Run(controller_.get(), collector_.get(), learner_->policy_version(),
+                                   step, &next_batch_id_, &rows));
+  AddEvalMetrics(results, row);
+  for (const EvalResult& r : results) {
+    (*out)[r.dataset] = r.accuracy;
+    if (!flags_.quiet) {
+      std::printf("eval step %lld | %s: %.1f%% of %lld solved (greedy) | mean length %.0f | %.1f s\n",
+                  static_cast<long long>(step), r.dataset.c_str(), 100 * r.accuracy,
+                  static_cast<long long>(r.problems), r.mean_length, r.seconds);
+      std::fflush(stdout);
+    }
+  }
+  for (const MetricsRow& r : rows) RETURN_IF_ERROR(samples_->Write(r));
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::Checkpoint(int64_t step) {
+  learner::CheckpointExtras extras;
+  extras.copy_files_from = {initial_.tokenizer_path, initial_.model_dir};
+  auto it = cursor_after_.find(step);
+  DataCursor cursor = it != cursor_after_.end() ? it->second : sampler_->cursor();
+  extras.dataset_cursor_json = CursorToJson(cursor);
+  ASSIGN_OR_RETURN(std::string dir, learner::SaveCheckpoint(*learner_, paths_.checkpoints, extras));
+  RETURN_IF_ERROR(learner::RotateCheckpoints(paths_.checkpoints, config_.run.keep_last));
+  for (auto old = cursor_after_.begin(); old != cursor_after_.end() && old->first <= step;) {
+    old = cursor_after_.erase(old);
+  }
+  ZLOG(INFO) << "checkpoint " << dir;
+  return absl::OkStatus();
+}
+
+void Trainer::PrintProgress(int64_t step, const Progress& p) {
+  if (flags_.quiet) return;
+  double elapsed = std::chrono::duration<double>(Clock::now() - grpo_started_).count();
+  int64_t done = step - start_step_;
+  double eta = done > 0 ? elapsed / done * static_cast<double>(config_.run.steps - step) : 0;
+  std::string accuracy = std::isnan(p.accuracy) ? "-" : Compact(100 * p.accuracy) + "%";
+  std::printf("step %lld/%d | reward %.3f | acc %s | len %.0f | %s tok/s | gen %.1fs rew %.1fs "
+              "learn %.1fs sync %.2fs | ETA %.0fs\n",
+              static_cast<long long>(step), config_.run.steps, p.reward, accuracy.c_str(),
+              p.mean_length, Compact(p.tokens_per_s).c_str(), p.generate_s, p.reward_s,
+              p.learner_s, p.sync_s, eta);
+  std::fflush(stdout);
+}
+
+}  // namespace zerorl::train
