@@ -137,15 +137,105 @@ struct RolloutConfig {
   SamplingConfig sampling;
 };
 
+// Options of one reward function (reward/reward.h says what each function scores). A
+// function's object takes only its own keys: another function's key is an unknown key.
+
+// math_accuracy: the math verifier (verifiers/math_verifier.h) on the gold answer.
+struct MathAccuracyOptions {
+  int deadline_ms = 1000;     // per completion; past it the verdict is unverifiable (score 0)
+  int float_rounding = 6;     // decimals at which numbers from decimal literals are compared
+  bool boxed_first = true;    // \boxed{} ranks with "final answer is" (Math-Verify's default)
+  bool strict = true;         // variable names must match
+  bool set_relation = false;  // an interval gold also matches an inequality, and back
+};
+
+enum class CodeScoring { kPassFraction, kAllOrNothing };
+
+// code_tests: the problem's tests run in the code sandbox (verifiers/sandbox_judge.h).
+struct CodeTestsOptions {
+  CodeScoring scoring = CodeScoring::kPassFraction;  // passed/total, or 1 only if all pass
+  std::string language = "python";  // a sandbox language: python, cpp, java
+  int64_t wall_time_ms = 10000;      // per test
+  int64_t cpu_time_ms = 10000;       // per test
+  int64_t memory_mib = 512;          // per test
+};
+
+// countdown: the expression in <answer>...</answer> must reach the target (TinyZero).
+struct CountdownRewardOptions {
+  bool use_all_numbers = true;  // true: every given number exactly once (TinyZero); false: at most once
+};
+
+enum class FormatMode { kPattern, kTagCount };
+
+// format: R1's "<think> reasoning </think> <answer> answer </answer>".
+struct FormatOptions {
+  // pattern: 1 when `pattern` (RE2 syntax) matches the whole completion, else 0.
+  // tag_count: the fraction of `tags` that occur exactly once (open-r1's tag count).
+  FormatMode mode = FormatMode::kPattern;
+  std::string pattern = R"((?s)\s*<think>.*?</think>\s*<answer>.*?</answer>\s*)";
+  std::vector<std::string> tags = {"<think>", "</think>", "<answer>", "</answer>"};
+};
+
+enum class LengthPenalty { kDapo, kLinear, kCosine };
+
+// length: a penalty in [-1, 0] on the completion's length L in tokens.
+struct LengthOptions {
+  // dapo:   DAPO's soft overlong punishment: 0 when L <= max_length - buffer, then
+  //         ((max_length - buffer) - L) / buffer up to max_length, -1 beyond.
+  // linear: -L / max_length, -1 beyond max_length.
+  // cosine: (cos(pi * L / max_length) - 1) / 2 (flat near 0, steep near the end), -1 beyond.
+  LengthPenalty penalty = LengthPenalty::kDapo;
+  int max_length = 0;  // L_max in tokens; 0 = rollout.sampling.max_new_tokens
+  int buffer = 0;      // dapo's L_cache in tokens; 0 = max_length / 5 (DAPO: 4096 of 20480)
+};
+
+// plugin (a shared library with the C ABI of reward/plugin_abi.h, run in a child process)
+// and remote (a reward server over ZeroMQ).
+struct PluginOptions {
+  std::string library;   // plugin: path of the .so, or a bare name dlopen() searches for
+  std::string args;      // plugin: text given to zerorl_reward_init()
+  std::string endpoint;  // remote: the server, e.g. "tcp://127.0.0.1:5560"
+  int max_batch = 64;    // remote: samples per request
+  // plugin: per completion; remote: per request. 0 = reward.timeout_ms. Past it the
+  // samples get an error mark and the plugin is restarted (or the socket reconnected).
+  int timeout_ms = 0;
+};
+
 struct RewardFunctionConfig {
-  std::string name;     // math_accuracy, code_tests, format, length, ... or a plugin
-  double weight = 1.0;
+  // math_accuracy, code_tests, countdown, format, length, language_consistency, plugin, remote.
+  std::string name;
+  double weight = 1.0;  // the total reward is the weighted sum of the functions' scores
+  // The function's name in metrics ("reward/<label>/mean"), samples.jsonl and ScoredGroups;
+  // empty = `name`. Labels must be unique, so two functions of one kind need labels.
+  std::string label;
+  MathAccuracyOptions math_accuracy;
+  CodeTestsOptions code_tests;
+  CountdownRewardOptions countdown;
+  FormatOptions format;
+  LengthOptions length;
+  PluginOptions plugin;  // plugin and remote
+
+  const std::string& Label() const { return label.empty() ? name : label; }
 };
 
 struct RewardConfig {
   int workers = 1;
-  int timeout_ms = 5000;  // per sample, all functions together
-  std::vector<RewardFunctionConfig> functions = {{"math_accuracy", 1.0}, {"format", 0.1}};
+  // Plugins' default time limit for one call (plugin: per completion; remote: per request).
+  int timeout_ms = 5000;
+  // code_tests: sandboxes run at once per reward worker; 0 = one per CPU it may use.
+  int sandbox_workers = 0;
+  // The control run of issue 9: permute the totals among the samples of each group
+  // (seeded by the batch id) so the reward carries the same statistics but no information.
+  // Only the total the learner trains on is permuted; every function's raw score stays
+  // with its own sample, for metrics and samples.jsonl.
+  bool shuffle_within_group = false;
+  std::vector<RewardFunctionConfig> functions = [] {
+    std::vector<RewardFunctionConfig> f(2);
+    f[0].name = "math_accuracy";
+    f[1].name = "format";
+    f[1].weight = 0.1;
+    return f;
+  }();
 };
 
 enum class AdvantageEstimator { kGrpo, kDrGrpo, kRloo };
