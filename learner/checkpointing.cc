@@ -8,7 +8,6 @@
 #include <torch/csrc/autograd/functions/utils.h>
 #include <torch/torch.h>
 
-#include "learner/precision.h"
 #include "model/decoder.h"  // the decoder's layers: model-private, used only here
 
 namespace zerorl::learner {
@@ -20,20 +19,16 @@ using LayerCall = std::function<torch::Tensor(const torch::Tensor&)>;
 // back-propagates the incoming gradient through the recomputed graph.
 class RecomputeNode : public torch::autograd::Node {
  public:
-  RecomputeNode(LayerCall call, torch::Tensor input, torch::Device device,
-                torch::ScalarType compute_dtype, torch::autograd::edge_list&& next_edges)
+  RecomputeNode(LayerCall call, torch::Tensor input, torch::autograd::edge_list&& next_edges)
       : torch::autograd::Node(std::move(next_edges)),
         call_(std::move(call)),
-        input_(std::move(input)),
-        device_(device),
-        compute_dtype_(compute_dtype) {}
+        input_(std::move(input)) {}
 
   torch::autograd::variable_list apply(torch::autograd::variable_list&& grads) override {
     torch::Tensor x = input_.detach().requires_grad_(true);
     torch::Tensor y;
     {
       torch::AutoGradMode grad_on(true);
-      AutocastScope autocast(device_, compute_dtype_);
       y = call_(x);
     }
     torch::autograd::backward({y}, {grads[0]});
@@ -47,19 +42,16 @@ class RecomputeNode : public torch::autograd::Node {
  private:
   LayerCall call_;
   torch::Tensor input_;
-  torch::Device device_;
-  torch::ScalarType compute_dtype_;
 };
 
-torch::Tensor Checkpointed(LayerCall call, const torch::Tensor& input, torch::Device device,
-                           torch::ScalarType compute_dtype) {
+torch::Tensor Checkpointed(LayerCall call, const torch::Tensor& input) {
   torch::Tensor output;
   {
     torch::NoGradGuard no_grad;
     output = call(input);
   }
   if (!torch::GradMode::is_enabled() || !input.requires_grad()) return output;
-  auto node = std::make_shared<RecomputeNode>(std::move(call), input, device, compute_dtype,
+  auto node = std::make_shared<RecomputeNode>(std::move(call), input,
                                               torch::autograd::collect_next_edges(input));
   torch::autograd::create_gradient_edge(output, std::move(node));
   return output;
@@ -68,8 +60,7 @@ torch::Tensor Checkpointed(LayerCall call, const torch::Tensor& input, torch::De
 }  // namespace
 
 torch::Tensor CheckpointedForwardHidden(model::CausalLMImpl& model, const torch::Tensor& input_ids,
-                                        const torch::Tensor& sequence_ids,
-                                        torch::ScalarType compute_dtype) {
+                                        const torch::Tensor& sequence_ids) {
   std::shared_ptr<model::DecoderImpl> decoder;
   for (const auto& child : model.named_children()) {
     if (child.key() == "model") decoder = std::dynamic_pointer_cast<model::DecoderImpl>(child.value());
@@ -85,8 +76,7 @@ torch::Tensor CheckpointedForwardHidden(model::CausalLMImpl& model, const torch:
   torch::Tensor h = decoder->embed_tokens(ids);
   for (const auto& layer : *decoder->layers) {
     auto impl = std::dynamic_pointer_cast<model::DecoderLayerImpl>(layer);
-    h = Checkpointed([impl, ctx](const torch::Tensor& x) { return impl->forward(x, *ctx); }, h,
-                     device, compute_dtype);
+    h = Checkpointed([impl, ctx](const torch::Tensor& x) { return impl->forward(x, *ctx); }, h);
   }
   return decoder->norm(h);
 }

@@ -4,9 +4,9 @@
 // times the activations of a layer.
 //
 // This is PyTorch's reentrant torch.utils.checkpoint applied per layer: the forward runs
-// under NoGradGuard, and a custom autograd node recomputes the layer with autograd on (in
-// the same autocast state) and back-propagates through it, accumulating the layer's
-// parameter gradients and returning the input's.
+// under NoGradGuard, and a custom autograd node recomputes the layer with autograd on and
+// back-propagates through it, accumulating the layer's parameter gradients and returning
+// the input's.
 #ifndef ZERORL_LEARNER_CHECKPOINTING_H_
 #define ZERORL_LEARNER_CHECKPOINTING_H_
 
@@ -17,12 +17,10 @@
 namespace zerorl::learner {
 
 // CausalLMImpl::ForwardHidden(input_ids, {}, sequence_ids) with every decoder layer
-// checkpointed; `compute_dtype` is the autocast dtype the caller's forward runs under
-// (kFloat for none), restored for the recomputation.
+// checkpointed: the same values, [B, T, H] in the model's dtype.
 torch::Tensor CheckpointedForwardHidden(model::CausalLMImpl& model,
-                                        const torch::Tensor& input_ids,     // [B, T] int64
-                                        const torch::Tensor& sequence_ids,  // [B, T] int64
-                                        torch::ScalarType compute_dtype);   // -> [B, T, H]
+                                        const torch::Tensor& input_ids,      // [B, T] int64
+                                        const torch::Tensor& sequence_ids);  // [B, T] int64
 
 }  // namespace zerorl::learner
 

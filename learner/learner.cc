@@ -10,7 +10,6 @@
 #include "learner/flops.h"
 #include "learner/logprobs.h"
 #include "learner/micro_batch.h"
-#include "learner/precision.h"
 #include "learner/schedule.h"
 
 namespace zerorl::learner {
@@ -111,6 +110,14 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerOptions& o
         "learner: learner.algorithm.beta > 0 needs a reference model; give one or set beta 0");
   }
   if (options.algorithm.beta == 0.0) reference = nullptr;  // beta 0 holds no reference model
+  // The copy forward/backward run on: the masters themselves in fp32, else a second model in
+  // the compute dtype that each update refreshes (FSDP's / veRL's mixed precision).
+  model::CausalLM compute = policy;
+  if (options.compute_dtype != torch::kFloat) {
+    compute = model::CausalLM(model::CausalLMOptions(policy->config())
+                                  .dtype(options.compute_dtype)
+                                  .device(policy->device()));
+  }
   if (!reference.is_empty()) {
     reference->eval();
     for (auto& p : reference->parameters()) p.set_requires_grad(false);
@@ -119,17 +126,42 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerOptions& o
   if (resolved.peak_flops <= 0.0) {
     resolved.peak_flops = MeasureMatmulPeakFlops(options.device, options.compute_dtype);
   }
-  return std::unique_ptr<Learner>(new Learner(resolved, std::move(policy), std::move(reference)));
+  return std::unique_ptr<Learner>(
+      new Learner(resolved, std::move(policy), std::move(compute), std::move(reference)));
 }
 
-Learner::Learner(const LearnerOptions& options, model::CausalLM policy, model::CausalLM reference)
+Learner::Learner(const LearnerOptions& options, model::CausalLM policy, model::CausalLM compute,
+                 model::CausalLM reference)
     : options_(options),
       loss_options_(GrpoLossOptionsFromConfig(options.algorithm)),
       policy_(std::move(policy)),
+      compute_(std::move(compute)),
       reference_(std::move(reference)) {
   NamedTensors params;
   for (auto& item : policy_->named_parameters()) params.emplace_back(item.key(), item.value());
+  if (compute_.ptr() != policy_.ptr()) {
+    auto compute_params = compute_->named_parameters();
+    for (const auto& [name, master] : params) compute_pairs_.emplace_back(master, compute_params[name]);
+  }
   optimizer_ = std::make_unique<AdamW>(std::move(params), AdamWOptionsFromConfig(options.optimizer));
+}
+
+void Learner::SyncComputeWeights() {
+  torch::NoGradGuard no_grad;
+  for (auto& [master, compute] : compute_pairs_) compute.copy_(master);
+}
+
+void Learner::MoveGradientsToMasters() {
+  for (auto& [master, compute] : compute_pairs_) {
+    const torch::Tensor& g = compute.grad();
+    if (!g.defined()) continue;
+    if (master.grad().defined()) {
+      master.mutable_grad().add_(g);
+    } else {
+      master.mutable_grad() = g.to(torch::kFloat);
+    }
+    compute.mutable_grad() = torch::Tensor();
+  }
 }
 
 absl::Status Learner::CheckShapes(const TrainBatch& b) const {
@@ -225,9 +257,8 @@ void Learner::PrecomputeAnchors(std::vector<MicroBatch>& micro_batches) {
   const LmHeadLogProbsOptions lp = LogProbOptions(/*with_entropy=*/false);
   for (MicroBatch& mb : micro_batches) {
     if (need_old) {
-      AutocastScope autocast(options_.device, options_.compute_dtype);
       mb.old_logprobs =
-          ComputeSequenceLogProbs(*policy_, mb.input_ids, mb.sequence_ids, mb.mask, lp).logprobs;
+          ComputeSequenceLogProbs(*compute_, mb.input_ids, mb.sequence_ids, mb.mask, lp).logprobs;
     }
     if (!reference_.is_empty()) {
       mb.ref_logprobs =
@@ -257,6 +288,7 @@ absl::StatusOr<StepMetrics> Learner::Step(const TrainBatch& batch) {
   std::vector<MicroBatch> micro_batches = PlanStep(batch);
   const LossDenominators denominators =
       DenominatorsOf(batch.loss_mask, options_.max_completion_length);
+  SyncComputeWeights();
   PrecomputeAnchors(micro_batches);
   StepMetrics m = batch.stats;
   m["optimizer/skipped_updates"] = 0;
@@ -265,6 +297,7 @@ absl::StatusOr<StepMetrics> Learner::Step(const TrainBatch& batch) {
   double grad_norm_sum = 0.0;
   const int iterations = options_.algorithm.num_iterations;
   for (int iteration = 0; iteration < iterations; ++iteration) {
+    if (iteration > 0) SyncComputeWeights();
     optimizer_->ZeroGrad();
     Backward(micro_batches, denominators, iteration == 0, sums);
     grad_norm_sum += Update(m);
@@ -297,6 +330,7 @@ absl::StatusOr<double> Learner::LossAndGradient(const TrainBatch& batch) {
   std::vector<MicroBatch> micro_batches = PlanStep(batch);
   const LossDenominators denominators =
       DenominatorsOf(batch.loss_mask, options_.max_completion_length);
+  SyncComputeWeights();
   PrecomputeAnchors(micro_batches);
   MetricSums sums;
   optimizer_->ZeroGrad();
@@ -310,18 +344,15 @@ void Learner::Backward(std::vector<MicroBatch>& micro_batches,
   for (MicroBatch& mb : micro_batches) {
     GrpoLossTerms terms = ForwardLoss(mb, denominators, first_iteration, sums);
     terms.loss.backward();
+    MoveGradientsToMasters();
     sums.Add(terms);
   }
 }
 
 GrpoLossTerms Learner::ForwardLoss(MicroBatch& mb, const LossDenominators& denominators,
                                    bool first_iteration, MetricSums& sums) {
-  SequenceLogProbs lp;
-  {
-    AutocastScope autocast(options_.device, options_.compute_dtype);
-    lp = ComputeSequenceLogProbs(*policy_, mb.input_ids, mb.sequence_ids, mb.mask,
-                                 LogProbOptions(/*with_entropy=*/true));
-  }
+  SequenceLogProbs lp = ComputeSequenceLogProbs(*compute_, mb.input_ids, mb.sequence_ids,
+                                                mb.mask, LogProbOptions(/*with_entropy=*/true));
   // The ratio's anchor: the learner's own log-probs before this step's first update, or
   // the rollout's for samples of an older policy version.
   torch::Tensor own_old = mb.old_logprobs.defined() ? mb.old_logprobs : lp.logprobs.detach();
@@ -359,17 +390,15 @@ absl::StatusOr<StepMetrics> Learner::SftStep(const TrainBatch& batch) {
   StepMetrics m;
   m["optimizer/skipped_updates"] = 0;
   torch::Tensor loss_sum;
+  SyncComputeWeights();
   optimizer_->ZeroGrad();
   for (MicroBatch& mb : micro_batches) {
-    torch::Tensor logprobs;
-    {
-      AutocastScope autocast(options_.device, options_.compute_dtype);
-      logprobs = ComputeSequenceLogProbs(*policy_, mb.input_ids, mb.sequence_ids, mb.mask,
-                                         LogProbOptions(/*with_entropy=*/false))
-                     .logprobs;
-    }
+    torch::Tensor logprobs = ComputeSequenceLogProbs(*compute_, mb.input_ids, mb.sequence_ids,
+                                                     mb.mask, LogProbOptions(false))
+                                 .logprobs;
     torch::Tensor loss = -(logprobs * mb.mask).sum() / num_tokens;  // token mean, global
     loss.backward();
+    MoveGradientsToMasters();
     loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
   }
   m["grad_norm"] = Update(m);

@@ -108,7 +108,8 @@ class Learner {
   void RestoreCounters(int64_t step, int64_t policy_version, int64_t num_updates);
 
  private:
-  Learner(const LearnerOptions& options, model::CausalLM policy, model::CausalLM reference);
+  Learner(const LearnerOptions& options, model::CausalLM policy, model::CausalLM compute,
+          model::CausalLM reference);
 
   struct MicroBatch;
   struct MetricSums;
@@ -124,13 +125,21 @@ class Learner {
   GrpoLossTerms ForwardLoss(MicroBatch& mb, const LossDenominators& denominators,
                             bool first_iteration, MetricSums& sums);
   double Update(StepMetrics& metrics);  // clip + AdamW step; returns the grad norm
+  // compute_ = masters (rounded to the compute dtype); a no-op when they are one model.
+  void SyncComputeWeights();
+  // Adds compute_'s gradients into the masters' float32 .grad and clears them.
+  void MoveGradientsToMasters();
   LmHeadLogProbsOptions LogProbOptions(bool with_entropy) const;
   // Time, tokens/s and MFU of a step that ran `updates` forward+backward passes.
   void AddThroughput(const TrainBatch& batch, int updates, double seconds, StepMetrics& m) const;
 
   LearnerOptions options_;
   GrpoLossOptions loss_options_;
-  model::CausalLM policy_;
+  model::CausalLM policy_;     // float32 masters: what AdamW updates and checkpoints hold
+  model::CausalLM compute_;    // what forward/backward run on: policy_ itself in fp32, else a
+                               // copy in the compute dtype, refreshed from the masters
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> compute_pairs_;  // (master, compute);
+                                                                        // empty when shared
   model::CausalLM reference_;  // null when beta == 0
   std::unique_ptr<AdamW> optimizer_;
   int64_t step_ = 0;

@@ -12,11 +12,41 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// float32 logits of one chunk, exactly as CausalLMImpl::Logits() computes them for a model
-// whose dtype is the compute dtype.
-torch::Tensor ChunkLogits(const torch::Tensor& hidden_chunk, const torch::Tensor& weight_cd,
-                          torch::ScalarType compute_dtype) {
-  return at::linear(hidden_chunk.to(compute_dtype), weight_cd).to(at::kFloat);
+// Scratch for one forward or backward call: [chunk, V] buffers that every chunk reuses.
+// On the CPU a fresh buffer of that size costs more in page faults than the op that fills
+// it, so every large intermediate is written into one of these with an out= op.
+struct Scratch {
+  torch::Tensor logits_cd;  // [chunk, V] compute dtype; aliases `z` when that is float32
+  torch::Tensor z;          // [chunk, V] float32
+  torch::Tensor aux;        // [chunk, V] float32
+
+  Scratch(int64_t chunk, int64_t vocab, torch::ScalarType cd, const torch::TensorOptions& o) {
+    z = at::empty({chunk, vocab}, o.dtype(at::kFloat));
+    aux = at::empty({chunk, vocab}, o.dtype(at::kFloat));
+    logits_cd = cd == at::kFloat ? z : at::empty({chunk, vocab}, o.dtype(cd));
+  }
+  // Where the float32 tempered logits of `logits` (a prefix of logits_cd) go: the same
+  // view when the compute dtype is float32.
+  torch::Tensor Tempered(const torch::Tensor& logits) const {
+    return logits_cd.is_same(z) ? logits : z.narrow(0, 0, logits.size(0));
+  }
+};
+
+// Float32 tempered logits of `h_cd` [len, H] in scratch.z[:len], as forward computed them
+// (model::TokenLogProbsOut: product in the compute dtype, widened, divided by T).
+torch::Tensor TemperedLogits(Scratch& s, const torch::Tensor& h_cd, const torch::Tensor& w_cd,
+                             double temperature) {
+  torch::Tensor logits = s.logits_cd.narrow(0, 0, h_cd.size(0));
+  at::mm_out(logits, h_cd, w_cd.t());
+  torch::Tensor z = s.Tempered(logits);
+  if (!logits.is_same(z)) z.copy_(logits);
+  if (temperature > 0.0 && temperature != 1.0) z.div_(temperature);
+  return z;
+}
+
+// sum_v a[i, v] * b[i, v] for every row, without writing a [len, V] product.
+torch::Tensor RowDot(const torch::Tensor& a, const torch::Tensor& b) {
+  return at::bmm(a.unsqueeze(1), b.unsqueeze(2)).view({a.size(0)});
 }
 
 struct ChunkedLogProbsFunction : public torch::autograd::Function<ChunkedLogProbsFunction> {
@@ -25,22 +55,29 @@ struct ChunkedLogProbsFunction : public torch::autograd::Function<ChunkedLogProb
                                bool with_entropy, int64_t compute_dtype) {
     const auto cd = static_cast<torch::ScalarType>(compute_dtype);
     const int64_t n = hidden.size(0);
+    const auto f32 = hidden.options().dtype(at::kFloat);
     torch::Tensor weight_cd = weight.to(cd);
-    torch::Tensor logprobs = at::empty({n}, hidden.options().dtype(at::kFloat));
-    torch::Tensor entropy = at::zeros({n}, hidden.options().dtype(at::kFloat));
+    torch::Tensor logprobs = at::empty({n}, f32);
+    torch::Tensor entropy = at::zeros({n}, f32);
+    torch::Tensor lse = at::empty({n}, f32);  // log-sum-exp per row, for backward
+    Scratch s(std::min(chunk_tokens, std::max<int64_t>(n, 1)), weight.size(0), cd, hidden.options());
     for (int64_t start = 0; start < n; start += chunk_tokens) {
       const int64_t len = std::min(chunk_tokens, n - start);
-      torch::Tensor logits = ChunkLogits(hidden.narrow(0, start, len), weight_cd, cd);
-      torch::Tensor t = targets.narrow(0, start, len);
+      torch::Tensor t = targets.narrow(0, start, len).unsqueeze(1);
+      torch::Tensor logits = s.logits_cd.narrow(0, 0, len);
+      at::mm_out(logits, hidden.narrow(0, start, len).to(cd), weight_cd.t());
+      torch::Tensor z = s.Tempered(logits);
+      torch::Tensor logp = s.aux.narrow(0, 0, len);
+      torch::Tensor token_logp = model::TokenLogProbsOut(logits, t.squeeze(1), temperature, z, logp);
+      logprobs.narrow(0, start, len).copy_(token_logp);
+      lse.narrow(0, start, len).copy_(z.gather(1, t).squeeze(1) - token_logp);
       if (with_entropy) {
-        model::TokenLogProbsAndEntropy r = model::TokenLogProbsWithEntropy(logits, t, temperature);
-        logprobs.narrow(0, start, len).copy_(r.logprobs);
-        entropy.narrow(0, start, len).copy_(r.entropy);
-      } else {
-        logprobs.narrow(0, start, len).copy_(model::TokenLogProbs(logits, t, temperature));
+        torch::Tensor p = z;
+        at::exp_out(p, logp);
+        entropy.narrow(0, start, len).copy_(-RowDot(p, logp));
       }
     }
-    ctx->save_for_backward({hidden, weight, targets});
+    ctx->save_for_backward({hidden, weight, targets, lse});
     ctx->saved_data["temperature"] = temperature;
     ctx->saved_data["chunk_tokens"] = chunk_tokens;
     ctx->saved_data["compute_dtype"] = compute_dtype;
@@ -49,45 +86,68 @@ struct ChunkedLogProbsFunction : public torch::autograd::Function<ChunkedLogProb
     return {logprobs, entropy};
   }
 
-  // d logp_t / dz = onehot(t) - p;  d H / dz = -p (log p + H);  z = logits / temperature.
+  // With z = logits / T, p = softmax(z): d logp_t / dz = onehot(t) - p and
+  // d H / dz = -p (log p + H); the chain rule through z adds the 1 / T.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     variable_list saved = ctx->get_saved_variables();
     const torch::Tensor& hidden = saved[0];
     const torch::Tensor& weight = saved[1];
     const torch::Tensor& targets = saved[2];
+    const torch::Tensor& lse = saved[3];
     const double temperature = ctx->saved_data["temperature"].toDouble();
     const int64_t chunk_tokens = ctx->saved_data["chunk_tokens"].toInt();
     const auto cd = static_cast<torch::ScalarType>(ctx->saved_data["compute_dtype"].toInt());
     const torch::Tensor& grad_logp = grads[0];  // [N] or undefined
     const torch::Tensor& grad_entropy = grads[1];
     const int64_t n = hidden.size(0);
-    torch::Tensor weight_cd = weight.to(cd);
     torch::Tensor grad_hidden = at::zeros_like(hidden);
     torch::Tensor grad_weight = at::zeros(weight.sizes(), weight.options().dtype(at::kFloat));
-    if (!grad_logp.defined() && !grad_entropy.defined()) return {grad_hidden, grad_weight.to(weight.scalar_type()), {}, {}, {}, {}, {}};
+    if (n == 0 || (!grad_logp.defined() && !grad_entropy.defined())) {
+      return {grad_hidden, grad_weight.to(weight.scalar_type()), {}, {}, {}, {}, {}};
+    }
     const double scale = temperature > 0.0 && temperature != 1.0 ? 1.0 / temperature : 1.0;
+    torch::Tensor weight_cd = weight.to(cd);
+    torch::Tensor grad_weight_cd = cd == at::kFloat ? torch::Tensor() : at::empty_like(weight_cd);
+    Scratch s(std::min(chunk_tokens, n), weight.size(0), cd, hidden.options());
     for (int64_t start = 0; start < n; start += chunk_tokens) {
       const int64_t len = std::min(chunk_tokens, n - start);
       torch::Tensor h = hidden.narrow(0, start, len).to(cd);
-      torch::Tensor logp = model::TemperedLogSoftmax(ChunkLogits(h, weight_cd, cd), temperature);
-      torch::Tensor p = logp.exp();
-      torch::Tensor dz;  // [len, V] float32: d loss / d z
+      torch::Tensor t = targets.narrow(0, start, len).unsqueeze(1);
+      torch::Tensor logp = TemperedLogits(s, h, weight_cd, temperature);
+      logp.sub_(lse.narrow(0, start, len).unsqueeze(1));
+      torch::Tensor g = grad_logp.defined() ? grad_logp.narrow(0, start, len).unsqueeze(1)
+                                            : at::zeros({len, 1}, logp.options());
+      torch::Tensor dz;  // [len, V] d loss / d logits, compute dtype
       if (grad_entropy.defined()) {
-        torch::Tensor entropy = -(p * logp).sum(-1, /*keepdim=*/true);  // [len, 1]
-        torch::Tensor coef = logp.add_(entropy).mul_(-grad_entropy.narrow(0, start, len).unsqueeze(-1));
-        if (grad_logp.defined()) coef.sub_(grad_logp.narrow(0, start, len).unsqueeze(-1));
-        dz = p.mul_(coef);
+        torch::Tensor p = s.aux.narrow(0, 0, len);
+        at::exp_out(p, logp);
+        torch::Tensor entropy = -RowDot(p, logp);
+        torch::Tensor coef = logp.add_(entropy.unsqueeze(1))
+                                 .mul_(-grad_entropy.narrow(0, start, len).unsqueeze(1))
+                                 .sub_(g);
+        torch::Tensor dz_f = p.mul_(coef).scatter_add_(1, t, g).mul_(scale);
+        dz = dz_f.to(cd);
       } else {
-        dz = p.mul_(-grad_logp.narrow(0, start, len).unsqueeze(-1));
+        torch::Tensor p_minus_onehot = logp.exp_().scatter_add_(1, t, at::full({len, 1}, -1.0, logp.options()));
+        torch::Tensor coef = g * -scale;
+        if (cd == at::kFloat) {
+          dz = p_minus_onehot.mul_(coef);
+        } else {
+          dz = s.logits_cd.narrow(0, 0, len);
+          at::mul_out(dz, p_minus_onehot, coef);
+        }
       }
-      if (grad_logp.defined()) {
-        torch::Tensor g = grad_logp.narrow(0, start, len).unsqueeze(-1);
-        dz.scatter_add_(1, targets.narrow(0, start, len).unsqueeze(-1), g);
+      torch::Tensor grad_h = grad_hidden.narrow(0, start, len);
+      if (grad_h.scalar_type() == cd) {
+        at::mm_out(grad_h, dz, weight_cd);
+      } else {
+        grad_h.copy_(at::mm(dz, weight_cd));
       }
-      if (scale != 1.0) dz.mul_(scale);
-      torch::Tensor dz_cd = dz.to(cd);
-      grad_hidden.narrow(0, start, len).copy_(at::mm(dz_cd, weight_cd));
-      grad_weight.add_(at::mm(dz_cd.t(), h));
+      if (cd == at::kFloat) {
+        grad_weight.addmm_(dz.t(), h);
+      } else {
+        grad_weight.add_(at::mm_out(grad_weight_cd, dz.t(), h));
+      }
     }
     return {grad_hidden, grad_weight.to(weight.scalar_type()), {}, {}, {}, {}, {}};
   }
@@ -126,7 +186,7 @@ SequenceLogProbs ComputeSequenceLogProbs(model::CausalLMImpl& model,
   torch::Tensor ids = input_ids.to(device, at::kLong);
   torch::Tensor hidden =  // [B, T, H]
       options.gradient_checkpointing
-          ? CheckpointedForwardHidden(model, ids, sequence_ids, options.compute_dtype)
+          ? CheckpointedForwardHidden(model, ids, sequence_ids)
           : model.ForwardHidden(ids, {}, sequence_ids);
   torch::Tensor where = mask_d.reshape({-1}).nonzero().squeeze(-1);  // [N] flat target positions
   torch::Tensor h = hidden.reshape({rows * cols, hidden.size(2)}).index_select(0, where - 1);

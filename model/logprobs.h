@@ -17,6 +17,13 @@
 
 namespace zerorl::model {
 
+// The definition, written into caller-owned buffers (for callers that reuse them, such as
+// the learner's chunked LM head): `tempered` [N, V] float32 receives float32(logits) /
+// temperature (it may be `logits` itself when that is float32), `logp` [N, V] float32 its
+// log-softmax. Returns the [N] float32 log-probs of `targets` [N] int64.
+torch::Tensor TokenLogProbsOut(const torch::Tensor& logits, const torch::Tensor& targets,
+                               double temperature, torch::Tensor& tempered, torch::Tensor& logp);
+
 // log_softmax(float32(logits) / temperature) over the last dimension: [N, V] float32.
 torch::Tensor TemperedLogSoftmax(const torch::Tensor& logits,  // [N, V] any float dtype
                                  double temperature);

@@ -65,6 +65,25 @@ TEST(ChunkedLmHeadTest, MatchesDirectComputationForAnyChunking) {
   CheckChunked(4, 0.6);
 }
 
+TEST(ChunkedLmHeadTest, ForwardIsTheSharedDefinitionBitForBit) {
+  // What the rollout engine records (model->Logits + model::TokenLogProbs) and what the
+  // learner computes in chunks are the same numbers, in fp32 and in a bf16 model.
+  for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
+    model::CausalLM m = TinyModel(6, dtype);
+    torch::NoGradGuard no_grad;
+    auto ids = torch::tensor({{5, 9, 1, 7, 3, 2, 8}}, torch::kLong);
+    auto hidden = m->ForwardHidden(ids, {}, {})[0].narrow(0, 0, 6);  // [6, H]
+    auto targets = ids[0].narrow(0, 1, 6);
+    auto reference = model::TokenLogProbs(m->Logits(hidden), targets, 0.7);
+    LmHeadLogProbsOptions o;
+    o.temperature = 0.7;
+    o.chunk_tokens = 4;
+    o.compute_dtype = dtype;
+    auto chunked = ChunkedLmHeadLogProbs(hidden, m->lm_head_weight(), targets, o);
+    EXPECT_TRUE(torch::equal(chunked.logprobs, reference)) << chunked.logprobs - reference;
+  }
+}
+
 TEST(ChunkedLmHeadTest, LogProbsOnlyGradientIgnoresEntropy) {
   torch::manual_seed(4);
   auto hidden = torch::randn({5, 4}, torch::requires_grad());
@@ -79,6 +98,26 @@ TEST(ChunkedLmHeadTest, LogProbsOnlyGradientIgnoresEntropy) {
   auto expected = torch::autograd::grad(
       {model::TokenLogProbs(torch::linear(hidden, weight), targets, 1.0).sum()}, {hidden})[0];
   EXPECT_LT(MaxDiff(hidden.grad(), expected), 1e-5);
+}
+
+TEST(ChunkedLmHeadTest, Bf16WeightsGetGradientsInTheirDtype) {
+  torch::manual_seed(8);
+  auto hidden = torch::randn({6, 8}).to(torch::kBFloat16).requires_grad_();
+  auto weight = (torch::randn({11, 8}) * 0.5).to(torch::kBFloat16).requires_grad_();
+  auto targets = torch::randint(11, {6}, torch::kLong);
+  LmHeadLogProbsOptions o;
+  o.chunk_tokens = 4;
+  o.compute_dtype = torch::kBFloat16;
+  auto r = ChunkedLmHeadLogProbs(hidden, weight, targets, o);
+  r.logprobs.sum().backward();
+  EXPECT_EQ(hidden.grad().scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(weight.grad().scalar_type(), torch::kBFloat16);
+  // Against the fp32 gradient of the same (bf16-valued) inputs: bf16 precision.
+  auto h32 = hidden.detach().to(torch::kFloat).requires_grad_();
+  auto w32 = weight.detach().to(torch::kFloat).requires_grad_();
+  model::TokenLogProbs(torch::linear(h32, w32), targets, 1.0).sum().backward();
+  EXPECT_LT(MaxDiff(weight.grad(), w32.grad()), 3e-2);
+  EXPECT_LT(MaxDiff(hidden.grad(), h32.grad()), 3e-2);
 }
 
 TEST(ChunkedLmHeadTest, Bf16ComputeStaysCloseToFp32) {
