@@ -36,11 +36,16 @@ struct ConfigArgs {
 };
 void AddConfigArgs(CLI::App* command, ConfigArgs* args, bool positional_files);
 
+void AddTrainCommand(CLI::App& app, CommandMain* run);
+void AddRolloutCommand(CLI::App& app, CommandMain* run);
 void AddConfigCommand(CLI::App& app, CommandMain* run);
 void AddDataCommand(CLI::App& app, CommandMain* run);
+void AddRewardCommand(CLI::App& app, CommandMain* run);
 void AddSandboxCommand(CLI::App& app, CommandMain* run);
+void AddGenerateCommand(CLI::App& app, CommandMain* run);
 void AddTokenizeCommand(CLI::App& app, CommandMain* run);
 void AddVerifyCommand(CLI::App& app, CommandMain* run);
+void AddSftCommand(CLI::App& app, CommandMain* run);
 
 }  // namespace zerorl::cli
 

@@ -13,11 +13,16 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "print help for every command");
 
   CommandMain run;
+  AddTrainCommand(app, &run);
+  AddRolloutCommand(app, &run);
   AddConfigCommand(app, &run);
   AddDataCommand(app, &run);
+  AddRewardCommand(app, &run);
   AddSandboxCommand(app, &run);
+  AddGenerateCommand(app, &run);
   AddTokenizeCommand(app, &run);
   AddVerifyCommand(app, &run);
+  AddSftCommand(app, &run);
 
   try {
     app.parse(argc, argv);

@@ -21,14 +21,37 @@ void Describe(Fields& f, RunConfig& c) {
   f.Int("eval_every", c.eval_every).AtLeast(0);
   f.Int("checkpoint_every", c.checkpoint_every).AtLeast(0);
   f.Int("keep_last", c.keep_last).AtLeast(1);
+  f.Bool("eval_before", c.eval_before);
+  f.Double("log_samples_fraction", c.log_samples_fraction).AtLeast(0.0).AtMost(1.0);
+  f.Int("cold_start_sft_steps", c.cold_start_sft_steps).AtLeast(0);
   if (f.reading() && c.name.empty()) f.Error("name", "must not be empty");
   if (f.reading() && c.name.find('/') != std::string::npos) {
     f.Error("name", "must not contain '/' (it names a folder inside run.output_dir)");
   }
 }
 
+void Describe(Fields& f, ModelInitConfig& c) {
+  f.Int("hidden_size", c.hidden_size).AtLeast(1);
+  f.Int("num_layers", c.num_layers).AtLeast(1);
+  f.Int("num_heads", c.num_heads).AtLeast(1);
+  f.Int("num_kv_heads", c.num_kv_heads).AtLeast(1);
+  f.Int("intermediate_size", c.intermediate_size).AtLeast(1);
+  f.Int("max_position_embeddings", c.max_position_embeddings).AtLeast(16);
+  f.Double("rope_theta", c.rope_theta).GreaterThan(0.0);
+  f.Double("initializer_range", c.initializer_range).GreaterThan(0.0);
+  f.Int("seed", c.seed);
+  if (!f.reading()) return;
+  if (c.hidden_size % c.num_heads != 0) {
+    f.Error("hidden_size", "must be a multiple of num_heads (" + std::to_string(c.num_heads) + ")");
+  }
+  if (c.num_heads % c.num_kv_heads != 0) {
+    f.Error("num_kv_heads", "must divide num_heads (" + std::to_string(c.num_heads) + ")");
+  }
+}
+
 void Describe(Fields& f, ModelConfig& c) {
   f.String("path", c.path);
+  f.Object("init", c.init);
   f.String("tokenizer", c.tokenizer);
   f.Enum("dtype", c.dtype,
          {{"bf16", DType::kBFloat16}, {"fp32", DType::kFloat32}, {"fp16", DType::kFloat16}});

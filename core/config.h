@@ -31,12 +31,37 @@ struct RunConfig {
   int eval_every = 10;              // steps between evaluations; 0 = only before and after
   int checkpoint_every = 50;        // 0 = only at the end
   int keep_last = 3;                // checkpoints kept on disk (older ones rotated out)
+  // Evaluate the eval sets before the first GRPO step (the "before" of summary.json).
+  bool eval_before = true;
+  // samples.jsonl keeps every sample of each step's first group and this fraction of the
+  // other groups (chosen by a seeded draw per group).
+  double log_samples_fraction = 0.1;
+  // R1's cold start: supervised steps on the train set's worked solutions (problems with a
+  // `solution`, e.g. the arithmetic preset) before GRPO, with learner.sft's batch_size, lr
+  // and max_length. 0 = none.
+  int cold_start_sft_steps = 0;
 };
 
 enum class DType { kBFloat16, kFloat32, kFloat16 };
 
+// A model made from scratch when model.path is empty (the quickstart): a Qwen2-architecture
+// transformer with seeded random weights (HF-style init) and zerorl's byte-level tokenizer
+// (model/byte_tokenizer.h, with <think> </think> <answer> </answer> as single tokens).
+struct ModelInitConfig {
+  int hidden_size = 128;
+  int num_layers = 4;
+  int num_heads = 4;
+  int num_kv_heads = 2;
+  int intermediate_size = 384;
+  int max_position_embeddings = 1024;
+  double rope_theta = 10000.0;
+  double initializer_range = 0.02;
+  int64_t seed = 1;
+};
+
 struct ModelConfig {
-  std::string path;        // HF model folder (config.json + *.safetensors)
+  std::string path;        // HF model folder (config.json + *.safetensors); empty = init
+  ModelInitConfig init;    // used only when path is empty
   std::string tokenizer;   // folder or tokenizer.json; empty = model.path
   DType dtype = DType::kBFloat16;  // generation precision; the learner keeps fp32 masters
   std::string device = "cpu";      // "cpu", "cuda", "cuda:N"
@@ -336,6 +361,7 @@ struct Config {
 
 // Section descriptions (see config_fields.h); one per struct above.
 void Describe(Fields& f, RunConfig& c);
+void Describe(Fields& f, ModelInitConfig& c);
 void Describe(Fields& f, ModelConfig& c);
 void Describe(Fields& f, FieldMapConfig& c);
 void Describe(Fields& f, ArithmeticConfig& c);

@@ -149,7 +149,8 @@ absl::Status Trainer::StartWorkers() {
               << controller_->endpoint() << " --config CONFIG\n"
               << std::flush;
   }
-  return Publish();
+  // Version 0 is published by Run once the cold start (if any) has made it.
+  return absl::OkStatus();
 }
 
 absl::Status Trainer::Publish() {

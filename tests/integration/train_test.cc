@@ -215,7 +215,8 @@ TEST_F(TrainTest, ControllerKilledAndResumedWorkersReconnect) {
   ASSERT_TRUE(code.has_value()) << LogText();
   ASSERT_EQ(*code, 0) << LogText() << ReadFile(dir_.Path("rollout.log")).value_or("");
   std::set<int64_t> steps;
-  for (const auto* row : GrpoRows(ReadJsonLines(metrics))) steps.insert((*row)["step"].GetInt64());
+  std::vector<rapidjson::Document> rows = ReadJsonLines(metrics);  // GrpoRows points into it
+  for (const auto* row : GrpoRows(rows)) steps.insert((*row)["step"].GetInt64());
   EXPECT_EQ(steps, (std::set<int64_t>{1, 2, 3, 4, 5}));
   EXPECT_THAT(ReadFile(dir_.Path("rollout.log")).value_or(""),
               ::testing::HasSubstr("reconnecting"));

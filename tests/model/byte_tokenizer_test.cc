@@ -24,9 +24,17 @@ TEST(ByteTokenizerTest, EveryByteIsOneTokenAndTagsAreSingleTokens) {
   EXPECT_EQ(tok->special_ids().think_end, 258);
   EXPECT_TRUE(tok->IsSpecial(256));
   EXPECT_FALSE(tok->IsSpecial(259));
-  for (int b = 0; b < 256; ++b) {
+  // Text is UTF-8 (as in Hugging Face's tokenizers), so a byte >= 0x80 arrives inside a
+  // multi-byte character: every ASCII byte alone, and each byte of a two-byte character.
+  for (int b = 0; b < 0x80; ++b) {
     std::string one(1, static_cast<char>(b));
     ASSERT_EQ(tok->Encode(one), std::vector<int32_t>{b}) << "byte " << b;
+  }
+  for (int lead = 0xC2; lead <= 0xDF; ++lead) {
+    for (int cont = 0x80; cont <= 0xBF; ++cont) {
+      std::string two = {static_cast<char>(lead), static_cast<char>(cont)};
+      ASSERT_EQ(tok->Encode(two), (std::vector<int32_t>{lead, cont})) << lead << " " << cont;
+    }
   }
 }
 

@@ -94,6 +94,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   // Feed stdin and drain both outputs together so neither side blocks on a full pipe.
   size_t written = 0;
   int in_fd = in_pipe[1];
+  // Non-blocking: a large write to a blocking pipe waits for the whole amount, which never
+  // comes while the child is itself blocked writing to a full stdout.
+  ::fcntl(in_fd, F_SETFL, ::fcntl(in_fd, F_GETFL) | O_NONBLOCK);
   if (stdin_text.empty()) {
     ::close(in_fd);
     in_fd = -1;
@@ -115,7 +118,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
       if (fds[i].fd == in_fd) {
         ssize_t w = ::write(in_fd, stdin_text.data() + written, stdin_text.size() - written);
         if (w > 0) written += static_cast<size_t>(w);
-        if (w < 0 || written == stdin_text.size()) {
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == stdin_text.size()) {
           ::close(in_fd);
           in_fd = -1;
         }

@@ -1,0 +1,165 @@
+// Learner throughput: one GRPO step (forward, backward, AdamW) on a random model, in bf16
+// compute over fp32 masters, next to the same step in fp32 and to the bf16 and fp32 matmul
+// peaks measured in the same run. MFU = model FLOPs (learner/flops.h) / time / bf16 peak.
+//
+//   build/bench/learner_bench [--hidden 512] [--layers 8] [--seq 512] [--prompt 128]
+//                             [--rows 16] [--vocab 32000] [--threads 2] [--steps 3]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "learner/batch.h"
+#include "learner/flops.h"
+#include "learner/learner.h"
+#include "model/weights.h"
+
+namespace {
+
+using namespace zerorl;
+
+struct Args {
+  int64_t hidden = 512, layers = 8, seq = 512, prompt = 128, rows = 16, vocab = 32000;
+  int64_t intermediate = 0;  // 0 = 3 x hidden
+  int threads = 2, steps = 3;
+  int64_t micro_batch_tokens = 8192;
+};
+
+bool Parse(int argc, char** argv, Args* a) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    int64_t v = std::atoll(argv[i + 1]);
+    if (k == "--hidden") a->hidden = v;
+    else if (k == "--layers") a->layers = v;
+    else if (k == "--seq") a->seq = v;
+    else if (k == "--prompt") a->prompt = v;
+    else if (k == "--rows") a->rows = v;
+    else if (k == "--vocab") a->vocab = v;
+    else if (k == "--intermediate") a->intermediate = v;
+    else if (k == "--threads") a->threads = static_cast<int>(v);
+    else if (k == "--steps") a->steps = static_cast<int>(v);
+    else if (k == "--micro-batch-tokens") a->micro_batch_tokens = v;
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", k.c_str());
+      return false;
+    }
+  }
+  return argc % 2 == 1 && a->prompt >= 1 && a->prompt < a->seq;
+}
+
+model::ModelArchConfig Arch(const Args& a) {
+  model::ModelArchConfig c;
+  c.family = model::ModelFamily::kQwen2;
+  c.model_type = "qwen2";
+  c.architecture = "Qwen2ForCausalLM";
+  c.vocab_size = a.vocab;
+  c.hidden_size = a.hidden;
+  c.intermediate_size = a.intermediate > 0 ? a.intermediate : 3 * a.hidden;
+  c.num_hidden_layers = a.layers;
+  c.num_attention_heads = a.hidden / 64;
+  c.num_key_value_heads = a.hidden / 64;
+  c.head_dim = 64;
+  c.max_position_embeddings = std::max<int64_t>(4096, a.seq);
+  c.attention_qkv_bias = true;
+  c.tie_word_embeddings = false;
+  return c;
+}
+
+// rows sequences of seq tokens: prompt tokens then a completion, groups of 8, 0/1 rewards.
+learner::TrainBatch MakeBatch(const Args& a) {
+  std::vector<learner::Sample> samples;
+  torch::manual_seed(0);
+  auto ids = torch::randint(a.vocab, {a.rows, a.seq}, torch::kInt);
+  for (int64_t r = 0; r < a.rows; ++r) {
+    learner::Sample s;
+    auto row = ids[r];
+    const int32_t* p = row.data_ptr<int32_t>();
+    s.prompt_ids.assign(p, p + a.prompt);
+    s.completion_ids.assign(p + a.prompt, p + a.seq);
+    s.reward = r % 3 == 0 ? 1.0 : 0.0;
+    s.group_id = r / 8;
+    samples.push_back(std::move(s));
+  }
+  return std::move(learner::BuildTrainBatch(samples, learner::BatchOptions())).value();
+}
+
+struct Result {
+  double seconds_per_step = 0, tokens_per_s = 0, flops_per_s = 0;
+};
+
+Result Run(const Args& a, torch::ScalarType compute, double peak) {
+  learner::LearnerOptions o;
+  o.compute_dtype = compute;
+  o.micro_batch_tokens = a.micro_batch_tokens;
+  o.max_completion_length = a.seq - a.prompt;
+  o.total_steps = a.steps + 1;
+  o.peak_flops = peak;
+  auto model = model::RandomModel(Arch(a), 1, torch::kFloat, torch::kCPU);
+  auto l = std::move(learner::Learner::Create(o, model, nullptr)).value();
+  learner::TrainBatch batch = MakeBatch(a);
+  for (int64_t r = 0; r < batch.rows(); ++r) batch.policy_versions[r] = 0;
+  (void)l->Step(batch);  // warm-up: allocations, oneDNN kernel selection
+  Result res;
+  double flops = 0;
+  for (int64_t r = 0; r < batch.rows(); ++r) {
+    flops += learner::TrainingFlops(Arch(a), a.seq, a.seq - a.prompt);
+  }
+  auto start = std::chrono::steady_clock::now();
+  for (int s = 0; s < a.steps; ++s) {
+    batch.policy_versions.fill_(l->policy_version());
+    auto m = l->Step(batch);
+    if (!m.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(m.status().message()).c_str());
+      std::exit(1);
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  res.seconds_per_step = seconds / a.steps;
+  res.tokens_per_s = static_cast<double>(a.rows * a.seq) / res.seconds_per_step;
+  res.flops_per_s = flops / res.seconds_per_step;
+  return res;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (!Parse(argc, argv, &a)) {
+    std::fprintf(stderr, "usage: learner_bench [--hidden N] [--layers N] [--seq N] [--prompt N] "
+                         "[--rows N] [--vocab N] [--intermediate N] [--threads N] [--steps N] "
+                         "[--micro-batch-tokens N]\n");
+    return 2;
+  }
+  at::set_num_threads(a.threads);
+  const model::ModelArchConfig arch = Arch(a);
+  const double peak_bf16 = learner::MeasureMatmulPeakFlops(torch::kCPU, torch::kBFloat16);
+  const double peak_fp32 = learner::MeasureMatmulPeakFlops(torch::kCPU, torch::kFloat);
+  std::printf("model: qwen2 layout, hidden %ld, %ld layers, %ld heads x 64, intermediate %ld, "
+              "vocab %ld (untied), %.1fM layer matmul params\n",
+              static_cast<long>(arch.hidden_size), static_cast<long>(arch.num_hidden_layers),
+              static_cast<long>(arch.num_attention_heads), static_cast<long>(arch.intermediate_size),
+              static_cast<long>(arch.vocab_size), learner::LayerMatmulParams(arch) / 1e6);
+  std::printf("step: %ld rows x %ld tokens (%ld prompt + %ld completion), GRPO loss on the "
+              "completions, micro-batches of <= %ld tokens, %d threads\n",
+              static_cast<long>(a.rows), static_cast<long>(a.seq), static_cast<long>(a.prompt),
+              static_cast<long>(a.seq - a.prompt), static_cast<long>(a.micro_batch_tokens),
+              a.threads);
+  std::printf("matmul peak (2048^3, measured now): bf16 %.1f GFLOP/s, fp32 %.1f GFLOP/s\n",
+              peak_bf16 / 1e9, peak_fp32 / 1e9);
+  Result bf16 = Run(a, torch::kBFloat16, peak_bf16);
+  Result fp32 = Run(a, torch::kFloat, peak_fp32);
+  std::printf("%-28s %10s %14s %12s %10s\n", "learner step", "s/step", "tokens/s", "GFLOP/s",
+              "MFU");
+  std::printf("%-28s %10.3f %14.1f %12.1f %9.1f%%\n", "bf16 compute, fp32 masters",
+              bf16.seconds_per_step, bf16.tokens_per_s, bf16.flops_per_s / 1e9,
+              100 * bf16.flops_per_s / peak_bf16);
+  std::printf("%-28s %10.3f %14.1f %12.1f %9.1f%%\n", "fp32 compute (baseline)",
+              fp32.seconds_per_step, fp32.tokens_per_s, fp32.flops_per_s / 1e9,
+              100 * fp32.flops_per_s / peak_fp32);
+  std::printf("bf16 / fp32 learner speed: %.2fx   (MFU of each is against its own dtype's peak)\n",
+              bf16.tokens_per_s / fp32.tokens_per_s);
+  return 0;
+}
