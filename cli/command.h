@@ -46,6 +46,7 @@ void AddGenerateCommand(CLI::App& app, CommandMain* run);
 void AddTokenizeCommand(CLI::App& app, CommandMain* run);
 void AddVerifyCommand(CLI::App& app, CommandMain* run);
 void AddSftCommand(CLI::App& app, CommandMain* run);
+void AddDashboardCommand(CLI::App& app, CommandMain* run);
 
 }  // namespace zerorl::cli
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/tensorboard.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -98,6 +99,16 @@ void MetricsRow::WriteTo(Writer& writer) const {
   writer.EndObject();
 }
 
+std::vector<std::pair<std::string, double>> MetricsRow::Numbers() const {
+  std::vector<std::pair<std::string, double>> numbers;
+  for (const auto& [name, value] : entries_) {
+    if (value.kind == Kind::kInt) numbers.emplace_back(name, static_cast<double>(value.i));
+    if (value.kind == Kind::kUint) numbers.emplace_back(name, static_cast<double>(value.u));
+    if (value.kind == Kind::kDouble && std::isfinite(value.d)) numbers.emplace_back(name, value.d);
+  }
+  return numbers;
+}
+
 std::string MetricsRow::ToJson() const {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -112,7 +123,41 @@ absl::StatusOr<std::unique_ptr<MetricsSink>> MetricsSink::Open(const std::string
   return std::unique_ptr<MetricsSink>(new MetricsSink(path, fd));
 }
 
+MetricsSink::MetricsSink(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+
 MetricsSink::~MetricsSink() { ::close(fd_); }
+
+absl::Status MetricsSink::EnableTensorBoard(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<TensorBoardWriter>> writer = TensorBoardWriter::Open(dir);
+  if (!writer.ok()) return writer.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  tensorboard_ = *std::move(writer);
+  return absl::OkStatus();
+}
+
+// Called with mu_ held.
+absl::Status MetricsSink::WriteTensorBoard(const MetricsRow& row) {
+  std::vector<std::pair<std::string, double>> numbers = row.Numbers();
+  const char* step_key = nullptr;
+  int64_t step = 0;
+  for (const char* key : {"step", "sft_step"}) {
+    for (const auto& [name, value] : numbers) {
+      if (name == key) {
+        step_key = key;
+        step = static_cast<int64_t>(value);
+        break;
+      }
+    }
+    if (step_key != nullptr) break;
+  }
+  if (step_key == nullptr) return absl::OkStatus();
+  std::vector<std::pair<std::string, float>> scalars;
+  for (const auto& [name, value] : numbers) {
+    if (name != step_key) scalars.emplace_back(ToValidUtf8(name), static_cast<float>(value));
+  }
+  if (scalars.empty()) return absl::OkStatus();
+  return tensorboard_->WriteScalars(step, scalars);
+}
 
 absl::Status MetricsSink::Write(const MetricsRow& row) {
   std::string line = row.ToJson() + "\n";
@@ -132,6 +177,7 @@ absl::Status MetricsSink::Write(const MetricsRow& row) {
     }
     written += static_cast<size_t>(n);
   }
+  if (tensorboard_ != nullptr) return WriteTensorBoard(row);
   return absl::OkStatus();
 }
 

@@ -27,6 +27,8 @@
 
 namespace zerorl {
 
+class TensorBoardWriter;
+
 // One JSON object, keys in the order first added. Adding a name again replaces its value.
 class MetricsRow {
  public:
@@ -49,6 +51,9 @@ class MetricsRow {
   }
 
   bool empty() const { return entries_.empty(); }
+  // The integer and finite double values at the top level, in order (booleans, strings,
+  // nested rows, NaN and infinities left out): what TensorBoard gets as scalars.
+  std::vector<std::pair<std::string, double>> Numbers() const;
   // The object as one line of JSON, without the newline.
   std::string ToJson() const;
 
@@ -84,14 +89,23 @@ class MetricsSink {
   // fails, e.g. a full disk; the file then holds no part of this line.
   absl::Status Write(const MetricsRow& row);
 
+  // From now on every Write() also mirrors the row's numbers (MetricsRow::Numbers()) as
+  // TensorBoard scalars into a new event file in `dir` (see core/tensorboard.h), at the row's
+  // "step", else its "sft_step"; rows with neither, and the step field itself, are not
+  // mirrored. On failure (the errors of TensorBoardWriter::Open) nothing changes. A failed
+  // event write makes Write() return kUnavailable after the JSON line is written.
+  absl::Status EnableTensorBoard(const std::string& dir);
+
   const std::string& path() const { return path_; }
 
  private:
-  MetricsSink(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  MetricsSink(std::string path, int fd);
+  absl::Status WriteTensorBoard(const MetricsRow& row);
 
   std::string path_;
   std::mutex mu_;
   int fd_;  // guarded by mu_ for writes
+  std::unique_ptr<TensorBoardWriter> tensorboard_;  // guarded by mu_; null unless enabled
 };
 
 // `text` with every byte sequence that is not well-formed UTF-8 replaced by U+FFFD.
