@@ -47,6 +47,7 @@ void AddTokenizeCommand(CLI::App& app, CommandMain* run);
 void AddVerifyCommand(CLI::App& app, CommandMain* run);
 void AddSftCommand(CLI::App& app, CommandMain* run);
 void AddDashboardCommand(CLI::App& app, CommandMain* run);
+void AddEvalCommand(CLI::App& app, CommandMain* run);
 
 }  // namespace zerorl::cli
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddTokenizeCommand(app, &run);
   AddVerifyCommand(app, &run);
   AddSftCommand(app, &run);
+  AddEvalCommand(app, &run);
   AddDashboardCommand(app, &run);
 
   try {

@@ -92,6 +92,18 @@ MathVerdict VerifyMath(std::string_view gold, std::string_view completion, const
   return verdict;
 }
 
+absl::StatusOr<std::string> ExtractMathAnswer(std::string_view completion, const MathOptions& options) {
+  math::Arena arena;
+  math::Budget budget(options.deadline_ms, kMaxSteps, options.max_memory_bytes, &arena);
+  math::NodeFactory factory(&arena);
+  math::ExtractedAnswer p;
+  std::string why;
+  if (!math::ExtractAnswer(completion, ToExtract(options.pred_extract, options), &factory, &budget, &p, &why)) {
+    return absl::NotFoundError(why);
+  }
+  return p.text;
+}
+
 absl::StatusOr<std::string> ExtractGoldAnswer(std::string_view solution) {
   auto trim = [](std::string_view s) {
     size_t b = s.find_first_not_of(" \t\r\n");

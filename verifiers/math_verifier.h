@@ -97,6 +97,14 @@ struct MathVerdict {
 MathVerdict VerifyMath(std::string_view gold, std::string_view completion,
                        const MathOptions& options = MathOptions());
 
+// The answer a completion gives, read as VerifyMath reads a prediction (options.pred_extract,
+// boxed_first, extract_without_anchor, max_answer_chars, deadline_ms) but without a gold:
+// the answer text as written, groups joined by ", " (VerifyMath's pred_answer). Choice
+// letters are not special here (VerifyMath reads them only against a letter gold).
+// kNotFound with the reason ("no answer found", ...) when no candidate parses.
+absl::StatusOr<std::string> ExtractMathAnswer(std::string_view completion,
+                                              const MathOptions& options = MathOptions());
+
 // The answer part of a reference solution: the text after the last "####" (GSM8K), else
 // the content of the last \boxed{} / \fbox{} (MATH), together with the boxes beside it that
 // form one answer ("$\boxed{-2}$ and $\boxed{1}$" -> "-2, 1"). kNotFound when neither exists.
