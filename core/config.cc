@@ -24,6 +24,8 @@ void Describe(Fields& f, RunConfig& c) {
   f.Bool("eval_before", c.eval_before);
   f.Double("log_samples_fraction", c.log_samples_fraction).AtLeast(0.0).AtMost(1.0);
   f.Int("cold_start_sft_steps", c.cold_start_sft_steps).AtLeast(0);
+  f.Double("time_limit_s", c.time_limit_s).AtLeast(0.0);
+  f.Bool("continue_sft", c.continue_sft);
   if (f.reading() && c.name.empty()) f.Error("name", "must not be empty");
   if (f.reading() && c.name.find('/') != std::string::npos) {
     f.Error("name", "must not contain '/' (it names a folder inside run.output_dir)");
@@ -87,6 +89,8 @@ void Describe(Fields& f, ArithmeticConfig& c) {
   f.Enum("carries", c.carries,
          {{"any", CarryMode::kAny}, {"force", CarryMode::kForce}, {"forbid", CarryMode::kForbid}});
   f.Bool("allow_negative", c.allow_negative);
+  f.Enum("style", c.style,
+         {{"verbose", ArithmeticStyle::kVerbose}, {"compact", ArithmeticStyle::kCompact}});
   if (!f.reading()) return;
   if (c.digits_min > c.digits_max) f.Error("digits_max", "must be >= digits_min");
   if (c.operators.empty()) f.Error("operators", "must name at least one of + - *");

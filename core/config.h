@@ -40,6 +40,14 @@ struct RunConfig {
   // `solution`, e.g. the arithmetic preset) before GRPO, with learner.sft's batch_size, lr
   // and max_length. 0 = none.
   int cold_start_sft_steps = 0;
+  // Stop the GRPO phase once it has run this long (wall seconds, checked between steps),
+  // then evaluate and finish as after the last step. 0 = no limit. Runs compared "for the
+  // same time" (the quickstart and its controls) share it.
+  double time_limit_s = 0.0;
+  // Control run: each step is a supervised step on worked solutions (learner.sft's batch
+  // size and lr) instead of a GRPO update, with the same evaluation, publishing and
+  // metrics. Compares RL against simply training longer on the cold-start data.
+  bool continue_sft = false;
 };
 
 enum class DType { kBFloat16, kFloat32, kFloat16 };
@@ -89,6 +97,8 @@ struct FieldMapConfig {
 enum class CarryMode { kAny, kForce, kForbid };
 
 // Preset "arithmetic": "What is A op B?" with two operands.
+enum class ArithmeticStyle { kVerbose, kCompact };
+
 struct ArithmeticConfig {
   int digits_min = 1;  // digits per operand, 1..9 (products stay exact in int64)
   int digits_max = 3;
@@ -97,6 +107,10 @@ struct ArithmeticConfig {
   // "force" (at least one), "forbid" (none: the easiest curriculum step).
   CarryMode carries = CarryMode::kAny;
   bool allow_negative = false;  // false: A - B has A >= B
+  // The worked solution's style: "verbose" ("tens: 2 + 3 + 1 (carried) = 6, write 6.") or
+  // "compact" ("2+3+1=6": one short line per column, 4-5x fewer tokens; what a tiny model
+  // learns fastest, so the quickstart uses it).
+  ArithmeticStyle style = ArithmeticStyle::kVerbose;
 };
 
 // Preset "countdown" (TinyZero): reach `target` with + - * / using each number at most once.

@@ -249,4 +249,65 @@ std::string ArithmeticWorkedSolution(const ArithmeticProblem& p) {
   return out;
 }
 
+namespace {
+
+// "7+5=12" per column (the carry in as "+1"), ones first.
+std::string CompactAddition(int64_t a, int64_t b) {
+  std::vector<int> x = Digits(a), y = Digits(b);
+  std::string out;
+  int carry = 0;
+  for (size_t i = 0; i < std::max(x.size(), y.size()); ++i) {
+    int dx = i < x.size() ? x[i] : 0, dy = i < y.size() ? y[i] : 0;
+    int sum = dx + dy + carry;
+    absl::StrAppend(&out, dx, "+", dy, carry > 0 ? "+1" : "", "=", sum, "\n");
+    carry = sum / 10;
+  }
+  return out;
+}
+
+// x >= y. "13-8=5 b" when the column borrows (the top digit, less the previous borrow, plus
+// ten), "6-2=4" when not.
+std::string CompactSubtraction(int64_t x, int64_t y) {
+  std::vector<int> xd = Digits(x), yd = Digits(y);
+  std::string out;
+  int borrow = 0;
+  for (size_t i = 0; i < xd.size(); ++i) {
+    int top = xd[i] - borrow, bottom = i < yd.size() ? yd[i] : 0;
+    borrow = top < bottom ? 1 : 0;
+    absl::StrAppend(&out, top + 10 * borrow, "-", bottom, "=", top + 10 * borrow - bottom,
+                    borrow ? " b\n" : "\n");
+  }
+  return out;
+}
+
+// One partial product per digit of b, shifted, then their sum.
+std::string CompactMultiplication(int64_t a, int64_t b) {
+  std::vector<int> y = Digits(b);
+  std::string out, sum;
+  for (size_t j = 0; j < y.size(); ++j) {
+    int64_t partial = a * y[j] * Pow10(static_cast<int>(j));
+    absl::StrAppend(&out, a, "*", y[j], j > 0 ? absl::StrCat("0", std::string(j - 1, '0')) : "",
+                    "=", partial, "\n");
+    sum += (sum.empty() ? "" : "+") + absl::StrCat(partial);
+  }
+  if (y.size() > 1) absl::StrAppend(&out, sum, "=", a * b, "\n");
+  return out;
+}
+
+}  // namespace
+
+std::string ArithmeticCompactSolution(const ArithmeticProblem& p) {
+  std::string out;
+  if (p.op == '+') {
+    out = CompactAddition(p.a, p.b);
+  } else if (p.op == '-') {
+    if (p.a < p.b) out = absl::StrCat(p.b, "-", p.a, " then negate\n");
+    out += CompactSubtraction(std::max(p.a, p.b), std::min(p.a, p.b));
+  } else {
+    out = CompactMultiplication(p.a, p.b);
+  }
+  absl::StrAppend(&out, p.result);
+  return out;
+}
+
 }  // namespace zerorl

@@ -28,7 +28,9 @@ absl::StatusOr<std::vector<Problem>> GenerateProblems(const DatasetConfig& confi
       p.kind = TaskKind::kMath;
       p.prompt = ArithmeticPrompt(generated[i]);
       p.answer = absl::StrCat(generated[i].result);
-      p.solution = ArithmeticWorkedSolution(generated[i]);
+      p.solution = config.arithmetic.style == ArithmeticStyle::kCompact
+                       ? ArithmeticCompactSolution(generated[i])
+                       : ArithmeticWorkedSolution(generated[i]);
       out.push_back(std::move(p));
     }
     return out;

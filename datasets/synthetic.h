@@ -45,6 +45,11 @@ std::string ArithmeticPrompt(const ArithmeticProblem& problem);  // "What is 347
 // Column-by-column working ending in "So 347 + 985 = 1332." (no answer tags: the caller
 // wraps it in its template's format).
 std::string ArithmeticWorkedSolution(const ArithmeticProblem& problem);
+// The same working, one short line per column, ones first (ArithmeticStyle::kCompact):
+//   347 + 985: "7+5=12\n4+8+1=13\n3+9+1=13\n1332"
+//   603 - 158: "13-8=5 b\n9-5=4 b\n5-1=4\n445" (" b": this column borrowed)
+//   12 * 34:   "12*4=48\n12*30=360\n48+360=408\n408"
+std::string ArithmeticCompactSolution(const ArithmeticProblem& problem);
 
 // ---- countdown ----
 

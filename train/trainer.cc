@@ -103,12 +103,22 @@ absl::Status Trainer::Setup() {
   next_batch_id_ = static_cast<uint64_t>(start_step_ + 1) * 1000000ULL;
 
   ASSIGN_OR_RETURN(metrics_, MetricsSink::Open(paths_.metrics, MetricsSink::kAppend));
+  RETURN_IF_ERROR(metrics_->EnableTensorBoard(paths_.dir + "/tensorboard"));
   ASSIGN_OR_RETURN(samples_, MetricsSink::Open(paths_.samples, MetricsSink::kAppend));
   return absl::OkStatus();
 }
 
-absl::Status Trainer::BuildLearner() {
+learner::LearnerOptions Trainer::MainLearnerOptions() const {
   learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
+  if (config_.run.continue_sft) {  // the control run trains like the cold start
+    options.optimizer.lr = config_.learner.sft.lr;
+    options.algorithm.beta = 0.0;
+  }
+  return options;
+}
+
+absl::Status Trainer::BuildLearner() {
+  learner::LearnerOptions options = MainLearnerOptions();
   ASSIGN_OR_RETURN(policy_, model::LoadModel(initial_.model_dir, {torch::kFloat, options.device}));
   model::CausalLM reference{nullptr};
   if (options.algorithm.beta > 0.0) {
@@ -205,6 +215,24 @@ void Trainer::OnIdle() {
   }
 }
 
+absl::StatusOr<learner::StepMetrics> Trainer::SupervisedStep(learner::Learner* learner) {
+  if (!sft_sampler_) {
+    DataCursor cursor;
+    cursor.seed = config_.run.seed + 7919;  // a different order than GRPO's
+    sft_sampler_ = std::make_unique<PromptSampler>(data_.train, cursor, /*shuffle=*/true);
+  }
+  ASSIGN_OR_RETURN(std::vector<Problem> problems,
+                   sft_sampler_->NextBatch(config_.learner.sft.batch_size));
+  std::vector<learner::SftExample> examples;
+  for (const Problem& p : problems) {
+    ASSIGN_OR_RETURN(std::vector<int32_t> completion, renderer_->SftCompletionIds(p));
+    examples.push_back({renderer_->PromptIds(p), std::move(completion)});
+  }
+  ASSIGN_OR_RETURN(learner::TrainBatch batch,
+                   learner::BuildSftBatch(examples, config_.learner.sft.max_length));
+  return learner->SftStep(batch);
+}
+
 absl::Status Trainer::ColdStartSft() {
   const int steps = config_.run.cold_start_sft_steps;
   if (steps <= 0 || resumed_) return absl::OkStatus();
@@ -214,20 +242,9 @@ absl::Status Trainer::ColdStartSft() {
   options.algorithm.beta = 0.0;
   ASSIGN_OR_RETURN(std::unique_ptr<learner::Learner> sft,
                    learner::Learner::Create(options, policy_, model::CausalLM{nullptr}));
-  DataCursor cursor;
-  cursor.seed = config_.run.seed + 7919;  // a different order than GRPO's
-  PromptSampler sampler(data_.train, cursor, /*shuffle=*/true);
   Clock::time_point start = Clock::now();
   for (int step = 1; step <= steps && !g_stop_requested.load(); ++step) {
-    ASSIGN_OR_RETURN(std::vector<Problem> problems, sampler.NextBatch(config_.learner.sft.batch_size));
-    std::vector<learner::SftExample> examples;
-    for (const Problem& p : problems) {
-      ASSIGN_OR_RETURN(std::vector<int32_t> completion, renderer_->SftCompletionIds(p));
-      examples.push_back({renderer_->PromptIds(p), std::move(completion)});
-    }
-    ASSIGN_OR_RETURN(learner::TrainBatch batch,
-                     learner::BuildSftBatch(examples, config_.learner.sft.max_length));
-    ASSIGN_OR_RETURN(learner::StepMetrics m, sft->SftStep(batch));
+    ASSIGN_OR_RETURN(learner::StepMetrics m, SupervisedStep(sft.get()));
     MetricsRow row;
     row.Add("phase", "sft").Add("sft_step", step);
     for (const auto& [name, value] : m) row.Add("sft/" + name, value);
@@ -244,7 +261,7 @@ absl::Status Trainer::ColdStartSft() {
 
 absl::Status Trainer::BuildLearnerAfterSft() {
   // R1's reference model is the cold-start model: copy the SFT weights into it.
-  learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
+  learner::LearnerOptions options = MainLearnerOptions();
   model::CausalLM reference{nullptr};
   if (options.algorithm.beta > 0.0) {
     reference = model::CausalLM(model::CausalLMOptions(policy_->config())
@@ -262,7 +279,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
   // Workers start while the cold start trains: loading libtorch and the model overlaps.
   RETURN_IF_ERROR(StartWorkers());
   RETURN_IF_ERROR(ColdStartSft());
-  if (config_.run.cold_start_sft_steps > 0 && !resumed_) {
+  if ((config_.run.cold_start_sft_steps > 0 || config_.run.continue_sft) && !resumed_) {
     // The GRPO learner starts from the SFT weights with a fresh optimizer.
     RETURN_IF_ERROR(BuildLearnerAfterSft());
   }
@@ -286,7 +303,16 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
   }
   grpo_started_ = Clock::now();
   int64_t step = start_step_ + 1;
+  auto time_is_up = [&] {
+    double elapsed = std::chrono::duration<double>(Clock::now() - grpo_started_).count();
+    return config_.run.time_limit_s > 0 && elapsed >= config_.run.time_limit_s;
+  };
   for (; status.ok() && step <= config_.run.steps && !g_stop_requested.load(); ++step) {
+    if (time_is_up()) {
+      ZLOG(INFO) << "run.time_limit_s (" << config_.run.time_limit_s << " s) reached after "
+                 << step - 1 << " steps";
+      break;
+    }
     status = TrainStep(step);
   }
   summary.grpo_wall_s = std::chrono::duration<double>(Clock::now() - grpo_started_).count();

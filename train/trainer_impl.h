@@ -40,9 +40,12 @@ class Trainer {
 
   // trainer.cc
   absl::Status Setup();
+  learner::LearnerOptions MainLearnerOptions() const;  // GRPO's, or continue_sft's
   absl::Status BuildLearner();
   absl::Status StartWorkers();
   absl::Status ColdStartSft();
+  // One supervised step of `learner` on the next batch of worked solutions.
+  absl::StatusOr<learner::StepMetrics> SupervisedStep(learner::Learner* learner);
   absl::Status BuildLearnerAfterSft();
   absl::Status Publish();
   void OnIdle();
@@ -51,6 +54,8 @@ class Trainer {
   // trainer_step.cc
   absl::Status SubmitStep(int64_t step);
   absl::Status TrainStep(int64_t step);
+  // run.continue_sft: a supervised step in place of the GRPO update (the control run).
+  absl::Status SupervisedControlStep(int64_t step);
   absl::Status Evaluate(int64_t step, MetricsRow* row, std::map<std::string, double>* out);
   absl::Status Checkpoint(int64_t step);
   struct Progress {
@@ -66,6 +71,7 @@ class Trainer {
   std::optional<PromptRenderer> renderer_;
   DataSets data_;
   std::unique_ptr<PromptSampler> sampler_;
+  std::unique_ptr<PromptSampler> sft_sampler_;  // worked solutions (cold start, continue_sft)
   std::unique_ptr<learner::Learner> learner_;
   model::CausalLM policy_{nullptr};
   std::unique_ptr<Controller> controller_;

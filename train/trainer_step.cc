@@ -56,7 +56,41 @@ absl::Status Trainer::SubmitStep(int64_t step) {
   return absl::OkStatus();
 }
 
+absl::Status Trainer::SupervisedControlStep(int64_t step) {
+  const Clock::time_point step_start = Clock::now();
+  ASSIGN_OR_RETURN(learner::StepMetrics m, SupervisedStep(learner_.get()));
+  const double learner_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+  RETURN_IF_ERROR(Publish());
+  MetricsRow row;
+  row.Add("step", step).Add("phase", "continue_sft");
+  for (const auto& [name, value] : m) row.Add("sft/" + name, value);
+  row.Add("policy_version", learner_->policy_version());
+  double eval_s = 0;
+  if (config_.run.eval_every > 0 && step % config_.run.eval_every == 0 && !data_.eval.empty()) {
+    Clock::time_point eval_start = Clock::now();
+    RETURN_IF_ERROR(Evaluate(step, &row, &eval_after_));
+    eval_s = std::chrono::duration<double>(Clock::now() - eval_start).count();
+  }
+  if (config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0) {
+    RETURN_IF_ERROR(Checkpoint(step));
+  }
+  const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+  row.Add("timing/step_s", step_s).Add("timing/learner_s", learner_s)
+      .Add("timing/weight_sync_s", last_publish_s_).Add("timing/eval_s", eval_s)
+      .Add("time", static_cast<double>(::time(nullptr)))
+      .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
+  RETURN_IF_ERROR(metrics_->Write(row));
+  if (!flags_.quiet && (step % 10 == 0 || step == config_.run.steps)) {
+    std::printf("continued SFT step %lld/%d | loss %.4f | learn %.1fs\n",
+                static_cast<long long>(step), config_.run.steps,
+                m.count("loss") ? m.at("loss") : std::nan(""), learner_s);
+    std::fflush(stdout);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Trainer::TrainStep(int64_t step) {
+  if (config_.run.continue_sft) return SupervisedControlStep(step);
   const Clock::time_point step_start = Clock::now();
   const bool async = config_.run.mode == RunMode::kAsync;
   RETURN_IF_ERROR(SubmitStep(step));

@@ -135,6 +135,28 @@ TEST(ArithmeticTest, WorkedMultiplication) {
             "So 47 * 36 = 1692.");
 }
 
+TEST(ArithmeticTest, CompactWorking) {
+  EXPECT_EQ(ArithmeticCompactSolution({347, '+', 985, 1332}), "7+5=12\n4+8+1=13\n3+9+1=13\n1332");
+  EXPECT_EQ(ArithmeticCompactSolution({420, '+', 39, 459}), "0+9=9\n2+3=5\n4+0=4\n459");
+  EXPECT_EQ(ArithmeticCompactSolution({402, '-', 187, 215}), "12-7=5 b\n9-8=1 b\n3-1=2\n215");
+  EXPECT_EQ(ArithmeticCompactSolution({23, '-', 57, -34}), "57-23 then negate\n7-3=4\n5-2=3\n-34");
+  EXPECT_EQ(ArithmeticCompactSolution({47, '*', 36, 1692}), "47*6=282\n47*30=1410\n282+1410=1692\n1692");
+}
+
+TEST(ArithmeticTest, CompactStyleFromTheConfig) {
+  DatasetConfig config;
+  config.preset = "arithmetic";
+  config.count = 3;
+  config.arithmetic.operators = {"+"};
+  config.arithmetic.style = ArithmeticStyle::kCompact;
+  absl::StatusOr<std::vector<Problem>> problems = GenerateProblems(config);
+  ASSERT_TRUE(problems.ok()) << problems.status();
+  for (const Problem& p : *problems) {
+    EXPECT_THAT(p.solution, ::testing::EndsWith("\n" + p.answer));
+    EXPECT_EQ(p.solution.find("column"), std::string::npos) << p.solution;
+  }
+}
+
 TEST(ArithmeticTest, EveryWorkedSolutionEndsInTheAnswer) {
   ArithmeticConfig c;
   c.digits_max = 6;
