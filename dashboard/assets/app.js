@@ -401,12 +401,14 @@ function drawChart(chart) {
       if (p.xs.length === 0) continue;
       points += p.xs.length;
       if (p.smoothWeight !== state.smoothing) { p.smooth = smooth(p.ys, state.smoothing); p.smoothWeight = state.smoothing; }
-      const single = runs.length === 1 && chart.keys.length > 1;
-      series.push({run, key, xs: p.xs, ys: p.ys, smooth: p.smooth, bounds: p,
-                   color: single ? COLORS[k % COLORS.length] : run.color,
-                   dash: single ? [] : DASHES[k % DASHES.length]});
+      series.push({run, key, k, xs: p.xs, ys: p.ys, smooth: p.smooth, bounds: p});
     }
   });
+  const single = new Set(series.map(s => s.run)).size === 1 && chart.keys.length > 1;
+  for (const s of series) {
+    s.color = single ? COLORS[s.k % COLORS.length] : s.run.color;
+    s.dash = single ? [] : DASHES[s.k % DASHES.length];
+  }
   chart.el.dataset.points = String(points);
   chart.el.classList.toggle('empty', points === 0 && !chart.el.id.startsWith('chart-extra-'));
   chart.drawn = null;
@@ -641,7 +643,7 @@ function renderSampleTable(functions, samples) {
     const tr = el('tr', {'data-step': s.step, 'data-prompt-id': s.prompt_id});
     const {answer} = splitCompletion(s.completion || '');
     tr.append(el('td', {class: 'num', text: String(s.step)}), el('td', {text: s.split || ''}),
-              el('td', {class: 'text', title: s.prompt, text: s.prompt}),
+              el('td', {class: 'text', title: s.prompt, text: promptTail(s.prompt || '')}),
               el('td', {class: 'text', text: answer.trim()}), rewardCell(s.reward));
     for (const f of functions) tr.append(rewardCell(s.rewards ? s.rewards[f] : undefined));
     const adv = el('td', {class: 'num', text: typeof s.advantage === 'number' ? formatValue(s.advantage) : '—'});
@@ -654,6 +656,12 @@ function renderSampleTable(functions, samples) {
     });
     body.append(tr);
   }
+}
+
+// The end of a prompt: templates put the fixed instructions first and the question last.
+function promptTail(prompt) {
+  const text = prompt.replace(/\s+/g, ' ').trim();
+  return text.length > 40 ? `…${text.slice(-40)}` : text;
 }
 
 // A completion as its reasoning and its answer. Templates often open <think> in the prompt,

@@ -107,6 +107,7 @@ absl::StatusOr<DecodedEvent> DecodeEventWithProtoc(const std::string& data) {
   DecodedEvent event;
   std::istringstream in(typed.out);
   std::string pending_tag;
+  int tags = 0;
   for (std::string line; std::getline(in, line);) {
     std::string_view l = Strip(line);
     size_t colon = l.find(':');
@@ -121,11 +122,15 @@ absl::StatusOr<DecodedEvent> DecodeEventWithProtoc(const std::string& data) {
       event.file_version = value;
     } else if (key == "tag") {
       pending_tag = value;
+      ++tags;
     } else if (key == "simple_value") {
       event.scalars.emplace_back(pending_tag, std::strtof(value.c_str(), nullptr));
     } else {
       return absl::InternalError("unexpected field in protoc output: " + typed.out);
     }
+  }
+  if (tags != static_cast<int>(event.scalars.size())) {
+    return absl::InternalError("a Summary.Value without simple_value: " + typed.out);
   }
   return event;
 }

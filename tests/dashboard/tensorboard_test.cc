@@ -129,7 +129,7 @@ TEST(TensorBoardTest, MetricsSinkMirrorsNumbersOfEveryRow) {
   MetricsRow sft, step1, step2, no_step;
   sft.Add("phase", "sft").Add("sft_step", 1).Add("sft/loss", 2.5);
   step1.Add("step", 1).Add("phase", "grpo").Add("reward/mean", 0.25).Add("kl", std::nan(""))
-      .Add("entropy", 1.75).Add("grad_norm", 0.123456789).Add("ok", true)
+      .Add("entropy", 1.75).Add("loss", 0.0).Add("sft/loss", -0.0).Add("grad_norm", 0.123456789).Add("ok", true)
       .Add("completions/max_length", int64_t{512}).Add("tokens", size_t{1} << 40);
   step2.Add("step", 2).Add("phase", "eval").Add("eval/gsm8k/pass@1", 0.5);
   no_step.Add("reward/mean", 9.0);
@@ -140,7 +140,7 @@ TEST(TensorBoardTest, MetricsSinkMirrorsNumbersOfEveryRow) {
       testing::DecodeEventDir(dir.Path("tensorboard"));
   ASSERT_TRUE(scalars.ok()) << scalars.status();
   std::map<int64_t, std::map<std::string, float>> expected = {
-      {1, {{"sft/loss", 2.5f}, {"reward/mean", 0.25f}, {"entropy", 1.75f},
+      {1, {{"sft/loss", -0.0f}, {"reward/mean", 0.25f}, {"entropy", 1.75f}, {"loss", 0.0f},
            {"grad_norm", 0.123456789f}, {"completions/max_length", 512.0f},
            {"tokens", static_cast<float>(size_t{1} << 40)}}},
       {2, {{"eval/gsm8k/pass@1", 0.5f}}}};
