@@ -142,7 +142,8 @@ async function refreshRuns() {
     let run = state.runs.get(info.name);
     if (!run) {
       run = new Run(info.name, COLORS[state.runs.size % COLORS.length]);
-      run.selected = state.runs.size < 4;  // the first few runs start selected
+      // ?runs=a,b picks the runs to show; otherwise the first few start selected.
+      run.selected = state.urlRuns ? state.urlRuns.includes(info.name) : state.runs.size < 4;
       state.runs.set(info.name, run);
       added = true;
     }
@@ -731,7 +732,20 @@ function refreshSamplesIfLive() {
 // ---------------------------------------------------------------------------------------
 // Wiring.
 
+// Initial view from the address: ?runs=a,b&x=step|time&smoothing=0.8 (links to a view).
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  if (params.get('runs')) state.urlRuns = params.get('runs').split(',');
+  if (params.get('x') === 'time' || params.get('x') === 'step') state.xaxis = params.get('x');
+  const w = parseFloat(params.get('smoothing'));
+  if (w >= 0 && w <= 0.99) state.smoothing = w;
+  $('#xaxis').value = state.xaxis;
+  $('#smoothing').value = String(state.smoothing);
+  $('#smoothing-value').textContent = state.smoothing.toFixed(2);
+}
+
 function init() {
+  readUrl();
   const slider = $('#smoothing');
   slider.addEventListener('input', () => {
     state.smoothing = +slider.value;

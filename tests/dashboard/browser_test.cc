@@ -220,6 +220,19 @@ TEST_F(DashboardBrowserTest, PageDrawsEveryChartAndListsSamples) {
   EXPECT_GT(std::atoi(samples[1].str().c_str()), 0) << "the samples browser lists no samples";
   EXPECT_THAT(page.out, ::testing::HasSubstr("<td class=\"text\""));
 
+  // The wall-time axis: every GRPO metric still drew (cold-start SFT rows carry no time).
+  dump.back() = url + "?x=time&smoothing=0";
+  testing::CommandResult timed = testing::RunCommand(dump);
+  ASSERT_EQ(timed.exit_code, 0) << timed.err;
+  int timed_charts = 0;
+  for (const ChartElement& chart : Charts(timed.out)) {
+    if (chart.id == "reward" || chart.id == "length" || chart.id == "grad-norm" || chart.id == "timing") {
+      ++timed_charts;
+      EXPECT_GT(chart.points, 0) << chart.id << " drew nothing on the wall-time axis";
+    }
+  }
+  EXPECT_EQ(timed_charts, 4);
+
   std::string png = dir_->Path("dashboard.png");
   std::vector<std::string> shot = chromium;
   shot.push_back("--screenshot=" + png);
