@@ -43,12 +43,17 @@ function(zerorl_test)
   if(ZERORL_SANITIZE)
     list(APPEND labels sanitize)
   endif()
-  set(properties ENVIRONMENT "ZERORL_SOURCE_DIR=${PROJECT_SOURCE_DIR};ZERORL_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  # Tests find the source and build folders through compiled-in defaults (test_support.cc;
+  # ZERORL_SOURCE_DIR / ZERORL_BINARY_DIR override them). Labels are joined into one value:
+  # gtest_discover_tests (CMake 3.25) splits a ';' list inside PROPERTIES into separate
+  # arguments, which would pair the second label with the wrong property name.
+  set(properties)
   if(labels)
-    list(APPEND properties LABELS "${labels}")
+    list(JOIN labels "," labels_value)
+    set(properties PROPERTIES LABELS "${labels_value}")
   endif()
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-    PROPERTIES ${properties}
+    ${properties}
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -256,6 +256,13 @@ absl::Status Trainer::ColdStartSft() {
       std::fflush(stdout);
     }
   }
+  if (config_.run.continue_sft) {
+    // The control carries on with the same optimizer state: a fresh Adam's first, sign-like
+    // updates would jolt every weight by the full lr. Steps and versions count from 0
+    // again, as GRPO's do.
+    sft->RestoreCounters(0, 0, sft->num_updates());
+    learner_ = std::move(sft);
+  }
   return absl::OkStatus();
 }
 
@@ -279,7 +286,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
   // Workers start while the cold start trains: loading libtorch and the model overlaps.
   RETURN_IF_ERROR(StartWorkers());
   RETURN_IF_ERROR(ColdStartSft());
-  if ((config_.run.cold_start_sft_steps > 0 || config_.run.continue_sft) && !resumed_) {
+  if (config_.run.cold_start_sft_steps > 0 && !config_.run.continue_sft && !resumed_) {
     // The GRPO learner starts from the SFT weights with a fresh optimizer.
     RETURN_IF_ERROR(BuildLearnerAfterSft());
   }
@@ -324,7 +331,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
                           done > start_step_;
     if (!evaluated_last) {
       MetricsRow row;
-      row.Add("step", done).Add("phase", "eval");
+      row.Add("step", done).Add("phase", "eval").Add("elapsed_s", summary.grpo_wall_s);
       status = Evaluate(done, &row, &eval_after_);
       if (status.ok()) status = metrics_->Write(row);
     }

@@ -58,6 +58,9 @@ class Trainer {
   absl::Status SupervisedControlStep(int64_t step);
   absl::Status Evaluate(int64_t step, MetricsRow* row, std::map<std::string, double>* out);
   absl::Status Checkpoint(int64_t step);
+  // Evaluates and checkpoints when `step` is due (run.eval_every, run.checkpoint_every);
+  // returns the seconds spent evaluating.
+  absl::StatusOr<double> EvaluateAndCheckpointIfDue(int64_t step, MetricsRow* row);
   struct Progress {
     double reward = 0, accuracy = NAN, mean_length = 0, tokens_per_s = 0;
     double generate_s = 0, reward_s = 0, learner_s = 0, sync_s = 0, step_s = 0;

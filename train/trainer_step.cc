@@ -56,6 +56,19 @@ absl::Status Trainer::SubmitStep(int64_t step) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<double> Trainer::EvaluateAndCheckpointIfDue(int64_t step, MetricsRow* row) {
+  double eval_s = 0;
+  if (config_.run.eval_every > 0 && step % config_.run.eval_every == 0 && !data_.eval.empty()) {
+    Clock::time_point eval_start = Clock::now();
+    RETURN_IF_ERROR(Evaluate(step, row, &eval_after_));
+    eval_s = std::chrono::duration<double>(Clock::now() - eval_start).count();
+  }
+  if (config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0) {
+    RETURN_IF_ERROR(Checkpoint(step));
+  }
+  return eval_s;
+}
+
 absl::Status Trainer::SupervisedControlStep(int64_t step) {
   const Clock::time_point step_start = Clock::now();
   ASSIGN_OR_RETURN(learner::StepMetrics m, SupervisedStep(learner_.get()));
@@ -65,15 +78,7 @@ absl::Status Trainer::SupervisedControlStep(int64_t step) {
   row.Add("step", step).Add("phase", "continue_sft");
   for (const auto& [name, value] : m) row.Add("sft/" + name, value);
   row.Add("policy_version", learner_->policy_version());
-  double eval_s = 0;
-  if (config_.run.eval_every > 0 && step % config_.run.eval_every == 0 && !data_.eval.empty()) {
-    Clock::time_point eval_start = Clock::now();
-    RETURN_IF_ERROR(Evaluate(step, &row, &eval_after_));
-    eval_s = std::chrono::duration<double>(Clock::now() - eval_start).count();
-  }
-  if (config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0) {
-    RETURN_IF_ERROR(Checkpoint(step));
-  }
+  ASSIGN_OR_RETURN(double eval_s, EvaluateAndCheckpointIfDue(step, &row));
   const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
   row.Add("timing/step_s", step_s).Add("timing/learner_s", learner_s)
       .Add("timing/weight_sync_s", last_publish_s_).Add("timing/eval_s", eval_s)
@@ -158,15 +163,7 @@ absl::Status Trainer::TrainStep(int64_t step) {
   log.seed = static_cast<uint64_t>(config_.run.seed);
   sample_rows = SampleRows(step_samples, advantages, log);
 
-  double eval_s = 0;
-  if (config_.run.eval_every > 0 && step % config_.run.eval_every == 0 && !data_.eval.empty()) {
-    Clock::time_point eval_start = Clock::now();
-    RETURN_IF_ERROR(Evaluate(step, &row, &eval_after_));
-    eval_s = std::chrono::duration<double>(Clock::now() - eval_start).count();
-  }
-  if (config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0) {
-    RETURN_IF_ERROR(Checkpoint(step));
-  }
+  ASSIGN_OR_RETURN(double eval_s, EvaluateAndCheckpointIfDue(step, &row));
   const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
   row.Add("timing/step_s", step_s).Add("timing/wait_s", wait_s)
       .Add("timing/generate_s", generate_s).Add("timing/reward_s", reward_s)
