@@ -112,6 +112,7 @@ learner::LearnerOptions Trainer::MainLearnerOptions() const {
   learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
   if (config_.run.continue_sft) {  // the control run trains like the cold start
     options.optimizer.lr = config_.learner.sft.lr;
+    options.optimizer.schedule = LrSchedule::kConstant;
     options.algorithm.beta = 0.0;
   }
   return options;
@@ -238,6 +239,9 @@ absl::Status Trainer::ColdStartSft() {
   if (steps <= 0 || resumed_) return absl::OkStatus();
   learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
   options.optimizer.lr = config_.learner.sft.lr;
+  // learner.optimizer.schedule shapes GRPO's steps; the cold start keeps its lr (after the
+  // same warmup), so the continue_sft control carries on at the rate it ended with.
+  options.optimizer.schedule = LrSchedule::kConstant;
   options.total_steps = steps;
   options.algorithm.beta = 0.0;
   ASSIGN_OR_RETURN(std::unique_ptr<learner::Learner> sft,

@@ -244,5 +244,25 @@ TEST_F(TrainTest, AsyncModeNeverTrainsOnSamplesMoreThanOneVersionOld) {
   }
 }
 
+// The embedded quickstart (`zerorl train` with no config), shortened to a few steps: the
+// pipeline, not the learning (README.md has the full run's numbers).
+TEST_F(TrainTest, QuickstartRunsShortened) {
+  BackgroundProcess train({ZerorlBinary(), "train", "--quiet", "--set",
+                           "run.output_dir=" + dir_.Path("runs"), "--set", "run.steps=2",
+                           "--set", "run.cold_start_sft_steps=3", "--set", "run.eval_every=0"},
+                          Log());
+  std::optional<int> code = train.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  absl::StatusOr<std::string> summary_text = ReadFile(dir_.Path("runs/quickstart/summary.json"));
+  ASSERT_TRUE(summary_text.ok()) << LogText();
+  absl::StatusOr<rapidjson::Document> summary = ParseJson(*summary_text);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ((*summary)["steps"].GetInt64(), 2);
+  EXPECT_TRUE((*summary)["eval_before"].IsNumber());
+  EXPECT_TRUE((*summary)["eval_after"].IsNumber());
+  EXPECT_EQ(GrpoRows(ReadJsonLines(dir_.Path("runs/quickstart/metrics.jsonl"))).size(), 2u);
+}
+
 }  // namespace
 }  // namespace zerorl
