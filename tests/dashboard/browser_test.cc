@@ -28,26 +28,6 @@ using testing::ZerorlBinary;
 
 constexpr char kChromium[] = "/usr/bin/chromium";
 
-// The config of tests/integration/train_test.cc: 3 SFT steps, 4 GRPO steps, eval every 2.
-constexpr char kTinyConfig[] = R"({
-  "run": {"name": "tiny", "seed": 3, "steps": 4, "eval_every": 2, "checkpoint_every": 0,
-          "cold_start_sft_steps": 3, "log_samples_fraction": 0.5},
-  "model": {"path": "", "dtype": "fp32", "threads": 1,
-            "init": {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "num_kv_heads": 1,
-                     "intermediate_size": 64, "seed": 5}},
-  "data": {"train": {"preset": "arithmetic", "count": 200, "seed": 1,
-                     "arithmetic": {"digits_min": 1, "digits_max": 2, "operators": ["+"]}},
-           "eval": [{"preset": "arithmetic", "name": "held_out", "count": 6, "seed": 9,
-                     "arithmetic": {"digits_min": 1, "digits_max": 2, "operators": ["+"]}}],
-           "template": "r1", "prompts_per_step": 4},
-  "rollout": {"workers": 1, "max_batch": 8,
-              "sampling": {"n": 4, "max_new_tokens": 24, "stop": ["</answer>"]}},
-  "reward": {"workers": 1,
-             "functions": [{"name": "math_accuracy"}, {"name": "format", "weight": 0.1}]},
-  "learner": {"optimizer": {"lr": 1e-3}, "compute_dtype": "fp32",
-              "sft": {"lr": 1e-3, "batch_size": 4, "max_length": 256}}
-})";
-
 // Metrics the page must chart whenever the run has them.
 constexpr const char* kChartedKeys[] = {
     "reward/mean", "reward/math_accuracy/mean", "reward/format/mean", "eval/held_out/pass@1",
@@ -127,9 +107,10 @@ class DashboardBrowserTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    std::string config = dir_->WriteFile("config.json", kTinyConfig);
+    std::string config = dir_->WriteFile("config.json", testing::kTinyTrainConfig);
     BackgroundProcess train({ZerorlBinary(), "train", config, "--quiet", "--set",
-                             "run.output_dir=" + dir_->Path("runs")},
+                             "run.output_dir=" + dir_->Path("runs"), "--set", "run.name=tiny",
+                             "--set", "run.checkpoint_every=0"},
                             dir_->Path("train.log"));
     std::optional<int> code = train.Wait(600000);
     train_ok_ = code.has_value() && *code == 0;

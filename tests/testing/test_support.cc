@@ -218,4 +218,23 @@ bool WaitUntil(const std::function<bool()>& condition, int timeout_ms) {
   return condition();
 }
 
+const char kTinyTrainConfig[] = R"({
+  "run": {"name": "t", "seed": 3, "steps": 4, "eval_every": 2, "checkpoint_every": 1,
+          "cold_start_sft_steps": 3, "log_samples_fraction": 0.5},
+  "model": {"path": "", "dtype": "fp32", "threads": 1,
+            "init": {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "num_kv_heads": 1,
+                     "intermediate_size": 64, "seed": 5}},
+  "data": {"train": {"preset": "arithmetic", "count": 200, "seed": 1,
+                     "arithmetic": {"digits_min": 1, "digits_max": 2, "operators": ["+"]}},
+           "eval": [{"preset": "arithmetic", "name": "held_out", "count": 6, "seed": 9,
+                     "arithmetic": {"digits_min": 1, "digits_max": 2, "operators": ["+"]}}],
+           "template": "r1", "prompts_per_step": 4},
+  "rollout": {"workers": 1, "max_batch": 8,
+              "sampling": {"n": 4, "max_new_tokens": 24, "stop": ["</answer>"]}},
+  "reward": {"workers": 1,
+             "functions": [{"name": "math_accuracy"}, {"name": "format", "weight": 0.1}]},
+  "learner": {"optimizer": {"lr": 1e-3}, "compute_dtype": "fp32",
+              "sft": {"lr": 1e-3, "batch_size": 4, "max_length": 256}}
+})";
+
 }  // namespace zerorl::testing

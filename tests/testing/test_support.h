@@ -23,6 +23,10 @@ std::string SourceDir();
 std::string BinaryDir();
 std::string ZerorlBinary();
 
+// A `zerorl train` config that runs in seconds: a 17k-parameter model made from scratch,
+// 1-2 digit additions, 3 cold-start SFT steps, 4 GRPO steps, eval every 2, run name "t".
+extern const char kTinyTrainConfig[];
+
 // A fresh folder under $TMPDIR, removed with everything in it on destruction.
 class TempDir {
  public:
