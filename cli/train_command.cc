@@ -22,6 +22,7 @@ struct TrainArgs {
   ConfigArgs config;
   bool resume = false;
   bool quiet = false;
+  std::string worker_binary;
 };
 
 // The config files, or the embedded quickstart when none is given.
@@ -46,6 +47,7 @@ int RunTrain(const TrainArgs& args) {
   train::TrainFlags flags;
   flags.resume = args.resume;
   flags.quiet = args.quiet;
+  flags.binary = args.worker_binary;
   absl::StatusOr<train::TrainSummary> summary = train::RunTraining(*config, flags);
   if (!summary.ok()) return ReportError("train", summary.status());
   if (!args.quiet) {
@@ -123,6 +125,9 @@ void AddTrainCommand(CLI::App& app, CommandMain* run) {
   train->add_flag("--resume", args->resume,
                   "continue the run folder (run.output_dir/run.name) from its last checkpoint");
   train->add_flag("--quiet", args->quiet, "no progress lines");
+  train->add_option("--worker-binary", args->worker_binary,
+                    "spawn the workers with this executable instead of this one (a wrapper, "
+                    "a debug build)");
   train->callback([run, args] { *run = [args] { return RunTrain(*args); }; });
 }
 

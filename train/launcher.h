@@ -24,6 +24,7 @@ struct WorkerProcess {
   std::chrono::steady_clock::time_point restart_at;  // when a dead worker may be restarted
   // Supervision by the trainer: when the controller last saw it connected.
   bool seen_connected = false;
+  bool ever_connected = false;  // a worker that never connects and keeps exiting is broken
   std::chrono::steady_clock::time_point last_connected;
 };
 

@@ -183,6 +183,36 @@ absl::Status Trainer::Publish() {
   return absl::OkStatus();
 }
 
+absl::Status Trainer::AwaitFirstWorkers() {
+  const int rollout = std::min(config_.rollout.workers, 1);
+  const int reward = std::min(config_.reward.workers, 1);
+  if (!config_.cluster.spawn) {
+    return controller_->WaitForWorkers(rollout, reward, std::chrono::hours(24 * 365));
+  }
+  // Spawned workers: reap and restart them while waiting, and give up early on one that
+  // keeps exiting without ever connecting (a binary that cannot start, a bad environment)
+  // instead of waiting out the whole timeout.
+  constexpr int kStartAttempts = 3;
+  const Clock::time_point give_up = Clock::now() + std::chrono::minutes(5);
+  for (;;) {
+    absl::Status ready =
+        controller_->WaitForWorkers(rollout, reward, std::chrono::milliseconds(500));
+    if (ready.ok()) return ready;
+    if (Clock::now() > give_up) {
+      return absl::DeadlineExceededError("no worker connected within 5 minutes: " +
+                                         std::string(ready.message()));
+    }
+    OnIdle();
+    for (const WorkerProcess& w : workers_.workers()) {
+      if (!w.ever_connected && w.restarts >= kStartAttempts) {
+        return absl::FailedPreconditionError(
+            w.id + " exited " + std::to_string(w.restarts) +
+            " times without connecting to the controller; its log: " + w.log_path);
+      }
+    }
+  }
+}
+
 void Trainer::OnIdle() {
   if (config_.cluster.spawn) {
     // A spawned worker the controller has written off (silent past its heartbeat liveness)
@@ -195,6 +225,7 @@ void Trainer::OnIdle() {
     for (WorkerProcess& w : workers_.workers()) {
       if (s.connected.count(w.id)) {
         w.seen_connected = true;
+        w.ever_connected = true;
         w.last_connected = now;
       } else if (w.pid > 0 && w.seen_connected && now - w.last_connected > kHungWorkerGrace) {
         ZLOG(WARNING) << w.id << " (pid " << w.pid << ") stopped answering; killing it";
@@ -297,9 +328,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
   RETURN_IF_ERROR(Publish());
   TrainSummary summary;
   summary.run_dir = paths_.dir;
-  absl::Status waited = controller_->WaitForWorkers(
-      std::min(config_.rollout.workers, 1), std::min(config_.reward.workers, 1),
-      config_.cluster.spawn ? std::chrono::minutes(5) : std::chrono::hours(24 * 365));
+  absl::Status waited = AwaitFirstWorkers();
   if (!waited.ok()) {
     Finish(&summary);
     return absl::UnavailableError(std::string(waited.message()) + " (see the logs in " +

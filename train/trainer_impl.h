@@ -48,6 +48,8 @@ class Trainer {
   absl::StatusOr<learner::StepMetrics> SupervisedStep(learner::Learner* learner);
   absl::Status BuildLearnerAfterSft();
   absl::Status Publish();
+  // Waits for one rollout and one reward worker (the spawned ones, or those started by hand).
+  absl::Status AwaitFirstWorkers();
   void OnIdle();
   void Finish(TrainSummary* summary);
 

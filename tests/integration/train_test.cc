@@ -245,5 +245,19 @@ TEST_F(TrainTest, QuickstartRunsShortened) {
   EXPECT_EQ(GrpoRows(ReadJsonLines(dir_.Path("runs/quickstart/metrics.jsonl"))).size(), 2u);
 }
 
+// A worker binary that cannot start (here: exits at once) ends the run with an error that
+// names the worker and its log, after a few restarts, not after the 5-minute wait.
+TEST_F(TrainTest, WorkersThatNeverStartFailTheRunFast) {
+  std::vector<std::string> args = TrainArgs({});
+  args.push_back("--worker-binary");
+  args.push_back("/bin/false");
+  BackgroundProcess train(args, Log());
+  std::optional<int> code = train.Wait(90000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  EXPECT_EQ(*code, 1) << LogText();
+  EXPECT_THAT(LogText(), ::testing::HasSubstr("exited 3 times without connecting to the "
+                                              "controller; its log: "));
+}
+
 }  // namespace
 }  // namespace zerorl
