@@ -15,21 +15,10 @@ namespace {
 
 using ::testing::DoubleNear;
 using ::testing::HasSubstr;
+using testing::JsonLines;
 using testing::RunCommand;
 using testing::TestDataPath;
 using testing::ZerorlBinary;
-
-std::vector<rapidjson::Document> JsonLines(const std::string& text) {
-  std::vector<rapidjson::Document> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
-    EXPECT_TRUE(doc.ok()) << line;
-    if (doc.ok()) lines.push_back(std::move(*doc));
-  }
-  return lines;
-}
 
 rapidjson::Document ReadJson(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFile(path);

@@ -13,6 +13,7 @@ namespace zerorl {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::JsonLines;
 using testing::RunCommand;
 using testing::ZerorlBinary;
 
@@ -41,18 +42,6 @@ std::vector<GoldenPrompt> LoadGolden() {
     prompts.push_back(std::move(g));
   }
   return prompts;
-}
-
-std::vector<rapidjson::Document> JsonLines(const std::string& text) {
-  std::vector<rapidjson::Document> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
-    EXPECT_TRUE(doc.ok()) << line;
-    if (doc.ok()) lines.push_back(std::move(*doc));
-  }
-  return lines;
 }
 
 std::vector<int64_t> Ints(const rapidjson::Value& array) {

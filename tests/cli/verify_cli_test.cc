@@ -12,20 +12,9 @@ namespace zerorl {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::JsonLines;
 using testing::RunCommand;
 using testing::ZerorlBinary;
-
-std::vector<rapidjson::Document> OutputLines(const std::string& out) {
-  std::vector<rapidjson::Document> docs;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
-    EXPECT_TRUE(doc.ok()) << "not JSON: " << line;
-    if (doc.ok()) docs.push_back(std::move(*doc));
-  }
-  return docs;
-}
 
 std::string Get(const rapidjson::Document& d, const char* key) {
   auto it = d.FindMember(key);
@@ -39,7 +28,7 @@ TEST(VerifyCliTest, OneVerdictLinePerInputWithAnswers) {
       R"({"gold": "$5$", "pred": "no idea"})" "\n";
   auto r = RunCommand({ZerorlBinary(), "verify", "math"}, input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto lines = OutputLines(r.out);
+  auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(Get(lines[0], "verdict"), "correct");
   EXPECT_EQ(Get(lines[0], "gold_answer"), "18");
@@ -57,7 +46,7 @@ TEST(VerifyCliTest, OptionsArePerLine) {
       R"({"gold": "$f(x)$", "pred": "$f(y)$", "options": {"strict": false}})" "\n";
   auto r = RunCommand({ZerorlBinary(), "verify", "math", "--input", "-"}, input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto lines = OutputLines(r.out);
+  auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 3u);
   for (const auto& l : lines) EXPECT_EQ(Get(l, "verdict"), "correct") << Get(l, "reason");
 }
@@ -74,7 +63,7 @@ TEST(VerifyCliTest, MalformedLinesAreReportedAndTheRunGoesOn) {
       R"({"gold": "$2$", "pred": "$2$"})" "\n";
   auto r = RunCommand({ZerorlBinary(), "verify", "math"}, input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto lines = OutputLines(r.out);
+  auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 8u);
   EXPECT_EQ(Get(lines[0], "verdict"), "correct");
   EXPECT_THAT(Get(lines[1], "reason"), HasSubstr("bad input line 2: not JSON"));
@@ -97,7 +86,7 @@ TEST(VerifyCliTest, ThreadsKeepInputOrder) {
   std::string path = dir.WriteFile("in.jsonl", input);
   auto r = RunCommand({ZerorlBinary(), "verify", "math", "--input", path, "--threads", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto lines = OutputLines(r.out);
+  auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 300u);
   for (int i = 0; i < 300; ++i) {
     EXPECT_EQ(Get(lines[i], "gold_answer"), std::to_string(i));

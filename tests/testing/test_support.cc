@@ -13,6 +13,8 @@
 #include <signal.h>
 #include <sstream>
 
+#include "core/json.h"
+
 namespace zerorl::testing {
 namespace {
 
@@ -208,6 +210,18 @@ std::vector<int> ChildPids(int parent_pid, const std::string& needle) {
     if (cmdline.find(needle) != std::string::npos) pids.push_back(std::stoi(name));
   }
   return pids;
+}
+
+std::vector<rapidjson::Document> JsonLines(const std::string& text) {
+  std::vector<rapidjson::Document> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    EXPECT_TRUE(doc.ok()) << "not JSON: " << line;
+    if (doc.ok()) lines.push_back(std::move(*doc));
+  }
+  return lines;
 }
 
 bool WaitUntil(const std::function<bool()>& condition, int timeout_ms) {

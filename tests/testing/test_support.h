@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "rapidjson/document.h"
 
 namespace zerorl::testing {
 
@@ -22,6 +23,10 @@ std::string TestDataPath(const std::string& relative);
 std::string SourceDir();
 std::string BinaryDir();
 std::string ZerorlBinary();
+
+// One document per line of `text` (a command's JSON-lines output). A line that is not JSON
+// fails the current test (and is left out).
+std::vector<rapidjson::Document> JsonLines(const std::string& text);
 
 // A `zerorl train` config that runs in seconds: a 17k-parameter model made from scratch,
 // 1-2 digit additions, 3 cold-start SFT steps, 4 GRPO steps, eval every 2, run name "t".
