@@ -108,14 +108,20 @@ absl::Status Trainer::Setup() {
   return absl::OkStatus();
 }
 
-learner::LearnerOptions Trainer::MainLearnerOptions() const {
+learner::LearnerOptions Trainer::SftLearnerOptions() const {
   learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
-  if (config_.run.continue_sft) {  // the control run trains like the cold start
-    options.optimizer.lr = config_.learner.sft.lr;
-    options.optimizer.schedule = LrSchedule::kConstant;
-    options.algorithm.beta = 0.0;
-  }
+  options.optimizer.lr = config_.learner.sft.lr;
+  // learner.optimizer.schedule shapes GRPO's steps; supervised steps keep their lr (after the
+  // same warmup), so the continue_sft control carries on at the rate the cold start ended with.
+  options.optimizer.schedule = LrSchedule::kConstant;
+  options.algorithm.beta = 0.0;
   return options;
+}
+
+learner::LearnerOptions Trainer::MainLearnerOptions() const {
+  // The continue_sft control run trains like the cold start.
+  return config_.run.continue_sft ? SftLearnerOptions()
+                                  : learner::LearnerOptionsFromConfig(config_);
 }
 
 absl::Status Trainer::BuildLearner() {
@@ -268,13 +274,8 @@ absl::StatusOr<learner::StepMetrics> Trainer::SupervisedStep(learner::Learner* l
 absl::Status Trainer::ColdStartSft() {
   const int steps = config_.run.cold_start_sft_steps;
   if (steps <= 0 || resumed_) return absl::OkStatus();
-  learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
-  options.optimizer.lr = config_.learner.sft.lr;
-  // learner.optimizer.schedule shapes GRPO's steps; the cold start keeps its lr (after the
-  // same warmup), so the continue_sft control carries on at the rate it ended with.
-  options.optimizer.schedule = LrSchedule::kConstant;
+  learner::LearnerOptions options = SftLearnerOptions();
   options.total_steps = steps;
-  options.algorithm.beta = 0.0;
   ASSIGN_OR_RETURN(std::unique_ptr<learner::Learner> sft,
                    learner::Learner::Create(options, policy_, model::CausalLM{nullptr}));
   Clock::time_point start = Clock::now();

@@ -40,6 +40,7 @@ class Trainer {
 
   // trainer.cc
   absl::Status Setup();
+  learner::LearnerOptions SftLearnerOptions() const;   // cold start and continue_sft
   learner::LearnerOptions MainLearnerOptions() const;  // GRPO's, or continue_sft's
   absl::Status BuildLearner();
   absl::Status StartWorkers();
