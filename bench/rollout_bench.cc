@@ -13,6 +13,7 @@
 //
 //   build/bench/rollout_bench [--threads 2] [--repeats 3] [--prompt 128] [--new 128]
 //                             [--naive-new 128] [--prefill-chunk 2048]
+//                             [--cases 1,8,32,64,8x8] [--breakdown] [--profile TRACE.json]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -25,7 +26,11 @@
 #include <string>
 #include <vector>
 
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/str_split.h"
 
 #include "model/weights.h"
 #include "rollout/engine.h"
@@ -135,6 +140,7 @@ std::vector<PromptInput> RandomPrompts(int64_t count, int64_t length, uint64_t s
 struct Rates {
   double prompt_tps = 0, gen_tps = 0;
   double prompt_flops = 0, gen_flops = 0;  // per second
+  zerorl::rollout::EngineStats full;       // the last full run's breakdown
 };
 
 // The engine: prompts x n samples of `new_tokens`.
@@ -159,6 +165,7 @@ Rates MeasureEngine(Engine& engine, const std::vector<PromptInput>& prompts, int
   double sequences = static_cast<double>(prompts.size()) * n;
   double prefilled = static_cast<double>(prompts.size()) * prompt_len;  // shared: once per prompt
   Rates r;
+  r.full = engine.stats();
   r.prompt_tps = sequences * prompt_len / prefill_s;
   r.gen_tps = sequences * (new_tokens - 1) / (full_s - prefill_s);
   r.prompt_flops =
@@ -215,6 +222,16 @@ int main(int argc, char** argv) {
   int64_t new_tokens = Flag(argc, argv, "--new", 128);
   int64_t naive_new = Flag(argc, argv, "--naive-new", 128);
   int64_t chunk = Flag(argc, argv, "--prefill-chunk", 2048);
+  std::string cases = "1,8,32,64,8x8";
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--cases") == 0) cases = argv[i + 1];
+  }
+  std::string profile_path;  // a Chrome trace of the last case's full run (torch profiler)
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--profile") == 0) profile_path = argv[i + 1];
+  }
+  bool breakdown = false;
+  for (int i = 1; i < argc; ++i) breakdown |= std::strcmp(argv[i], "--breakdown") == 0;
   torch::set_num_threads(threads);
   ModelArchConfig config = BenchModel();
   CausalLM model = zerorl::model::RandomModel(config, /*seed=*/1, torch::kBFloat16);
@@ -240,17 +257,36 @@ int main(int argc, char** argv) {
   std::printf("%-14s %12s %12s %10s %10s %9s %9s %9s\n", "case", "prompt tok/s", "gen tok/s",
               "x naive pp", "x naive tg", "roof pp", "roof tg", "");
   struct Case {
+    const char* key;
     const char* name;
     int64_t prompts;
     int n;
   };
-  for (const Case& c : {Case{"1 seq", 1, 1}, Case{"8 seqs", 8, 1}, Case{"32 seqs", 32, 1},
-                        Case{"64 seqs", 64, 1}, Case{"8 x G=8 *", 8, 8}}) {
+  for (const Case& c : {Case{"1", "1 seq", 1, 1}, Case{"8", "8 seqs", 8, 1},
+                        Case{"32", "32 seqs", 32, 1}, Case{"64", "64 seqs", 64, 1},
+                        Case{"8x8", "8 x G=8 *", 8, 8}}) {
+    if (!absl::c_linear_search(absl::StrSplit(cases, ','), c.key)) continue;
     Rates r = MeasureEngine(*engine, RandomPrompts(c.prompts, prompt_len, 7), c.n, prompt_len,
                             new_tokens, repeats);
     std::printf("%-14s %12.0f %12.0f %10.1f %10.1f %8.0f%% %8.0f%%\n", c.name, r.prompt_tps,
                 r.gen_tps, r.prompt_tps / naive.prompt_tps, r.gen_tps / naive.gen_tps,
                 100 * r.prompt_flops / 1e9 / peak, 100 * r.gen_flops / 1e9 / peak);
+    if (!profile_path.empty()) {
+      GenerationParams params;
+      params.n = c.n;
+      params.sampling.temperature = 1.0;
+      params.ignore_eos = true;
+      params.max_new_tokens = new_tokens;
+      torch::autograd::profiler::RecordProfile trace(profile_path);
+      (void)engine->Generate(RandomPrompts(c.prompts, prompt_len, 7), params);
+    }
+    if (breakdown) {
+      const zerorl::rollout::EngineStats& s = r.full;
+      std::printf("    full run: %lld steps, %.3f s: prefill %.3f s, decode forward %.3f s, "
+                  "sampling %.3f s, other %.3f s\n",
+                  static_cast<long long>(s.steps), s.total_s, s.prefill_s, s.decode_s,
+                  s.sample_s, s.total_s - s.prefill_s - s.decode_s - s.sample_s);
+    }
     std::fflush(stdout);
   }
   std::printf("\n* 8 prompts x 8 samples: prompt tok/s counts all 64 samples' prompt tokens; "

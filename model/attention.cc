@@ -1,5 +1,7 @@
 #include "model/attention.h"
 
+#include "model/packed_linear.h"
+
 #include <cmath>
 #include <limits>
 
@@ -80,9 +82,20 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options)
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContext& ctx,
                                      int64_t layer, int64_t window) {
   int64_t batch = x.size(0), tokens = x.size(1);
-  torch::Tensor q = q_proj(x).view({batch, tokens, num_heads_, head_dim_});
-  torch::Tensor k = k_proj(x).view({batch, tokens, num_kv_heads_, head_dim_});
-  torch::Tensor v = v_proj(x).view({batch, tokens, num_kv_heads_, head_dim_});
+  bool packed = packed_qkv_ && !torch::GradMode::is_enabled();
+  torch::Tensor q, k, v;
+  if (packed) {
+    torch::Tensor qkv = packed_qkv_->Apply(x);  // [B, T, (n_heads + 2 n_kv) * hd]
+    int64_t q_width = num_heads_ * head_dim_, kv_width = num_kv_heads_ * head_dim_;
+    q = qkv.narrow(-1, 0, q_width).view({batch, tokens, num_heads_, head_dim_});
+    k = qkv.narrow(-1, q_width, kv_width).view({batch, tokens, num_kv_heads_, head_dim_});
+    v = qkv.narrow(-1, q_width + kv_width, kv_width)
+            .view({batch, tokens, num_kv_heads_, head_dim_});
+  } else {
+    q = q_proj(x).view({batch, tokens, num_heads_, head_dim_});
+    k = k_proj(x).view({batch, tokens, num_kv_heads_, head_dim_});
+    v = v_proj(x).view({batch, tokens, num_kv_heads_, head_dim_});
+  }
   if (q_norm) {
     q = q_norm(q);
     k = k_norm(k);
@@ -97,7 +110,19 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContex
     values = v.transpose(1, 2);
   }
   const torch::Tensor& blocked = window > 0 ? ctx.blocked_window : ctx.blocked;
-  return o_proj(GroupedAttention(q, keys, values, blocked));
+  torch::Tensor attended = GroupedAttention(q, keys, values, blocked);  // [B, T, n_heads * hd]
+  return packed ? packed_o_->Apply(attended) : o_proj(attended);
+}
+
+bool AttentionImpl::PackForInference() {
+  std::unique_ptr<PackedLinear> qkv =
+      PackedLinear::Create({q_proj->weight, k_proj->weight, v_proj->weight},
+                           {q_proj->bias, k_proj->bias, v_proj->bias});
+  std::unique_ptr<PackedLinear> o = PackedLinear::Create({o_proj->weight}, {o_proj->bias});
+  if (!qkv || !o) return false;
+  packed_qkv_ = std::move(qkv);
+  packed_o_ = std::move(o);
+  return true;
 }
 
 }  // namespace zerorl::model

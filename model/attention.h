@@ -12,6 +12,8 @@
 
 namespace zerorl::model {
 
+class PackedLinear;
+
 // Where one cached forward writes and reads, shared by all layers.
 struct CacheIo {
   KvCache* cache = nullptr;
@@ -52,11 +54,16 @@ class AttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const ForwardContext& ctx, int64_t layer,
                         int64_t window);
 
+  // Packs q/k/v as one matmul and o for forwards without autograd (packed_linear.h); false
+  // (nothing changes) where packing is not available.
+  bool PackForInference();
+
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   RMSNorm q_norm{nullptr}, k_norm{nullptr};  // qwen3 only
 
  private:
   int64_t num_heads_, num_kv_heads_, head_dim_;
+  std::shared_ptr<PackedLinear> packed_qkv_, packed_o_;
 };
 TORCH_MODULE(Attention);
 

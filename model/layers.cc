@@ -1,5 +1,7 @@
 #include "model/layers.h"
 
+#include "model/packed_linear.h"
+
 namespace zerorl::model {
 
 LinearImpl::LinearImpl(const LinearOptions& options) {
@@ -37,7 +39,22 @@ MlpImpl::MlpImpl(const MlpOptions& options) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  if (packed_gate_up_ && !torch::GradMode::is_enabled()) {
+    torch::Tensor gate_up = packed_gate_up_->Apply(x);  // [..., 2 * intermediate]
+    int64_t n = gate_up.size(-1) / 2;
+    return packed_down_->Apply(torch::silu(gate_up.narrow(-1, 0, n)) * gate_up.narrow(-1, n, n));
+  }
   return down_proj(torch::silu(gate_proj(x)) * up_proj(x));
+}
+
+bool MlpImpl::PackForInference() {
+  std::unique_ptr<PackedLinear> gate_up = PackedLinear::Create(
+      {gate_proj->weight, up_proj->weight}, {gate_proj->bias, up_proj->bias});
+  std::unique_ptr<PackedLinear> down = PackedLinear::Create({down_proj->weight}, {down_proj->bias});
+  if (!gate_up || !down) return false;
+  packed_gate_up_ = std::move(gate_up);
+  packed_down_ = std::move(down);
+  return true;
 }
 
 EmbeddingImpl::EmbeddingImpl(int64_t vocab, int64_t hidden,

@@ -5,9 +5,13 @@
 #ifndef ZERORL_MODEL_LAYERS_H_
 #define ZERORL_MODEL_LAYERS_H_
 
+#include <memory>
+
 #include <torch/torch.h>
 
 namespace zerorl::model {
+
+class PackedLinear;
 
 struct LinearOptions {
   LinearOptions(int64_t in_features, int64_t out_features)
@@ -61,8 +65,14 @@ class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(const MlpOptions& options);
   torch::Tensor forward(const torch::Tensor& x);  // [..., hidden] -> [..., hidden]
+  // Packs gate/up as one matmul and down for forwards without autograd (packed_linear.h);
+  // false (nothing changes) where packing is not available.
+  bool PackForInference();
 
   Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+
+ private:
+  std::shared_ptr<PackedLinear> packed_gate_up_, packed_down_;
 };
 TORCH_MODULE(Mlp);
 

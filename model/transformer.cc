@@ -2,6 +2,7 @@
 
 #include "model/decoder.h"
 #include "model/layers.h"
+#include "model/packed_linear.h"
 
 namespace zerorl::model {
 
@@ -44,8 +45,24 @@ torch::Tensor CausalLMImpl::ForwardHidden(const torch::Tensor& input_ids,
   return model_->norm(h);
 }
 
+torch::Tensor CausalLMImpl::LmHead(const torch::Tensor& hidden) {
+  if (packed_head_ && !torch::GradMode::is_enabled()) return packed_head_->Apply(hidden);
+  return torch::linear(hidden, lm_head_weight());
+}
+
 torch::Tensor CausalLMImpl::Logits(const torch::Tensor& hidden) {
-  return torch::linear(hidden, lm_head_weight()).to(torch::kFloat);
+  return LmHead(hidden).to(torch::kFloat);
+}
+
+bool CausalLMImpl::PackForInference() {
+  std::unique_ptr<PackedLinear> head = PackedLinear::Create({lm_head_weight()}, {});
+  if (!head) return false;
+  for (const std::shared_ptr<torch::nn::Module>& module : *model_->layers) {
+    DecoderLayerImpl& layer = *module->as<DecoderLayerImpl>();
+    if (!layer.self_attn->PackForInference() || !layer.mlp->PackForInference()) return false;
+  }
+  packed_head_ = std::move(head);
+  return true;
 }
 
 torch::Tensor CausalLMImpl::Forward(const torch::Tensor& input_ids,

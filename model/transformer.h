@@ -31,6 +31,7 @@ namespace zerorl::model {
 
 class DecoderImpl;  // the "model." stack (private: model/decoder.h)
 class LinearImpl;
+class PackedLinear;
 
 struct CausalLMOptions {
   explicit CausalLMOptions(ModelArchConfig config) : config_(std::move(config)) {}
@@ -60,6 +61,16 @@ class CausalLMImpl : public torch::nn::Module {
   // The LM head: hidden [..., hidden_size] (model dtype) -> logits [..., vocab_size] float32
   // (the product runs in the model dtype and is widened, the same in training and generation).
   torch::Tensor Logits(const torch::Tensor& hidden);
+  // The LM head product in the model dtype: hidden [..., hidden_size] -> [..., vocab_size]
+  // (Logits() without the widening).
+  torch::Tensor LmHead(const torch::Tensor& hidden);
+
+  // For generation on the CPU: packs every matmul's weights once into oneDNN's blocked layout
+  // (q/k/v and gate/up fused; see packed_linear.h), used by forwards that run without autograd.
+  // Same results up to the summation order of the products; a second copy of the weights in
+  // memory; weights changed in place are repacked on the next forward. Returns false where
+  // packing is not available (no oneDNN in the build, CUDA, fp16): forwards are unchanged.
+  bool PackForInference();
   // Logits(ForwardHidden(...)): [B, T, vocab_size] float32. For short inputs and tests.
   torch::Tensor Forward(const torch::Tensor& input_ids, const torch::Tensor& position_ids = {},
                         const torch::Tensor& sequence_ids = {});
@@ -91,6 +102,7 @@ class CausalLMImpl : public torch::nn::Module {
   torch::Device device_;
   std::shared_ptr<DecoderImpl> model_;   // "model."
   std::shared_ptr<LinearImpl> lm_head_;  // "lm_head." (null when tied)
+  std::shared_ptr<PackedLinear> packed_head_;  // set by PackForInference()
 };
 TORCH_MODULE(CausalLM);
 

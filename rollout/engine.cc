@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(model::CausalLM model,
   }
   if (options.threads > 0) at::set_num_threads(options.threads);
   model->eval();
+  if (options.pack_weights) model->PackForInference();  // false: at::linear as before
   return std::unique_ptr<Engine>(
       new Engine(std::move(model), std::move(tokenizer), options, policy_version));
 }

@@ -58,6 +58,9 @@ struct EngineOptions {
   std::vector<int32_t> eos_token_ids;
   // Intra-op threads (at::set_num_threads, process-wide) when > 0; 0 leaves them alone.
   int threads = 0;
+  // On the CPU, pack the model's weights once for oneDNN (CausalLM::PackForInference): about
+  // 2x faster decode steps, for a second copy of the weights in memory.
+  bool pack_weights = true;
 };
 
 // What to generate for every prompt of one Generate() call.

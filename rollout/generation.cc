@@ -66,7 +66,7 @@ absl::StatusOr<std::vector<SampleOutput>> Generation::Run() {
 }
 
 at::Tensor Generation::LmHead(const at::Tensor& hidden) {
-  return at::linear(hidden, model_->lm_head_weight());
+  return model_->LmHead(hidden);
 }
 
 absl::Status Generation::Prefill(const StepPlan& plan) {
