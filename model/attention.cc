@@ -1,30 +1,33 @@
 #include "model/attention.h"
 
-#include "model/packed_linear.h"
-
 #include <cmath>
 #include <limits>
+
+#include "model/cpu_kernels.h"
+#include "model/packed_linear.h"
 
 namespace zerorl::model {
 namespace {
 
-// Appends this call's keys/values to the cache, then returns the cached prefix of every row:
-// [B, n_kv, length, hd] views (no copy) when the rows are consecutive slots.
-std::pair<torch::Tensor, torch::Tensor> WriteAndReadCache(const CacheIo& io, int64_t layer,
-                                                          const torch::Tensor& k,
-                                                          const torch::Tensor& v) {
+// Appends this call's keys/values to the cache.
+void WriteCache(const CacheIo& io, int64_t layer, const torch::Tensor& k, const torch::Tensor& v) {
   int64_t hd = k.size(-1);
-  torch::Tensor keys = io.cache->keys(layer);
-  torch::Tensor values = io.cache->values(layer);
   torch::Tensor new_k = k.reshape({-1, hd});  // [B * T * n_kv, hd]
   torch::Tensor new_v = v.reshape({-1, hd});
   if (io.write_src.defined()) {
     new_k = new_k.index_select(0, io.write_src);
     new_v = new_v.index_select(0, io.write_src);
   }
-  keys.view({-1, hd}).index_copy_(0, io.write_dst, new_k);
-  values.view({-1, hd}).index_copy_(0, io.write_dst, new_v);
-  int64_t rows = k.size(0);
+  io.cache->keys(layer).view({-1, hd}).index_copy_(0, io.write_dst, new_k);
+  io.cache->values(layer).view({-1, hd}).index_copy_(0, io.write_dst, new_v);
+}
+
+// The cached prefix of every row: [B, n_kv, length, hd] views (no copy) when the rows are
+// consecutive slots.
+std::pair<torch::Tensor, torch::Tensor> ReadCache(const CacheIo& io, int64_t layer,
+                                                  int64_t rows) {
+  torch::Tensor keys = io.cache->keys(layer);
+  torch::Tensor values = io.cache->values(layer);
   if (!io.read_slots.defined()) {
     return {keys.narrow(0, io.read_first, rows).narrow(2, 0, io.length),
             values.narrow(0, io.read_first, rows).narrow(2, 0, io.length)};
@@ -45,10 +48,16 @@ torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
                          .permute({0, 2, 3, 1, 4})
                          .reshape({batch, kv_heads, group * tokens, hd});
   torch::Tensor scores = torch::matmul(qg, k.transpose(-1, -2));  // [B, n_kv, g*T, L]
-  scores.mul_(1.0 / std::sqrt(static_cast<double>(hd)));
-  scores.view({batch, kv_heads, group, tokens, keys})
-      .masked_fill_(blocked, -std::numeric_limits<float>::infinity());
-  torch::Tensor probs = torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type());
+  double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  torch::Tensor probs;  // [B, n_kv, g*T, L] in q's dtype
+  if (kernels::Applies(scores)) {
+    probs = kernels::MaskedSoftmax(scores, blocked, scale);
+  } else {
+    scores.mul_(scale);
+    scores.view({batch, kv_heads, group, tokens, keys})
+        .masked_fill_(blocked, -std::numeric_limits<float>::infinity());
+    probs = torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type());
+  }
   torch::Tensor out = torch::matmul(probs, v);  // [B, n_kv, g*T, hd]
   return out.view({batch, kv_heads, group, tokens, hd})
       .permute({0, 3, 1, 2, 4})
@@ -102,15 +111,24 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContex
   }
   q = ApplyRope(q, ctx.rope);
   k = ApplyRope(k, ctx.rope);
-  torch::Tensor keys, values;  // [B, n_kv, L, hd]
-  if (ctx.cache != nullptr) {
-    std::tie(keys, values) = WriteAndReadCache(*ctx.cache, layer, k, v);
+  torch::Tensor attended;  // [B, T, n_heads * hd]
+  const CacheIo* io = ctx.cache;
+  if (io != nullptr) WriteCache(*io, layer, k, v);
+  if (io != nullptr && tokens == 1 && window == 0 && kernels::Applies(q)) {
+    // A decode step: each row reads its own slot in place (no gathered copy of the cache).
+    attended = kernels::DecodeAttention(q, io->cache->keys(layer), io->cache->values(layer),
+                                        io->slots, io->lengths);
   } else {
-    keys = k.transpose(1, 2);
-    values = v.transpose(1, 2);
+    torch::Tensor keys, values;  // [B, n_kv, L, hd]
+    if (io != nullptr) {
+      std::tie(keys, values) = ReadCache(*io, layer, batch);
+    } else {
+      keys = k.transpose(1, 2);
+      values = v.transpose(1, 2);
+    }
+    const torch::Tensor& blocked = window > 0 ? ctx.blocked_window : ctx.blocked;
+    attended = GroupedAttention(q, keys, values, blocked);
   }
-  const torch::Tensor& blocked = window > 0 ? ctx.blocked_window : ctx.blocked;
-  torch::Tensor attended = GroupedAttention(q, keys, values, blocked);  // [B, T, n_heads * hd]
   return packed ? packed_o_->Apply(attended) : o_proj(attended);
 }
 

@@ -3,6 +3,8 @@
 #ifndef ZERORL_MODEL_ATTENTION_H_
 #define ZERORL_MODEL_ATTENTION_H_
 
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "model/hf_config.h"
@@ -23,6 +25,8 @@ struct CacheIo {
   torch::Tensor read_slots;  // [B] int64; undefined when the rows are slots read_first ... + B - 1
   int64_t read_first = 0;
   int64_t length = 0;  // keys read per row (the longest row's start + num_new)
+  std::vector<int64_t> slots;    // [B] the rows' slots (host copy of KvBatch::slots)
+  std::vector<int64_t> lengths;  // [B] start + num_new of each row
 };
 
 // Everything one forward call shares across layers.

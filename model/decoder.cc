@@ -81,8 +81,11 @@ ForwardContext DecoderImpl::CachedContext(const KvBatch& batch, KvCache* cache,
   std::vector<int64_t> query_pos(rows * width), write_dst, write_src;
   bool every_token_new = true, consecutive = true;
   io->length = 0;
+  io->slots = batch.slots;
+  io->lengths.resize(rows);
   for (int64_t b = 0; b < rows; ++b) {
     int64_t start = batch.start[b], count = batch.num_new[b], slot = batch.slots[b];
+    io->lengths[b] = start + count;
     every_token_new = every_token_new && count == width;
     consecutive = consecutive && slot == batch.slots[0] + b;
     io->length = std::max(io->length, start + count);

@@ -1,5 +1,6 @@
 #include "model/layers.h"
 
+#include "model/cpu_kernels.h"
 #include "model/packed_linear.h"
 
 namespace zerorl::model {
@@ -23,6 +24,9 @@ RMSNormImpl::RMSNormImpl(const RMSNormOptions& options) : eps(options.eps()) {
 }
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  if (kernels::Applies(x) && weight.scalar_type() == torch::kBFloat16) {
+    return kernels::RmsNorm(x, weight, eps);
+  }
   torch::Tensor x32 = x.to(torch::kFloat);
   torch::Tensor variance = x32.pow(2).mean(-1, /*keepdim=*/true);
   return weight * (x32 * torch::rsqrt(variance + eps)).to(x.scalar_type());
@@ -42,7 +46,10 @@ torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   if (packed_gate_up_ && !torch::GradMode::is_enabled()) {
     torch::Tensor gate_up = packed_gate_up_->Apply(x);  // [..., 2 * intermediate]
     int64_t n = gate_up.size(-1) / 2;
-    return packed_down_->Apply(torch::silu(gate_up.narrow(-1, 0, n)) * gate_up.narrow(-1, n, n));
+    torch::Tensor activated = kernels::Applies(gate_up)
+                                  ? kernels::SwiGlu(gate_up)
+                                  : torch::silu(gate_up.narrow(-1, 0, n)) * gate_up.narrow(-1, n, n);
+    return packed_down_->Apply(activated);
   }
   return down_proj(torch::silu(gate_proj(x)) * up_proj(x));
 }

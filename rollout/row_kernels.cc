@@ -3,33 +3,17 @@
 #include <algorithm>
 #include <limits>
 
-// Each kernel is compiled for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA) and the baseline ISA;
-// the dynamic loader picks the best one the CPU has (GCC function multiversioning; plain
-// "avx512f" clones measured 4x slower here than the full v4 level). Elsewhere: baseline only.
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) && \
-    __GNUC__ >= 12
-#define ZERORL_ROW_KERNEL \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ZERORL_ROW_KERNEL
-#endif
+#define ZERORL_ROW_KERNEL ZERORL_VECTOR_KERNEL  // core/vector_math.h
 
 namespace zerorl::rollout::internal {
 namespace {
 
 constexpr int kLanes = 16;
 
-inline float Bf16(uint16_t bits) {
-  uint32_t wide = static_cast<uint32_t>(bits) << 16;
-  float value;
-  std::memcpy(&value, &wide, sizeof(value));
-  return value;
-}
-
 template <typename T>
 inline float Load(const T* x, int64_t i) {
   if constexpr (sizeof(T) == 2) {
-    return Bf16(x[i]);
+    return Bf16ToFloat(x[i]);
   } else {
     return x[i];
   }

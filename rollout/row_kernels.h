@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/vector_math.h"
+
 namespace zerorl::rollout::internal {
 
 // Elements per block of ExpFill's block sums.
@@ -21,11 +23,7 @@ struct LogitsRow {
   int64_t size = 0;
 
   float At(int64_t i) const {
-    if (f32 != nullptr) return f32[i];
-    uint32_t bits = static_cast<uint32_t>(bf16[i]) << 16;
-    float value;
-    std::memcpy(&value, &bits, sizeof(value));
-    return value;
+    return f32 != nullptr ? f32[i] : Bf16ToFloat(bf16[i]);
   }
 };
 
@@ -41,28 +39,7 @@ double ExpSum(const LogitsRow& row, float max, float inv_t);
 // out: [size] float32; block_sums: [ceil(size / kExpBlock)] float32.
 double ExpFill(const LogitsRow& row, float max, float inv_t, float* out, float* block_sums);
 
-// exp(x) for x in [-87, 88] (clamped outside) to about 1 ulp: Cephes' expf, branch-free so
-// that loops over it vectorize.
-inline float FastExp(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
-  // n = round(x / ln 2) by the 1.5 * 2^23 trick (round-to-nearest, no libm call).
-  float n = x * 1.44269504088896341f + 12582912.0f;
-  n -= 12582912.0f;
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t exponent = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &exponent, sizeof(scale));
-  return p * scale;
-}
+using ::zerorl::FastExp;  // core/vector_math.h
 
 }  // namespace zerorl::rollout::internal
 

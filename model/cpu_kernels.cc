@@ -1,0 +1,230 @@
+#include "model/cpu_kernels.h"
+
+#include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/vector_math.h"
+
+namespace zerorl::model::kernels {
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int64_t kMaxHeadDim = 512;
+
+const uint16_t* Bits(const at::Tensor& t) {
+  return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());
+}
+uint16_t* MutableBits(at::Tensor& t) {
+  return reinterpret_cast<uint16_t*>(t.data_ptr<at::BFloat16>());
+}
+
+// Rows per parallel task so that each task has some ~32k elements of work.
+int64_t Grain(int64_t row_size) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, row_size)); }
+
+ZERORL_VECTOR_KERNEL void SwiGluRows(const uint16_t* gate_up, int64_t rows, int64_t n,
+                                     uint16_t* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint16_t* gate = gate_up + r * 2 * n;
+    const uint16_t* up = gate + n;
+    uint16_t* o = out + r * n;
+    for (int64_t i = 0; i < n; ++i) {
+      float x = Bf16ToFloat(gate[i]);
+#if TORCH_VERSION_MAJOR >= 2
+      float silu = RoundToBf16(x / (1.0f + FastExp(-x)));  // computed in float, rounded once
+#else
+      // LibTorch 1.x's Vectorized<BFloat16> rounds after every op: exp, the sum, the quotient.
+      float silu = RoundToBf16(x / RoundToBf16(1.0f + RoundToBf16(FastExp(-x))));
+#endif
+      o[i] = FloatToBf16(silu * Bf16ToFloat(up[i]));
+    }
+  }
+}
+
+ZERORL_VECTOR_KERNEL void RmsNormRows(const uint16_t* x, const uint16_t* weight, int64_t rows,
+                                      int64_t d, float eps, uint16_t* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint16_t* row = x + r * d;
+    float lanes[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= d; i += kLanes) {
+      for (int l = 0; l < kLanes; ++l) {
+        float v = Bf16ToFloat(row[i + l]);
+        lanes[l] += v * v;
+      }
+    }
+    float squares = 0.0f;
+    for (; i < d; ++i) squares += Bf16ToFloat(row[i]) * Bf16ToFloat(row[i]);
+    for (float lane : lanes) squares += lane;
+    float inv = 1.0f / std::sqrt(squares / static_cast<float>(d) + eps);
+    uint16_t* o = out + r * d;
+    for (i = 0; i < d; ++i) {
+      o[i] = FloatToBf16(Bf16ToFloat(weight[i]) * RoundToBf16(Bf16ToFloat(row[i]) * inv));
+    }
+  }
+}
+
+// The `group` query heads that share one kv head, over `length` cached positions.
+//   q: [group, hd] float32; keys, values: [length, hd] bf16; scores: [length] scratch;
+//   out: [group, hd] bf16 (row stride hd).
+ZERORL_VECTOR_KERNEL void AttendKvHead(const float* q, const uint16_t* keys,
+                                       const uint16_t* values, int64_t group, int64_t length,
+                                       int64_t hd, float scale, float* scores, uint16_t* out) {
+  float acc[kMaxHeadDim];
+  for (int64_t r = 0; r < group; ++r) {
+    const float* qr = q + r * hd;
+    float max = -std::numeric_limits<float>::infinity();
+    for (int64_t l = 0; l < length; ++l) {
+      const uint16_t* k = keys + l * hd;
+      float lanes[kLanes] = {};
+      int64_t d = 0;
+      for (; d + kLanes <= hd; d += kLanes) {
+        for (int j = 0; j < kLanes; ++j) lanes[j] += qr[d + j] * Bf16ToFloat(k[d + j]);
+      }
+      float dot = 0.0f;
+      for (; d < hd; ++d) dot += qr[d] * Bf16ToFloat(k[d]);
+      for (float lane : lanes) dot += lane;
+      // q k^T rounded to bf16, then scaled and rounded again: GroupedAttention's two ops.
+      float s = RoundToBf16(RoundToBf16(dot) * scale);
+      scores[l] = s;
+      max = s > max ? s : max;
+    }
+    float sum = 0.0f;
+    for (int64_t l = 0; l < length; ++l) {
+      float e = FastExp(scores[l] - max);
+      scores[l] = e;
+      sum += e;
+    }
+    float inv = 1.0f / sum;
+    for (int64_t d = 0; d < hd; ++d) acc[d] = 0.0f;
+    for (int64_t l = 0; l < length; ++l) {
+      float p = RoundToBf16(scores[l] * inv);  // the softmax is cast back to bf16
+      const uint16_t* v = values + l * hd;
+      for (int64_t d = 0; d < hd; ++d) acc[d] += p * Bf16ToFloat(v[d]);
+    }
+    for (int64_t d = 0; d < hd; ++d) out[r * hd + d] = FloatToBf16(acc[d]);
+  }
+}
+
+ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const bool* blocked,
+                                           int64_t length, float scale, float* scratch,
+                                           uint16_t* out) {
+  const float kMinusInf = -std::numeric_limits<float>::infinity();
+  float max = kMinusInf;
+  for (int64_t l = 0; l < length; ++l) {
+    float s = blocked[l] ? kMinusInf : RoundToBf16(Bf16ToFloat(scores[l]) * scale);
+    scratch[l] = s;
+    max = s > max ? s : max;
+  }
+  if (max == kMinusInf) {
+    for (int64_t l = 0; l < length; ++l) out[l] = 0x7fc0;  // NaN
+    return;
+  }
+  float sum = 0.0f;
+  for (int64_t l = 0; l < length; ++l) {
+    float e = blocked[l] ? 0.0f : FastExp(scratch[l] - max);
+    scratch[l] = e;
+    sum += e;
+  }
+  float inv = 1.0f / sum;
+  for (int64_t l = 0; l < length; ++l) out[l] = FloatToBf16(scratch[l] * inv);
+}
+
+}  // namespace
+
+bool Applies(const at::Tensor& x) {
+  return x.scalar_type() == at::kBFloat16 && x.device().is_cpu() && !c10::GradMode::is_enabled();
+}
+
+at::Tensor SwiGlu(const at::Tensor& gate_up) {
+  at::Tensor in = gate_up.contiguous();
+  int64_t n = in.size(-1) / 2, rows = n == 0 ? 0 : in.numel() / (2 * n);
+  std::vector<int64_t> shape = in.sizes().vec();
+  shape.back() = n;
+  at::Tensor out = at::empty(shape, in.options());
+  const uint16_t* src = Bits(in);
+  uint16_t* dst = MutableBits(out);
+  at::parallel_for(0, rows, Grain(n), [&](int64_t begin, int64_t end) {
+    SwiGluRows(src + begin * 2 * n, end - begin, n, dst + begin * n);
+  });
+  return out;
+}
+
+at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  at::Tensor in = x.contiguous();
+  at::Tensor w = weight.contiguous();
+  int64_t d = in.size(-1), rows = d == 0 ? 0 : in.numel() / d;
+  at::Tensor out = at::empty_like(in);
+  const uint16_t* src = Bits(in);
+  const uint16_t* scale = Bits(w);
+  uint16_t* dst = MutableBits(out);
+  at::parallel_for(0, rows, Grain(d), [&](int64_t begin, int64_t end) {
+    RmsNormRows(src + begin * d, scale, end - begin, d, static_cast<float>(eps),
+                dst + begin * d);
+  });
+  return out;
+}
+
+at::Tensor MaskedSoftmax(const at::Tensor& scores, const at::Tensor& blocked, double scale) {
+  int64_t batch = scores.size(0), kv_heads = scores.size(1), length = scores.size(3);
+  int64_t tokens = blocked.size(3), group = scores.size(2) / tokens;
+  TORCH_CHECK(blocked.dim() == 5 && blocked.size(0) == batch && blocked.size(4) == length &&
+                  group * tokens == scores.size(2) && blocked.scalar_type() == at::kBool,
+              "MaskedSoftmax: scores ", scores.sizes(), " and mask ", blocked.sizes(),
+              " do not match");
+  at::Tensor in = scores.contiguous();
+  at::Tensor mask = blocked.contiguous();
+  at::Tensor out = at::empty_like(in);
+  const uint16_t* src = Bits(in);
+  const bool* masks = mask.data_ptr<bool>();
+  uint16_t* dst = MutableBits(out);
+  float scale32 = static_cast<float>(scale);
+  int64_t rows = batch * kv_heads * group * tokens;
+  at::parallel_for(0, rows, Grain(length), [&](int64_t begin, int64_t end) {
+    std::vector<float> scratch(length);
+    for (int64_t row = begin; row < end; ++row) {
+      int64_t b = row / (kv_heads * group * tokens), t = row % tokens;
+      MaskedSoftmaxRow(src + row * length, masks + (b * tokens + t) * length, length, scale32,
+                       scratch.data(), dst + row * length);
+    }
+  });
+  return out;
+}
+
+at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                           const std::vector<int64_t>& slots,
+                           const std::vector<int64_t>& lengths) {
+  int64_t batch = q.size(0), heads = q.size(2), hd = q.size(3);
+  int64_t kv_heads = keys.size(1), capacity = keys.size(2), group = heads / kv_heads;
+  TORCH_CHECK(q.size(1) == 1 && hd <= kMaxHeadDim && keys.is_contiguous() &&
+                  values.is_contiguous() && static_cast<int64_t>(slots.size()) == batch &&
+                  static_cast<int64_t>(lengths.size()) == batch,
+              "DecodeAttention: q ", q.sizes(), " and cache ", keys.sizes(),
+              " are not one new token per row over a contiguous cache layer");
+  // Queries widened once: [B, n_heads, hd] float32.
+  at::Tensor queries = q.reshape({batch, heads, hd}).to(at::kFloat).contiguous();
+  at::Tensor out = at::empty({batch, 1, heads * hd}, q.options());
+  int64_t longest = *std::max_element(lengths.begin(), lengths.end());
+  // Matches GroupedAttention's scores.mul_(1 / sqrt(hd)) on a bf16 tensor: a float multiply.
+  float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+  const float* qs = queries.data_ptr<float>();
+  const uint16_t* k = Bits(keys);
+  const uint16_t* v = Bits(values);
+  uint16_t* o = MutableBits(out);
+  at::parallel_for(0, batch * kv_heads, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(longest);
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t b = task / kv_heads, h = task % kv_heads;
+      int64_t offset = ((slots[b] * kv_heads + h) * capacity) * hd;
+      AttendKvHead(qs + (b * heads + h * group) * hd, k + offset, v + offset, group, lengths[b],
+                   hd, scale, scores.data(), o + (b * heads + h * group) * hd);
+    }
+  });
+  return out;
+}
+
+}  // namespace zerorl::model::kernels

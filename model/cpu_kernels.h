@@ -1,0 +1,47 @@
+// Private: fused CPU loops for bfloat16 forwards without autograd. Each replaces a chain of
+// ATen ops that made one pass over memory (and one dispatch) per op: SwiGLU (silu, mul),
+// RMSNorm (widen, pow, mean, rsqrt, mul, narrow, mul) and the attention of a decode step
+// (a copy of every row's cached keys and values, two batched matmuls, scale, softmax, casts).
+// They round to bfloat16 exactly where transformers' eager code (and so the ATen path of
+// model/) does, so results agree with it up to the last bits of exp and the summation order.
+//
+// The caller checks Applies() and keeps the ATen path otherwise (float32 checks, CUDA,
+// training).
+#ifndef ZERORL_MODEL_CPU_KERNELS_H_
+#define ZERORL_MODEL_CPU_KERNELS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+namespace zerorl::model::kernels {
+
+// True when `x` is a bfloat16 CPU tensor and autograd is off.
+bool Applies(const at::Tensor& x);
+
+// silu(gate) * up for gate_up [..., 2n] (gate first, as PackedLinear's fused gate/up gives
+// it) -> [..., n] contiguous.
+at::Tensor SwiGlu(const at::Tensor& gate_up);
+
+// weight * bf16(x * rsqrt(mean(x^2) + eps)) over the last dim: x [..., d], weight [d] bf16.
+at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+// softmax(bf16(scores * scale) masked to -inf where blocked) in float32, cast to bf16: the
+// middle of GroupedAttention. scores: [B, n_kv, g * T, L] bf16 (from the q k^T matmul);
+// blocked: [B, 1, 1, T, L] bool. Returns [B, n_kv, g * T, L] bf16. A row with every key
+// blocked is NaN, as torch's softmax gives.
+at::Tensor MaskedSoftmax(const at::Tensor& scores, const at::Tensor& blocked, double scale);
+
+// One new token per row attending to everything its slot has cached:
+//   q:      [B, 1, n_heads, hd] bf16 (any strides)
+//   keys, values: one layer of a KvCache, [slots, n_kv, capacity, hd] bf16 contiguous
+//   slots[b], lengths[b]: row b reads positions [0, lengths[b]) of slot slots[b]
+// Returns [B, 1, n_heads * hd] bf16: GroupedAttention over those keys, without copying them.
+at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                           const std::vector<int64_t>& slots,
+                           const std::vector<int64_t>& lengths);
+
+}  // namespace zerorl::model::kernels
+
+#endif  // ZERORL_MODEL_CPU_KERNELS_H_
