@@ -76,12 +76,12 @@ inline double ExpSumImpl(const T* x, int64_t n, float max, float inv_t) {
   return total;
 }
 
-template <typename T>
+template <typename T, bool kStore = true>
 inline double ExpFillImpl(const T* x, int64_t n, float max, float inv_t, float* out,
                           float* block_sums) {
   double total = 0.0;
   for (int64_t b = 0; b < n; b += kExpBlock) {
-    float s = ExpBlock<T, true>(x, b, std::min(n, b + kExpBlock), max, inv_t, out);
+    float s = ExpBlock<T, kStore>(x, b, std::min(n, b + kExpBlock), max, inv_t, out);
     block_sums[b / kExpBlock] = s;
     total += s;
   }
@@ -104,6 +104,14 @@ ZERORL_ROW_KERNEL double ExpFillBf16(const uint16_t* x, int64_t n, float max, fl
                                      float* out, float* block_sums) {
   return ExpFillImpl(x, n, max, inv_t, out, block_sums);
 }
+ZERORL_ROW_KERNEL double ExpBlockSumsF32(const float* x, int64_t n, float max, float inv_t,
+                                         float* block_sums) {
+  return ExpFillImpl<float, false>(x, n, max, inv_t, nullptr, block_sums);
+}
+ZERORL_ROW_KERNEL double ExpBlockSumsBf16(const uint16_t* x, int64_t n, float max, float inv_t,
+                                          float* block_sums) {
+  return ExpFillImpl<uint16_t, false>(x, n, max, inv_t, nullptr, block_sums);
+}
 
 }  // namespace
 
@@ -124,6 +132,11 @@ double ExpSum(const LogitsRow& row, float max, float inv_t) {
 double ExpFill(const LogitsRow& row, float max, float inv_t, float* out, float* block_sums) {
   return row.f32 != nullptr ? ExpFillF32(row.f32, row.size, max, inv_t, out, block_sums)
                             : ExpFillBf16(row.bf16, row.size, max, inv_t, out, block_sums);
+}
+
+double ExpBlockSums(const LogitsRow& row, float max, float inv_t, float* block_sums) {
+  return row.f32 != nullptr ? ExpBlockSumsF32(row.f32, row.size, max, inv_t, block_sums)
+                            : ExpBlockSumsBf16(row.bf16, row.size, max, inv_t, block_sums);
 }
 
 }  // namespace zerorl::rollout::internal

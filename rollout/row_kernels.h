@@ -38,6 +38,9 @@ double ExpSum(const LogitsRow& row, float max, float inv_t);
 // (kExpBlock elements, the last block shorter); returns the sum of all blocks in double.
 // out: [size] float32; block_sums: [ceil(size / kExpBlock)] float32.
 double ExpFill(const LogitsRow& row, float max, float inv_t, float* out, float* block_sums);
+// ExpFill without writing the values: only the block sums (a plain temperature draw then
+// recomputes the one block it lands in, instead of storing V floats per row).
+double ExpBlockSums(const LogitsRow& row, float max, float inv_t, float* block_sums);
 
 using ::zerorl::FastExp;  // core/vector_math.h
 

@@ -71,19 +71,23 @@ inline int BucketOf(float e) {
 }
 
 // Inverse CDF over all tokens: walks the block sums, then one block.
-int64_t DrawPlain(const Scratch& s, int64_t vocab, double total, double u) {
+// The block sums come from ExpBlockSums; the values of the block the draw lands in are
+// recomputed here.
+int64_t DrawPlain(const LogitsRow& row, const Scratch& s, float max, float inv_t, double total,
+                  double u) {
   double target = u * total, cum = 0.0;
   int64_t blocks = static_cast<int64_t>(s.block_sums.size());
   int64_t block = 0;
   for (; block + 1 < blocks && cum + s.block_sums[block] <= target; ++block) {
     cum += s.block_sums[block];
   }
-  int64_t begin = block * kExpBlock, end = std::min(vocab, begin + kExpBlock);
+  int64_t begin = block * kExpBlock, end = std::min(row.size, begin + kExpBlock);
   int64_t last_positive = begin;
   for (int64_t i = begin; i < end; ++i) {
-    if (s.exps[i] <= 0.0f) continue;
+    float e = FastExp((row.At(i) - max) * inv_t);
+    if (e <= 0.0f) continue;
     last_positive = i;
-    cum += s.exps[i];
+    cum += e;
     if (cum > target) return i;
   }
   return last_positive;  // rounding left the target just past the block
@@ -187,21 +191,27 @@ absl::Status SampleRow(const LogitsRow& row, const SampleRequest& request, Scrat
     return absl::OkStatus();
   }
   float inv_t = static_cast<float>(1.0 / p.temperature);
-  s.exps.resize(row.size);
+  bool top_k = p.top_k > 0 && p.top_k < row.size;
+  bool plain = !top_k && p.top_p >= 1.0 && p.min_p <= 0.0;
   s.block_sums.resize((row.size + kExpBlock - 1) / kExpBlock);
-  double total = ExpFill(row, max, inv_t, s.exps.data(), s.block_sums.data());
+  double total;
+  if (plain) {
+    total = ExpBlockSums(row, max, inv_t, s.block_sums.data());
+  } else {
+    s.exps.resize(row.size);
+    total = ExpFill(row, max, inv_t, s.exps.data(), s.block_sums.data());
+  }
   if (!std::isfinite(total)) return NotFinite(request.row);
   double u = UniformDouble(request.seed, request.stream, request.step);
   int64_t id;
-  bool top_k = p.top_k > 0 && p.top_k < row.size;
-  if (top_k) {
+  if (plain) {
+    id = DrawPlain(row, s, max, inv_t, total, u);
+  } else if (top_k) {
     id = DrawTopK(row, s, p, u);
-  } else if (p.top_p < 1.0 || p.min_p > 0.0) {
+  } else {  // top-p and/or min-p
     Ranked everything{-std::numeric_limits<float>::infinity(), 0};
     Ranked boundary = p.top_p < 1.0 ? NucleusBoundary(row, s, total, p.top_p) : everything;
     id = DrawThresholded(row, s, boundary, static_cast<float>(p.min_p), u);
-  } else {
-    id = DrawPlain(s, row.size, total, u);
   }
   out->id = static_cast<int32_t>(id);
   float z = (row.At(id) - max) * inv_t;
