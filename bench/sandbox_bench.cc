@@ -3,10 +3,11 @@
 //   build/bench/sandbox_bench [--runs N] [--rounds R]
 //
 // 1. latency: a trivial Python program run N times one after another, bare (fork + exec of
-//    /usr/bin/python3 with stdout on a pipe) and through Sandbox::Run; the difference is the
-//    sandbox's cost per run. Bare and sandboxed batches alternate in R rounds so that a
-//    change in the machine's load hits both alike. Also: an empty box (namespaces, mounts,
-//    cgroup, seccomp, teardown) with no program in it.
+//    /usr/bin/python3 with stdout on a pipe) and through Sandbox::Run, which reuses a warm box
+//    (a fresh /tmp and IPC namespace per run); the difference is the sandbox's cost per run.
+//    Bare and sandboxed batches alternate in R rounds so that a change in the machine's load
+//    hits both alike. Also: the same runs with a new box each (warm_boxes = 0), and an empty
+//    box (namespaces, root, cgroup, teardown) with no program in it.
 // 2. throughput: the same program N times with one worker per CPU, bare (one thread per CPU
 //    spawning) and through SandboxPool. Target: pool runs/s >= 0.8 x cores / bare run time.
 // 3. HumanEval: all 164 canonical solutions judged by the pool, against python3 running the
@@ -95,7 +96,8 @@ RunRequest TrivialRequest() {
 }
 
 // CPU time of this process and its waited-for children (a box's init waits for its
-// programs, and we wait for init), in ms: unlike wall time, barely moved by other load.
+// programs, and we wait for init), in ms: unlike wall time, barely moved by other load. A
+// warm box's init is only waited for when it ends, so batches through warm boxes end them.
 double CpuMs() {
   struct rusage self, children;
   getrusage(RUSAGE_SELF, &self);
@@ -112,6 +114,7 @@ struct Cost {
 struct Latency {
   Cost bare;
   Cost sandbox;
+  Cost new_box;  // warm_boxes = 0: every run builds its box
   Cost empty_box;
 };
 
@@ -124,7 +127,14 @@ void Measure(Cost* cost, const std::function<void()>& batch) {
   cost->cpu_ms += CpuMs() - cpu;
 }
 
-Latency MeasureLatency(const Sandbox& sandbox, int runs, int rounds) {
+void RunTrivial(const Sandbox& sandbox, const RunRequest& request, int times) {
+  for (int i = 0; i < times; ++i) {
+    absl::StatusOr<RunResult> r = sandbox.Run(request);
+    if (!r.ok() || r->status != RunStatus::kOk) std::fprintf(stderr, "sandbox run failed\n");
+  }
+}
+
+Latency MeasureLatency(const Sandbox& sandbox, const Sandbox& cold, int runs, int rounds) {
   std::string program = WriteTemp("trivial.py", kTrivialProgram);
   std::vector<std::string> bare = {"/usr/bin/python3", "-I", "-B", program};
   RunRequest request = TrivialRequest();
@@ -135,21 +145,20 @@ Latency MeasureLatency(const Sandbox& sandbox, int runs, int rounds) {
       for (int i = 0; i < per_round; ++i) RunBare(bare);
     });
     Measure(&latency.sandbox, [&] {
-      for (int i = 0; i < per_round; ++i) {
-        absl::StatusOr<RunResult> r = sandbox.Run(request);
-        if (!r.ok() || r->status != RunStatus::kOk) std::fprintf(stderr, "sandbox run failed\n");
-      }
+      RunTrivial(sandbox, request, per_round);
+      sandbox.shared().warm_boxes->Clear();  // its CPU time is ours once it is reaped
     });
+    Measure(&latency.new_box, [&] { RunTrivial(cold, request, per_round); });
     Measure(&latency.empty_box, [&] {
       for (int i = 0; i < per_round; ++i) {
-        absl::StatusOr<std::unique_ptr<Box>> box = Box::Start(sandbox.shared(), BoxPlan{});
+        absl::StatusOr<std::unique_ptr<Box>> box = Box::Start(sandbox.shared());
         if (box.ok()) (*box)->AwaitReady().IgnoreError();
       }
     });
   }
   unlink(program.c_str());
   int total = per_round * rounds;
-  for (Cost* cost : {&latency.bare, &latency.sandbox, &latency.empty_box}) {
+  for (Cost* cost : {&latency.bare, &latency.sandbox, &latency.new_box, &latency.empty_box}) {
     cost->wall_ms /= total;
     cost->cpu_ms /= total;
   }
@@ -208,20 +217,29 @@ int Main(int argc, char** argv) {
     return 1;
   }
   const Sandbox& sandbox = (*pool)->sandbox();
+  SandboxOptions cold_options;
+  cold_options.warm_boxes = 0;
+  absl::StatusOr<std::unique_ptr<Sandbox>> cold = Sandbox::Create(cold_options);
+  if (!cold.ok()) {
+    std::fprintf(stderr, "sandbox_bench: %s\n", cold.status().ToString().c_str());
+    return 1;
+  }
   std::string load = ReadLoadAverage();
   std::printf("sandbox_bench: %d CPUs (load average %s), %s\n\n", cores, load.c_str(),
               sandbox.environment().ToString().c_str());
 
-  Latency latency = MeasureLatency(sandbox, runs, rounds);
+  Latency latency = MeasureLatency(sandbox, **cold, runs, rounds);
   std::printf("one run at a time (%d runs of print('hello'))     wall ms/run   CPU ms/run\n", runs);
   std::printf("  bare python3 -I -B                                  %8.2f     %8.2f\n",
               latency.bare.wall_ms, latency.bare.cpu_ms);
-  std::printf("  sandboxed                                           %8.2f     %8.2f\n",
+  std::printf("  sandboxed (a warm box: fresh /tmp and IPC namespace) %7.2f     %8.2f\n",
               latency.sandbox.wall_ms, latency.sandbox.cpu_ms);
   std::printf("  sandbox overhead (target <= 10 ms)                  %+8.2f     %+8.2f\n",
               latency.sandbox.wall_ms - latency.bare.wall_ms,
               latency.sandbox.cpu_ms - latency.bare.cpu_ms);
-  std::printf("  empty box: namespaces, root, cgroup, seccomp, exit  %8.2f     %8.2f\n\n",
+  std::printf("  sandboxed, a new box per run (warm_boxes = 0)       %8.2f     %8.2f\n",
+              latency.new_box.wall_ms, latency.new_box.cpu_ms);
+  std::printf("  empty box: namespaces, root, cgroup, exit           %8.2f     %8.2f\n\n",
               latency.empty_box.wall_ms, latency.empty_box.cpu_ms);
 
   std::string program = WriteTemp("parallel.py", kTrivialProgram);

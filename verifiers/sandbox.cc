@@ -1,5 +1,6 @@
 #include "verifiers/sandbox.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -13,9 +14,13 @@
 #include "verifiers/sandbox_box.h"
 #include "verifiers/sandbox_languages.h"
 #include "verifiers/sandbox_program.h"
+#include "verifiers/sandbox_wire.h"
 
 namespace zerorl::sandbox {
 namespace {
+
+constexpr char kRootTmpfsOptions[] = "size=1m,nr_inodes=1024,mode=0755";
+constexpr char kHostname[] = "sandbox";
 
 std::string ReadProcFile(const char* path) {
   std::ifstream in(path);
@@ -81,6 +86,42 @@ RootPlanOptions RootOptions(const SandboxOptions& options) {
     for (const std::string& path : language.host_paths) root.extra_read_only_paths.push_back(path);
   }
   return root;
+}
+
+// Every box's setup, encoded once (sandbox_wire.h) into a sealed memfd that each box's init
+// reads at kSetupFd.
+absl::StatusOr<OwnedFd> EncodeBoxSetup(const SandboxShared& shared) {
+  std::vector<char*> envp;
+  for (const std::string& variable : shared.environment_variables) {
+    envp.push_back(const_cast<char*>(variable.c_str()));
+  }
+  envp.push_back(nullptr);
+  ChildSetup setup = {};
+  setup.uid = shared.ids.inner_uid;
+  setup.gid = shared.ids.inner_gid;
+  setup.drop_supplementary_groups = shared.drop_supplementary_groups;
+  setup.staging_dir = kStagingDir;
+  setup.root_tmpfs_options = kRootTmpfsOptions;
+  setup.root_entries = shared.root.entries().data();
+  setup.num_root_entries = shared.root.entries().size();
+  setup.proc_path = shared.root.proc_path();
+  setup.work_dir_in_box = kWorkDirInBox;
+  setup.loopback = shared.options.allow_loopback_network;
+  setup.hostname = kHostname;
+  setup.cap_last_cap = shared.cap_last_cap;
+  setup.seccomp = shared.seccomp.program()->filter;
+  setup.seccomp_length = shared.seccomp.size();
+  setup.envp = envp.data();
+  std::string bytes = EncodeSetup(setup);
+  return SealedMemfd("zerorl-sandbox-setup", bytes.data(), bytes.size(), /*executable=*/false);
+}
+
+size_t WarmBoxes(const SandboxOptions& options) {
+  if (options.warm_boxes >= 0) return static_cast<size_t>(options.warm_boxes);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int cpus = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+  return static_cast<size_t>(cpus > 0 ? cpus : 1);
 }
 
 int CapLastCap() {
@@ -153,6 +194,10 @@ Sandbox::~Sandbox() = default;
 const SandboxEnvironment& Sandbox::environment() const { return shared_->environment; }
 
 absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options) {
+  if (options.warm_boxes < -1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("warm_boxes must be -1 (one per CPU) or >= 0, got ", options.warm_boxes));
+  }
   auto shared = std::make_unique<SandboxShared>();
   shared->options = options;
   RETURN_IF_ERROR(DecideIdentity(options, shared.get()));           // who the box is outside
@@ -164,11 +209,17 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& o
   shared->cap_last_cap = CapLastCap();
   shared->environment_variables = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp",
                                    "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
+  ASSIGN_OR_RETURN(shared->init_program,  // the box's init, executed from memory
+                   SealedMemfd("zerorl-sandbox-init", InitProgramBytes(), InitProgramSize(),
+                               /*executable=*/true));
+  ASSIGN_OR_RETURN(shared->setup, EncodeBoxSetup(*shared));
+  shared->warm_boxes = std::make_unique<BoxCache>(WarmBoxes(options));
   std::unique_ptr<Sandbox> sandbox(new Sandbox(std::move(shared)));
-  // One empty box proves that this kernel lets us build boxes at all.
-  absl::StatusOr<std::unique_ptr<Box>> probe = Box::Start(*sandbox->shared_, BoxPlan{});
+  // One empty box proves that this kernel lets us build boxes at all; it stays warm.
+  absl::StatusOr<std::unique_ptr<Box>> probe = Box::Start(*sandbox->shared_);
   absl::Status probed = probe.ok() ? (*probe)->AwaitReady() : probe.status();
   if (!probed.ok()) return Annotate(probed, "sandbox: probing this machine");
+  sandbox->shared_->warm_boxes->Give(std::move(*probe));
   return sandbox;
 }
 
@@ -179,11 +230,11 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunRequest& request) const {
   if (HasCompileStep(*language)) RETURN_IF_ERROR(Annotate(ValidateLimits(compile_limits), "compile"));
   BoxPlan plan = PlanProgram(*language, request.code, request.limits, compile_limits);
   plan.steps.push_back(ProgramStep(*language, request.limits, request.stdin_data));
-  ASSIGN_OR_RETURN(std::unique_ptr<Box> box, Box::Start(*shared_, std::move(plan)));
+  ASSIGN_OR_RETURN(BoxLease box, BoxLease::Begin(*shared_, std::move(plan)));
   if (HasCompileStep(*language)) {
     ASSIGN_OR_RETURN(StepOutcome compiled, box->Run(0));
     RunResult result = CompileResult(compiled, compile_limits);
-    if (result.status != RunStatus::kOk) return result;
+    if (result.status != RunStatus::kOk) return result;  // the job never ends: no reuse
   }
   ASSIGN_OR_RETURN(StepOutcome outcome, box->Run(box->plan().steps.size() - 1, /*last=*/true));
   return ToRunResult(std::move(outcome), request.limits);

@@ -10,32 +10,38 @@
 //   absl::StatusOr<RunResult> result = (*sandbox)->Run(request);
 //   // result->status == RunStatus::kOk, result->stdout_data == "cba\n"
 //
-// Isolation (what nsjail does, built on the kernel's own mechanisms): every run gets new
+// Isolation (what nsjail does, built on the kernel's own mechanisms): every box gets new
 // user, PID, network, mount, IPC, UTS and cgroup namespaces; a root made of read-only bind
 // mounts of /usr and the /lib*, /bin links, a generated minimal /etc, a fresh /proc, a /dev
 // with only null, zero, random and urandom, and a size-limited tmpfs at /tmp that is the
 // only writable place and the working directory. Programs run as an unprivileged uid/gid
 // with every capability dropped, no_new_privs, and a seccomp filter (compiled once in the
 // parent) that refuses ptrace, mount, namespace changes, kexec, bpf, perf, keyrings, module
-// loading, io_uring and sockets other than AF_UNIX. Limits: CPU time, wall time (the whole
-// process tree dies with the PID namespace), memory (a cgroup, v2 or v1, when one is
-// writable; RLIMIT_AS otherwise), processes (cgroup pids or RLIMIT_NPROC), file size, open
+// loading, io_uring, changes to other processes and sockets other than AF_UNIX. Limits: CPU
+// time, wall time (every process of the run is killed), memory (a cgroup, v2 or v1, when one
+// is writable; RLIMIT_AS otherwise), processes (cgroup pids or RLIMIT_NPROC), file size, open
 // files, stdout/stderr (excess is cut and reported) and no core dumps; the environment is
-// empty but for PATH, HOME, TMPDIR and a UTF-8 locale. When a run ends no process, file or
-// mount of it is left: the namespaces and the tmpfs die with it.
+// empty but for PATH, HOME, TMPDIR and a UTF-8 locale.
+//
+// Nothing of a run survives it: no process (each step's processes are killed when it ends),
+// no file and no mount (its /tmp is unmounted), no SysV IPC object (the next run gets a new
+// IPC namespace). That is what lets a box be reused: a box whose run ended cleanly is kept
+// warm (SandboxOptions::warm_boxes) and the next run only mounts a fresh /tmp in it, which
+// saves building the namespaces and the root again. The box's first process is a small
+// program of its own (embedded in this library, executed from a memfd), started without
+// copying the caller's memory, so a Sandbox may live in a large process.
 //
 // Judging programs against tests is in sandbox_judge.h; running many at once, in
 // sandbox_pool.h; the implementation, one file per kernel concern, in sandbox_*.cc.
 //
 // Needs: Linux 5.9+ with user namespaces allowed to this process (as root, or as a normal
-// user where unprivileged user namespaces are on, as on Debian and Fedora). As root the
-// box's memory and process limits use cgroups; as a normal user they use rlimits unless a
-// cgroup v2 subtree delegates memory and pids (systemd: a unit with Delegate=yes; or set
-// SandboxOptions::cgroup_v2_parent). Each box's first process is a fork of the caller, so
-// call from a process of modest size (a reward worker, not the learner).
+// user where unprivileged user namespaces are on, as on Debian and Fedora), and executable
+// memfds (vm.memfd_noexec <= 1, the default). As root the box's memory and process limits
+// use cgroups; as a normal user they use rlimits unless a cgroup v2 subtree delegates memory
+// and pids (systemd: a unit with Delegate=yes; or set SandboxOptions::cgroup_v2_parent).
 //
 // Threads: a Sandbox is thread-safe; Run() may be called from many threads at once, each
-// call runs its own isolated box (SandboxPool in sandbox_pool.h bounds how many at once).
+// call runs in a box of its own (SandboxPool in sandbox_pool.h bounds how many at once).
 #ifndef ZERORL_VERIFIERS_SANDBOX_H_
 #define ZERORL_VERIFIERS_SANDBOX_H_
 
@@ -126,6 +132,11 @@ struct SandboxOptions {
   std::string cgroup_v1_memory_parent;
   std::string cgroup_v1_pids_parent;
   std::string cgroup_v2_parent;
+  // Boxes kept warm between runs: a run takes an idle box when there is one (a fresh /tmp
+  // and IPC namespace in it, about a millisecond) instead of building one (namespaces, root,
+  // cgroup: several). Each idle box is one sleeping process and its namespaces. -1: one per
+  // CPU this process may use; 0: every run builds a new box.
+  int warm_boxes = -1;
 };
 
 // What Create() found and will use; for logs and the benchmark.
@@ -143,10 +154,11 @@ class SandboxShared;  // sandbox_box.h: the parts prepared once (seccomp program
 class Sandbox {
  public:
   // Probes the machine (compiles the seccomp filter, plans the root, finds a writable
-  // cgroup, runs one empty box). kFailedPrecondition with a hint when the kernel refuses
-  // user namespaces or mounts in them; kInvalidArgument for bad options.
+  // cgroup, builds one empty box, which stays warm). kFailedPrecondition with a hint when
+  // the kernel refuses user namespaces, mounts in them, or executing from a memfd
+  // (vm.memfd_noexec); kInvalidArgument for bad options.
   static absl::StatusOr<std::unique_ptr<Sandbox>> Create(const SandboxOptions& options);
-  ~Sandbox();
+  ~Sandbox();  // ends the warm boxes
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 

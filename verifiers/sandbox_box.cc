@@ -1,6 +1,7 @@
 #include "verifiers/sandbox_box.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -13,15 +14,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
+#include "verifiers/sandbox_wire.h"
 
 namespace zerorl::sandbox {
 namespace {
 
-constexpr char kRootTmpfsOptions[] = "size=1m,nr_inodes=1024,mode=0755";
-constexpr char kHostname[] = "sandbox";
 constexpr int64_t kSetupTimeoutMs = 10000;   // namespaces + mounts take milliseconds
 constexpr int64_t kParentGraceMs = 2000;     // past a step's wall limit, before init is killed
-constexpr int64_t kExitTimeoutMs = 2000;     // for init to exit when told to
 constexpr size_t kMarkerLimitBytes = 4096;
 constexpr int kWorkDirInodes = 16384;
 
@@ -38,6 +37,17 @@ void CloseFd(int* fd) {
 
 absl::Status ErrnoStatus(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
 }
 
 absl::Status MakePipe(int* read_end, int* write_end) {
@@ -89,18 +99,21 @@ std::string SetupFailureHint(const ChildError& error) {
 
 }  // namespace
 
-Box::Box(const SandboxShared& shared, BoxPlan plan) : shared_(shared), plan_(std::move(plan)) {}
+Box::Box(const SandboxShared& shared) : shared_(shared) {}
 
-absl::StatusOr<std::unique_ptr<Box>> Box::Start(const SandboxShared& shared, BoxPlan plan) {
-  std::unique_ptr<Box> box(new Box(shared, std::move(plan)));
+absl::StatusOr<std::unique_ptr<Box>> Box::Start(const SandboxShared& shared) {
+  std::unique_ptr<Box> box(new Box(shared));
   ASSIGN_OR_RETURN(box->slot_, shared.cgroups->Acquire());   // memory and pids, if any
   RETURN_IF_ERROR(box->OpenChannels());                      // control socket, output pipes
-  box->PlanChild();                                          // plain data for the child
-  ASSIGN_OR_RETURN(box->init_, CloneBoxInit(box->child_));   // new namespaces
+  InitLaunch launch = {shared.init_program.get(),
+                       {box->ctl_child_, box->out_child_, box->err_child_, box->marker_child_,
+                        shared.setup.get()},
+                       shared.cap_last_cap};
+  ASSIGN_OR_RETURN(box->init_, CloneBoxInit(launch));        // new namespaces, init running
   box->CloseChildEnds();
   RETURN_IF_ERROR(WriteIdMaps(box->init_.pid(), shared.ids));  // inner uid/gid -> outer
   if (box->slot_ != nullptr) RETURN_IF_ERROR(box->slot_->Attach(box->init_.pid()));
-  box->usable_ = true;  // init now waits for kGo, which goes out with the first step
+  box->usable_ = true;  // init now waits for kGo, which goes out with the first job
   return box;
 }
 
@@ -116,67 +129,6 @@ absl::Status Box::OpenChannels() {
   return MakePipe(&marker_, &marker_child_);
 }
 
-void Box::PlanChild() {
-  child_.ctl_fd = ctl_child_;
-  child_.out_fd = out_child_;
-  child_.err_fd = err_child_;
-  child_.marker_write_fd = marker_child_;
-  child_.uid = shared_.ids.inner_uid;
-  child_.gid = shared_.ids.inner_gid;
-  child_.drop_supplementary_groups = shared_.drop_supplementary_groups;
-  child_.staging_dir = kStagingDir;
-  child_.root_tmpfs_options = kRootTmpfsOptions;
-  child_.root_entries = shared_.root.entries().data();
-  child_.num_root_entries = shared_.root.entries().size();
-  child_.proc_path = shared_.root.proc_path();
-  child_.work_path = shared_.root.work_path();
-  work_tmpfs_options_ = absl::StrCat("size=", plan_.work_dir_mib, "m,nr_inodes=", kWorkDirInodes,
-                                     ",mode=0755,uid=", child_.uid, ",gid=", child_.gid);
-  child_.work_tmpfs_options = work_tmpfs_options_.c_str();
-  child_.work_dir_in_box = kWorkDirInBox;
-  file_paths_.reserve(plan_.files.size());
-  for (const BoxFile& file : plan_.files) {
-    file_paths_.push_back(absl::StrCat(kWorkDirInBox, "/", file.name));
-    child_files_.push_back({file_paths_.back().c_str(), file.data.data(), file.data.size(),
-                            file.mode});
-  }
-  child_.files = child_files_.data();
-  child_.num_files = child_files_.size();
-  child_.loopback = shared_.options.allow_loopback_network;
-  child_.hostname = kHostname;
-  child_.cap_last_cap = shared_.cap_last_cap;
-  child_.seccomp = shared_.seccomp.program();
-  PlanSteps();
-}
-
-void Box::PlanSteps() {
-  for (const std::string& variable : shared_.environment_variables) {
-    envp_.push_back(const_cast<char*>(variable.c_str()));
-  }
-  envp_.push_back(nullptr);
-  bool memory_by_rlimit = shared_.environment.memory_mode == MemoryLimitMode::kRlimitAs;
-  argvs_.reserve(plan_.steps.size());
-  for (const BoxStep& step : plan_.steps) {
-    std::vector<char*>& argv = argvs_.emplace_back();
-    for (const std::string& arg : step.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ChildStep c = {};
-    c.path = step.argv[0].c_str();
-    c.argv = argv.data();
-    c.envp = envp_.data();
-    c.stdin_data = step.stdin_data.data();
-    c.stdin_size = step.stdin_data.size();
-    c.payload = step.has_payload ? step.payload.data() : nullptr;
-    c.payload_size = step.payload.size();
-    c.marker = step.marker;
-    c.raise_oom_score = !memory_by_rlimit;
-    PlanRlimits(step.limits, memory_by_rlimit, step.address_space_extra_mib, &c);
-    child_steps_.push_back(c);
-  }
-  child_.steps = child_steps_.data();
-  child_.num_steps = child_steps_.size();
-}
-
 void Box::CloseChildEnds() {
   CloseFd(&ctl_child_);
   CloseFd(&out_child_);
@@ -184,10 +136,98 @@ void Box::CloseChildEnds() {
   CloseFd(&marker_child_);
 }
 
-absl::Status Box::Send(CommandType type, uint32_t step, bool last) {
+bool Box::InitAlive() const {
+  struct pollfd p = {init_.pidfd(), POLLIN, 0};
+  return init_.pidfd() >= 0 && ::poll(&p, 1, 0) == 0;
+}
+
+// The job as the bytes init decodes (sandbox_wire.h), in a memfd sent with kJob.
+absl::StatusOr<int> Box::EncodeJob() const {
+  std::vector<std::string> paths;
+  std::vector<ChildFile> files;
+  paths.reserve(plan_.files.size());
+  for (const BoxFile& file : plan_.files) {
+    paths.push_back(absl::StrCat(kWorkDirInBox, "/", file.name));
+    files.push_back({paths.back().c_str(), file.data.data(), file.data.size(), file.mode});
+  }
+  bool memory_by_rlimit = shared_.environment.memory_mode == MemoryLimitMode::kRlimitAs;
+  std::vector<std::vector<char*>> argvs;
+  std::vector<ChildStep> steps;
+  argvs.reserve(plan_.steps.size());
+  for (const BoxStep& step : plan_.steps) {
+    std::vector<char*>& argv = argvs.emplace_back();
+    for (const std::string& arg : step.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    ChildStep c = {};
+    c.path = step.argv[0].c_str();
+    c.argv = argv.data();
+    c.stdin_data = step.stdin_data.data();
+    c.stdin_size = step.stdin_data.size();
+    c.payload = step.has_payload ? step.payload.data() : nullptr;
+    c.payload_size = step.payload.size();
+    c.marker = step.marker;
+    c.raise_oom_score = !memory_by_rlimit;
+    PlanRlimits(step.limits, memory_by_rlimit, step.address_space_extra_mib, &c);
+    steps.push_back(c);
+  }
+  std::string tmpfs_options =
+      absl::StrCat("size=", plan_.work_dir_mib, "m,nr_inodes=", kWorkDirInodes,
+                   ",mode=0755,uid=", shared_.ids.inner_uid, ",gid=", shared_.ids.inner_gid);
+  ChildJob job = {tmpfs_options.c_str(), files.data(), files.size(), steps.data(), steps.size()};
+  std::string bytes = zerorl::sandbox::EncodeJob(job);
+  int fd = ::memfd_create("zerorl-sandbox-job", MFD_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("sandbox: memfd_create for a job");
+  if (!WriteAll(fd, bytes.data(), bytes.size())) {
+    absl::Status status = ErrnoStatus("sandbox: writing a job");
+    ::close(fd);
+    return status;
+  }
+  return fd;
+}
+
+absl::Status Box::BeginJob(BoxPlan plan) {
+  if (!usable_ || in_job_) {
+    return absl::FailedPreconditionError("sandbox: this box cannot take a job now");
+  }
+  for (const BoxStep& step : plan.steps) {
+    if (step.argv.empty() || step.argv[0].empty() || step.argv[0][0] != '/') {
+      return absl::InvalidArgumentError("sandbox: a step needs an absolute program path");
+    }
+  }
+  plan_ = std::move(plan);
+  ASSIGN_OR_RETURN(int fd, EncodeJob());
+  absl::Status status = absl::OkStatus();
+  if (!go_sent_) status = Send(CommandType::kGo, 0, false);
+  go_sent_ = true;
+  if (status.ok()) status = Send(CommandType::kJob, 0, false, fd);
+  ::close(fd);
+  if (!status.ok()) {
+    usable_ = false;
+    return status;
+  }
+  in_job_ = true;
+  ready_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status Box::Send(CommandType type, uint32_t step, bool last, int fd) {
   Command command = {type, step, last ? 1u : 0u};
+  struct iovec data = {&command, sizeof(command)};
+  struct msghdr message = {};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {  // the job's memfd travels with the command
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+  }
   for (;;) {
-    ssize_t n = ::send(ctl_, &command, sizeof(command), MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(ctl_, &message, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n == static_cast<ssize_t>(sizeof(command))) return absl::OkStatus();
     return ErrnoStatus("sandbox: sending a command to the box");
@@ -200,6 +240,9 @@ absl::Status Box::SetupFailure(const ChildError& e) const {
   if (e.step == SetupStep::kWriteWorkFile && e.index >= 0 &&
       static_cast<size_t>(e.index) < plan_.files.size()) {
     what += " (" + plan_.files[e.index].name + ")";
+  }
+  if ((e.step == SetupStep::kReadSetup || e.step == SetupStep::kReadJob) && e.index >= 0) {
+    what += absl::StrCat(" (", WireSectionName(e.index), ")");
   }
   std::string message = absl::StrCat("sandbox setup failed while ", what, ": ",
                                      std::strerror(e.error), SetupFailureHint(e));
@@ -224,23 +267,31 @@ absl::Status Box::AwaitReady() {
     RETURN_IF_ERROR(Send(CommandType::kGo, 0, false));
     go_sent_ = true;
   }
-  Report report = {};
-  ssize_t n = -1;
-  if (WaitReadable(ctl_, kSetupTimeoutMs)) {
-    while ((n = ::recv(ctl_, &report, sizeof(report), 0)) < 0 && errno == EINTR) {
+  // Init reports once the box is built and once a job is set up (either may be left out
+  // when a command was already waiting); with a job begun, its report is the one that counts.
+  const uint32_t awaited = in_job_ ? kReadyJob : kReadyBox;
+  for (uint32_t seen = kReadyBox - 1; seen != awaited;) {
+    Report report = {};
+    ssize_t n = -1;
+    if (WaitReadable(ctl_, kSetupTimeoutMs)) {
+      while ((n = ::recv(ctl_, &report, sizeof(report), 0)) < 0 && errno == EINTR) {
+      }
     }
-  }
-  if (n != static_cast<ssize_t>(sizeof(report))) return InitEndedEarly();
-  if (report.type != ReportType::kReady) {
-    usable_ = false;
-    return SetupFailure(report.setup);
+    if (n != static_cast<ssize_t>(sizeof(report))) return InitEndedEarly();
+    if (report.type != ReportType::kReady) {
+      usable_ = false;
+      return SetupFailure(report.setup);
+    }
+    seen = report.step;
   }
   ready_ = true;
   return absl::OkStatus();
 }
 
 absl::StatusOr<StepOutcome> Box::Run(size_t index, bool last) {
-  if (!usable_) return absl::FailedPreconditionError("sandbox: this box can run no more steps");
+  if (!usable_ || !in_job_) {
+    return absl::FailedPreconditionError("sandbox: this box can run no more steps");
+  }
   if (index >= plan_.steps.size()) {
     return absl::InvalidArgumentError(absl::StrCat("sandbox: no step ", index));
   }
@@ -251,21 +302,13 @@ absl::StatusOr<StepOutcome> Box::Run(size_t index, bool last) {
   }
   kill_sent_ = false;
   StepOutcome outcome;
-  absl::Status status;
-  if (!go_sent_) {  // the box is built and the step starts without a round trip between
-    status = Send(CommandType::kGo, 0, false);
-    go_sent_ = status.ok();
-  }
-  if (status.ok()) status = Send(CommandType::kRun, static_cast<uint32_t>(index), last);
+  absl::Status status = Send(CommandType::kRun, static_cast<uint32_t>(index), last);
   if (status.ok()) status = Collect(index, &outcome);
   if (!status.ok()) {
     usable_ = false;
     return status;
   }
-  if (last) {
-    usable_ = false;
-    exit_requested_ = true;
-  }
+  if (last) in_job_ = false;
   if (slot_ != nullptr) {
     ASSIGN_OR_RETURN(outcome.oom_killed, slot_->OomKilledSinceBegin());
   }
@@ -349,17 +392,13 @@ void Box::Finish(const Report& report, StepOutcome* outcome) {
   outcome->wall_ms = static_cast<double>(report.wall_us) / 1000.0;
   outcome->cpu_ms = static_cast<double>(report.user_us + report.system_us) / 1000.0;
   outcome->max_rss_kib = report.max_rss_kib;
+  if (report.flags & kReportTainted) tainted_ = true;
 }
 
 Box::~Box() {
-  if (init_.pid() > 0) {
-    // After a last step init exits by itself; otherwise it is told to. Either way it is
-    // killed if it does not, and reaped: then every process of its PID namespace is gone.
-    bool told = exit_requested_ || (usable_ && Send(CommandType::kExit, 0, false).ok());
-    if (told && WaitReadable(init_.pidfd(), kExitTimeoutMs)) init_.Reap();
-    init_.Kill();
-    init_.Reap();
-  }
+  // Killing init ends its PID namespace: every process of the box is gone once it is reaped.
+  init_.Kill();
+  init_.Reap();
   for (int* fd : {&ctl_, &ctl_child_, &out_, &out_child_, &err_, &err_child_, &marker_,
                   &marker_child_}) {
     CloseFd(fd);

@@ -1,27 +1,32 @@
-// Internal to the sandbox: what the parent hands the box's first process (its "init", PID 1
-// of the new PID namespace) and the messages they exchange.
+// Internal to the sandbox: what the parent and the box's first process (its "init", PID 1 of
+// the new PID namespace) share. Init is a separate small static program (sandbox_init/),
+// embedded in this library and executed from a memfd (sandbox_init_image.h), so that making
+// a box never copies the caller's address space. Plans therefore travel as bytes
+// (sandbox_wire.h): the setup once per box, at fd kSetupFd, and one job per request, as a
+// memfd passed over the control socket.
 //
-// The parent may be multi-threaded, so the child of clone() may only make system calls
-// until it execs: no malloc, no locks, no absl::Status, no C++ exceptions. Everything it
-// needs is planned in the parent as plain data (ChildPlan: C strings and arrays that the
-// child sees in its copy of the parent's memory), and each child step returns a ChildError
-// (a step name, an index and an errno) that init sends to the parent, which turns it into an
-// absl::Status naming the step. The child's checklist (BoxInitMain) reads like nsjail's:
+// Init's checklist reads like nsjail's (sandbox_init/main.cc):
 //
-//   CHILD_RETURN_IF_ERROR(AwaitGo(...));
-//   CHILD_RETURN_IF_ERROR(SwitchToSandboxUser(...));
-//   CHILD_RETURN_IF_ERROR(BuildRoot(...));
+//   CHILD_RETURN_IF_ERROR(AwaitGo());
+//   CHILD_RETURN_IF_ERROR(SwitchToSandboxUser(setup));
+//   CHILD_RETURN_IF_ERROR(BuildRoot(setup));
 //   ...
 //
+// and each step returns a ChildError (a step name, an index and an errno) that init sends to
+// the parent, which turns it into an absl::Status naming the step.
+//
 // Protocol on the control socket (SOCK_SEQPACKET, one struct per message):
-//   parent -> init: kGo once (id maps written, cgroup joined), then kRun(i) / kKill / kExit;
-//                   kRun with `last` set tells init to exit once it has reported the step.
-//   init -> parent: kReady (left out when a kRun is already waiting) or kSetupFailed once,
-//                   then one kStepDone per kRun.
+//   parent -> init: kGo once (id maps written, cgroup joined); then, per request, kJob (with
+//                   the job's memfd as SCM_RIGHTS), kRun(i) / kKill; kExit to end the box.
+//                   kRun with `last` set ends the job after that step.
+//   init -> parent: kReady (step kReadyBox) after the box is built and (step kReadyJob) after
+//                   each job is set up, either left out when a command is already waiting;
+//                   or kSetupFailed once (then init exits); one kStepDone per kRun.
 // Between kRun and kStepDone, init runs step i and kills every other process of the box
 // before it reports, so the parent can drain the output pipes knowing that all of step i's
-// output is in them and nothing of step i+1's. The parent may send kGo and the first kRun
-// together, and does not wait for kReady before it: fewer round trips per box.
+// output is in them and nothing of step i+1's. When a job ends, init also drops its /tmp; the
+// next job gets a fresh /tmp and a fresh IPC namespace, so nothing of one request is seen by
+// the next (a box is reused across requests: see BoxCache in sandbox_box.h).
 #ifndef ZERORL_VERIFIERS_SANDBOX_CHILD_H_
 #define ZERORL_VERIFIERS_SANDBOX_CHILD_H_
 
@@ -35,21 +40,24 @@
 
 namespace zerorl::sandbox {
 
-// File descriptors inside the box. Init keeps kCtlFd..kMarkerWriteFd; a step sees only
-// 0, 1, 2 and, for the assertion harness, kStepMarkerFd and kStepPayloadFd.
+// File descriptors inside the box. Init starts with kCtlFd..kSetupFd and closes kSetupFd once
+// read; a step sees only 0, 1, 2 and, for the assertion harness, kStepMarkerFd and
+// kStepPayloadFd.
 inline constexpr int kCtlFd = 3;
 inline constexpr int kOutFd = 4;
 inline constexpr int kErrFd = 5;
 inline constexpr int kMarkerWriteFd = 6;
-inline constexpr int kFirstFreeFd = 7;
+inline constexpr int kSetupFd = 7;        // memfd: the encoded ChildSetup
+inline constexpr int kInitExecFd = 8;     // the init program's memfd, close-on-exec
+inline constexpr int kNumInitFds = 5;     // kCtlFd..kSetupFd
 inline constexpr int kStepMarkerFd = 3;   // write end of the marker pipe
 inline constexpr int kStepPayloadFd = 4;  // memfd: the harness's nonce, solution and tests
-inline constexpr int kStepExecErrorFd = 5;  // close-on-exec; carries errno if execve fails
 
-// The setup steps of the child, in order; names come from SetupStepName().
+// The setup steps, in order; names come from SetupStepName() (sandbox_wire.cc).
 enum class SetupStep : uint32_t {
   kNone = 0,
-  kRenumberFds,
+  kExecInit,         // the parent's child could not execute init (index: what failed)
+  kReadSetup,        // index = the WireSection that did not decode
   kAwaitGo,
   kSetGroups,
   kSetGid,
@@ -57,18 +65,20 @@ enum class SetupStep : uint32_t {
   kKeepCaps,
   kMakeMountsPrivate,
   kMountRootTmpfs,
-  kRootEntry,  // index = which RootEntry
+  kRootEntry,        // index = which RootEntry
   kMountProc,
-  kMountWorkTmpfs,
   kLoopback,
   kHostname,
   kPivotRoot,
   kRemountRootReadOnly,
-  kWriteWorkFile,  // index = which work file
-  kDropCapabilities,
-  kNoNewPrivs,
-  kSeccomp,
+  kProtectInit,
   kParentDeathSignal,
+  kReceiveJob,
+  kReadJob,          // index = the WireSection that did not decode
+  kNewIpcNamespace,
+  kMountWorkTmpfs,
+  kWriteWorkFile,    // index = which work file
+  kCount,
 };
 const char* SetupStepName(SetupStep step);
 
@@ -87,19 +97,22 @@ inline ChildError ChildFail(SetupStep step, int32_t index = 0) { return {step, i
     if (!zerorl_child_error_.ok()) return zerorl_child_error_;       \
   } while (0)
 
-enum class CommandType : uint32_t { kGo = 1, kRun, kKill, kExit };
+enum class CommandType : uint32_t { kGo = 1, kJob, kRun, kKill, kExit };
 struct Command {
   CommandType type;
   uint32_t step;
-  uint32_t last;  // kRun: exit after this step
+  uint32_t last;  // kRun: the job ends after this step
 };
 
 enum class ReportType : uint32_t { kReady = 1, kSetupFailed, kStepDone };
+inline constexpr uint32_t kReadyBox = 1;  // Report::step of a kReady
+inline constexpr uint32_t kReadyJob = 2;
 enum ReportFlags : uint32_t {
-  kReportTimedOut = 1,        // init killed the step at its wall limit
+  kReportTimedOut = 1,         // init killed the step at its wall limit
   kReportKilledOnRequest = 2,  // the parent asked (output limit)
-  kReportExecFailed = 4,      // execve failed; `error` holds its errno
-  kReportCpuTimedOut = 8,     // init killed the step at its CPU limit
+  kReportExecFailed = 4,       // the step could not be started; `error` holds the errno
+  kReportCpuTimedOut = 8,      // init killed the step at its CPU limit
+  kReportTainted = 16,         // the job ended, but init's own state was changed: do not reuse
 };
 struct Report {
   ReportType type;
@@ -121,11 +134,12 @@ enum class RootEntryKind : uint32_t {
   kFile,            // a file with `data` as contents
   kBindReadOnly,    // bind-mount host `source` at path, read-only
   kBindDevice,      // bind-mount a host device node (null, zero, urandom), read-write
+  kCount,
 };
 struct RootEntry {
   RootEntryKind kind;
   const char* path;    // absolute path below the staging directory
-  const char* source;  // host path or symlink target
+  const char* source;  // host path or symlink target ("" when unused)
   const char* data;    // kFile contents
   size_t data_size;
   bool source_is_directory;
@@ -138,10 +152,36 @@ struct RlimitSetting {
 };
 inline constexpr int kMaxRlimits = 10;
 
+// What never changes for the boxes of one Sandbox: who, which root, which network, which
+// filter, which environment.
+struct ChildSetup {
+  uid_t uid;
+  gid_t gid;
+  bool drop_supplementary_groups;  // setgroups() is allowed (the caller was root)
+  const char* staging_dir;         // where the new root is assembled before pivot_root
+  const char* root_tmpfs_options;
+  const RootEntry* root_entries;
+  size_t num_root_entries;
+  const char* proc_path;           // staging_dir + "/proc"
+  const char* work_dir_in_box;     // "/tmp": the work tmpfs, mounted per job
+  bool loopback;
+  const char* hostname;
+  int cap_last_cap;
+  const sock_filter* seccomp;      // applied by every step right before exec
+  size_t seccomp_length;
+  char* const* envp;               // null-terminated; every step's environment
+};
+
+struct ChildFile {
+  const char* path;  // absolute, inside the work directory
+  const char* data;
+  size_t size;
+  mode_t mode;
+};
+
 struct ChildStep {
   const char* path;                // absolute path of the program to exec
   char* const* argv;               // null-terminated
-  char* const* envp;               // null-terminated
   const char* stdin_data;
   size_t stdin_size;
   const char* payload;             // the harness payload, or nullptr
@@ -154,59 +194,14 @@ struct ChildStep {
   int64_t cpu_time_ms;             // watched by init while the step runs (RLIMIT_CPU backs it)
 };
 
-struct ChildFile {
-  const char* path;  // absolute, inside the work directory
-  const char* data;
-  size_t size;
-  mode_t mode;
-};
-
-struct ChildPlan {
-  // The parent's descriptors, renumbered by the child to kCtlFd..kMarkerWriteFd.
-  int ctl_fd;
-  int out_fd;
-  int err_fd;
-  int marker_write_fd;
-  // Identity inside the box.
-  uid_t uid;
-  gid_t gid;
-  bool drop_supplementary_groups;  // setgroups() is allowed (the caller was root)
-  // The root filesystem.
-  const char* staging_dir;         // where the new root is assembled before pivot_root
-  const char* root_tmpfs_options;
-  const RootEntry* root_entries;
-  size_t num_root_entries;
-  const char* proc_path;           // staging_dir + "/proc"
-  const char* work_path;           // staging_dir + "/tmp"
+// One request: the work files and the steps that run on them.
+struct ChildJob {
   const char* work_tmpfs_options;  // "size=...,uid=...,gid=...,mode=0755"
-  const char* work_dir_in_box;     // "/tmp"
   const ChildFile* files;
   size_t num_files;
-  // Network and host name.
-  bool loopback;
-  const char* hostname;
-  // Privileges.
-  int cap_last_cap;
-  const sock_fprog* seccomp;
-  // What to run.
   const ChildStep* steps;
   size_t num_steps;
 };
-
-// The box's first process: sets the box up, reports kReady (or kSetupFailed), then runs
-// steps on command until kExit or until the parent goes away. Never returns.
-[[noreturn]] void BoxInitMain(const ChildPlan& plan);
-
-// Child steps, one file per concern (all async-signal-safe).
-ChildError BuildRoot(const ChildPlan& plan);           // sandbox_mounts.cc
-ChildError EnterRoot(const ChildPlan& plan);           // sandbox_mounts.cc
-ChildError SetUpNetwork(const ChildPlan& plan);        // sandbox_namespaces.cc
-ChildError SetHostname(const ChildPlan& plan);         // sandbox_namespaces.cc
-ChildError SwitchToSandboxUser(const ChildPlan& plan);  // sandbox_credentials.cc
-ChildError DropPrivileges(const ChildPlan& plan);      // sandbox_credentials.cc
-ChildError ApplySeccomp(const ChildPlan& plan);        // sandbox_seccomp.cc
-// Sets every limit of `step`; returns false (errno set) on the first failure.
-bool ApplyRlimits(const ChildStep& step);              // sandbox_limits.cc
 
 }  // namespace zerorl::sandbox
 

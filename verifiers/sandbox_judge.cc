@@ -194,7 +194,7 @@ absl::StatusOr<JudgeResult> Judge(const Sandbox& sandbox, const JudgeRequest& re
   // One box runs every test; if a test takes the box down (its init OOM-killed), the rest
   // run in a fresh one.
   while (result.results.size() < num_tests) {
-    ASSIGN_OR_RETURN(std::unique_ptr<Box> box, Box::Start(sandbox.shared(), plan.box));
+    ASSIGN_OR_RETURN(BoxLease box, BoxLease::Begin(sandbox.shared(), plan.box));
     if (HasCompileStep(*language)) {
       ASSIGN_OR_RETURN(StepOutcome compiled, box->Run(0));
       RunResult compile = CompileResult(compiled, compile_limits);

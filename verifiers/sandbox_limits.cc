@@ -42,25 +42,6 @@ void PlanRlimits(const Limits& limits, bool memory_by_rlimit, int64_t address_sp
   step->cpu_time_ms = limits.cpu_time_ms;
 }
 
-// Child side: soft = hard = the value (CPU: hard one second later, so SIGXCPU comes first),
-// never above the hard limit the box inherited (an unprivileged process may only lower it).
-bool ApplyRlimits(const ChildStep& step) {
-  for (int i = 0; i < step.num_rlimits; ++i) {
-    const RlimitSetting& setting = step.rlimits[i];
-    struct rlimit current;
-    if (getrlimit(setting.resource, &current) != 0) return false;
-    rlim_t soft = setting.value;
-    rlim_t hard = setting.resource == RLIMIT_CPU ? soft + 1 : soft;
-    if (current.rlim_max != RLIM_INFINITY) {
-      if (hard > current.rlim_max) hard = current.rlim_max;
-      if (soft > hard) soft = hard;
-    }
-    struct rlimit wanted = {soft, hard};
-    if (setrlimit(setting.resource, &wanted) != 0) return false;
-  }
-  return true;
-}
-
 RunStatus ClassifyOutcome(const StepOutcome& outcome, const Limits& limits) {
   if (outcome.exec_failed) return RunStatus::kSandboxError;
   if (outcome.output_limited) return RunStatus::kOutputLimit;

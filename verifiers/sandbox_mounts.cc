@@ -1,10 +1,8 @@
 #include "verifiers/sandbox_mounts.h"
 
-#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -148,7 +146,6 @@ absl::StatusOr<RootPlan> RootPlan::Make(const RootPlanOptions& options) {
   plan.AddDirectory("/proc");
   plan.AddDirectory("/tmp");
   plan.proc_path_ = std::string(kStagingDir) + "/proc";
-  plan.work_path_ = std::string(kStagingDir) + "/tmp";
   return plan;
 }
 
@@ -162,103 +159,9 @@ std::string RootPlan::Describe(size_t index) const {
     case RootEntryKind::kFile: return absl::StrCat("write ", in_box);
     case RootEntryKind::kBindReadOnly: return absl::StrCat("bind ", e.source, " read-only");
     case RootEntryKind::kBindDevice: return absl::StrCat("bind device ", e.source);
+    case RootEntryKind::kCount: break;
   }
   return in_box;
-}
-
-// ---- child side: system calls only ----
-
-namespace {
-
-// An empty file or directory for a bind mount to cover.
-bool MakeMountPoint(const RootEntry& e) {
-  if (e.source_is_directory) return ::mkdir(e.path, 0755) == 0 || errno == EEXIST;
-  int fd = ::open(e.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
-}
-
-bool WriteSmallFile(const RootEntry& e) {
-  int fd = ::open(e.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  const char* data = e.data;
-  size_t left = e.data_size;
-  while (left > 0) {
-    ssize_t n = ::write(fd, data, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data += n;
-    left -= static_cast<size_t>(n);
-  }
-  ::close(fd);
-  return left == 0;
-}
-
-bool MakeEntry(const RootEntry& e) {
-  switch (e.kind) {
-    case RootEntryKind::kDirectory:
-      return ::mkdir(e.path, 0755) == 0;
-    case RootEntryKind::kSymlink:
-      return ::symlink(e.source, e.path) == 0;
-    case RootEntryKind::kFile:
-      return WriteSmallFile(e);
-    case RootEntryKind::kBindReadOnly: {
-      if (!MakeMountPoint(e)) return false;
-      if (::mount(e.source, e.path, nullptr, MS_BIND | MS_REC, nullptr) != 0) return false;
-      unsigned long flags =
-          MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | e.keep_mount_flags;
-      return ::mount(nullptr, e.path, nullptr, flags, nullptr) == 0;
-    }
-    case RootEntryKind::kBindDevice: {
-      RootEntry file = e;
-      file.source_is_directory = false;
-      return MakeMountPoint(file) && ::mount(e.source, e.path, nullptr, MS_BIND, nullptr) == 0;
-    }
-  }
-  errno = EINVAL;
-  return false;
-}
-
-}  // namespace
-
-ChildError BuildRoot(const ChildPlan& plan) {
-  // Nothing mounted below may propagate back to the host's namespace.
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    return ChildFail(SetupStep::kMakeMountsPrivate);
-  }
-  if (::mount("tmpfs", plan.staging_dir, "tmpfs", MS_NOSUID | MS_NODEV,
-              plan.root_tmpfs_options) != 0) {
-    return ChildFail(SetupStep::kMountRootTmpfs);
-  }
-  for (size_t i = 0; i < plan.num_root_entries; ++i) {
-    if (!MakeEntry(plan.root_entries[i])) {
-      return ChildFail(SetupStep::kRootEntry, static_cast<int32_t>(i));
-    }
-  }
-  // proc is mounted while the host's /proc is still visible: a user namespace may only
-  // mount proc where a full proc is already visible.
-  if (::mount("proc", plan.proc_path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-    return ChildFail(SetupStep::kMountProc);
-  }
-  if (::mount("tmpfs", plan.work_path, "tmpfs", MS_NOSUID | MS_NODEV,
-              plan.work_tmpfs_options) != 0) {
-    return ChildFail(SetupStep::kMountWorkTmpfs);
-  }
-  return {};
-}
-
-ChildError EnterRoot(const ChildPlan& plan) {
-  // pivot_root(".", "."): the old root ends up stacked on the new one, and is detached.
-  if (::chdir(plan.staging_dir) != 0) return ChildFail(SetupStep::kPivotRoot, 0);
-  if (::syscall(SYS_pivot_root, ".", ".") != 0) return ChildFail(SetupStep::kPivotRoot, 1);
-  if (::umount2(".", MNT_DETACH) != 0) return ChildFail(SetupStep::kPivotRoot, 2);
-  if (::chdir("/") != 0) return ChildFail(SetupStep::kPivotRoot, 3);
-  if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) !=
-      0) {
-    return ChildFail(SetupStep::kRemountRootReadOnly);
-  }
-  return {};
 }
 
 }  // namespace zerorl::sandbox

@@ -1,13 +1,15 @@
 // Internal to the sandbox: the box's root filesystem, planned once per Sandbox in the parent
 // (which host paths exist, which are links, which mount flags the kernel will insist on
-// keeping) and built by every box's init with nothing but mount/mkdir/symlink calls.
+// keeping) and built by every box's init with nothing but mount/mkdir/symlink calls
+// (sandbox_init/root.cc).
 //
 // The root is a small tmpfs holding: /usr bound read-only; /bin, /sbin, /lib* as the host has
 // them (links into /usr on merged-/usr systems, read-only binds otherwise); an /etc with
 // generated passwd, group, hosts and nsswitch.conf plus read-only binds of ld.so.cache,
 // alternatives and what the languages ask for; /dev with null, zero, random and urandom bound
-// from the host and the usual /proc/self/fd links; a fresh /proc; and the work tmpfs at /tmp
-// (/dev/shm and /var/tmp point there). After pivot_root the root tmpfs is made read-only.
+// from the host and the usual /proc/self/fd links; a fresh /proc; and the mount point of the
+// work tmpfs, /tmp (/dev/shm and /var/tmp point there), which each job mounts afresh. After
+// pivot_root the root tmpfs is made read-only.
 #ifndef ZERORL_VERIFIERS_SANDBOX_MOUNTS_H_
 #define ZERORL_VERIFIERS_SANDBOX_MOUNTS_H_
 
@@ -49,7 +51,6 @@ class RootPlan {
   // "bind /usr read-only at /usr", for error messages naming a failed entry.
   std::string Describe(size_t index) const;
   const char* proc_path() const { return proc_path_.c_str(); }
-  const char* work_path() const { return work_path_.c_str(); }
 
  private:
   const char* Keep(std::string text);
@@ -66,7 +67,6 @@ class RootPlan {
   std::vector<RootEntry> entries_;
   std::set<std::string> planned_;  // paths in the box already made
   std::string proc_path_;
-  std::string work_path_;
 };
 
 }  // namespace zerorl::sandbox

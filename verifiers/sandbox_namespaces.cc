@@ -1,13 +1,12 @@
 #include "verifiers/sandbox_namespaces.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "verifiers/sandbox_init_image.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -28,7 +28,84 @@ constexpr unsigned long kBoxNamespaces = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NE
                                          CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
                                          CLONE_NEWCGROUP;
 
+constexpr size_t kTrampolineStackBytes = 64 << 10;
+
 std::string ErrnoText(int error) { return std::strerror(error); }
+
+// What the box's first process did before exec, seen through the memory it shares with us.
+enum TrampolineStage { kStageOk = 0, kStageCapabilities, kStageMoveFds, kStagePlaceFds,
+                       kStageNull, kStageClose, kStageExec };
+constexpr const char* kStageNames[] = {"", "keeping capabilities across exec",
+                                       "moving descriptors", "placing descriptors",
+                                       "opening /dev/null", "closing descriptors",
+                                       "executing init from its memfd"};
+struct Trampoline {
+  const InitLaunch* launch;
+  volatile int failed_stage;
+  volatile int error;
+};
+
+// The box's first process until it execs init: it shares the parent's memory on its own
+// stack, so it makes system calls only (no allocation, no locks, no sanitizer hooks).
+// Descriptors go to kCtlFd..kSetupFd (and the program to kInitExecFd, close-on-exec), 0 and 1
+// to /dev/null (2 stays the parent's stderr when it has one, for crash messages), and every
+// other descriptor is closed.
+__attribute__((no_sanitize("address", "undefined"))) int RunTrampoline(void* arg) {
+  Trampoline* t = static_cast<Trampoline*>(arg);
+  const InitLaunch& launch = *t->launch;
+  // The new user namespace gave us every capability in it, but exec keeps capabilities only
+  // for its root, and init's uid is not even mapped yet: as ambient capabilities they
+  // survive. Init needs them to build the box; every step drops them all.
+  int stage = kStageCapabilities;
+  __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct caps[2] = {};
+  bool ok = ::syscall(SYS_capget, &header, caps) == 0;
+  for (__user_cap_data_struct& c : caps) c.inheritable = c.permitted;
+  ok = ok && ::syscall(SYS_capset, &header, caps) == 0;
+  for (int cap = 0; ok && cap <= launch.cap_last_cap; ++cap) {
+    ok = ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) == 0;
+  }
+  int moved[kNumInitFds + 1];
+  if (ok) stage = kStageMoveFds;
+  for (int i = 0; ok && i <= kNumInitFds; ++i) {  // out of the way: a source may sit on a target
+    moved[i] = ::fcntl(i < kNumInitFds ? launch.fds[i] : launch.program_fd, F_DUPFD_CLOEXEC,
+                       kInitExecFd + 1);
+    ok = moved[i] >= 0;
+  }
+  if (ok) stage = kStagePlaceFds;
+  for (int i = 0; ok && i < kNumInitFds; ++i) ok = ::dup3(moved[i], kCtlFd + i, 0) >= 0;
+  ok = ok && ::dup3(moved[kNumInitFds], kInitExecFd, O_CLOEXEC) >= 0;
+  if (ok) stage = kStageNull;
+  int null_fd = ok ? ::open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+  ok = ok && null_fd >= 0 && ::dup2(null_fd, 0) >= 0 && ::dup2(null_fd, 1) >= 0 &&
+       (::fcntl(2, F_GETFD) >= 0 || ::dup2(null_fd, 2) >= 0);
+  if (ok) stage = kStageClose;
+  ok = ok && ::syscall(SYS_close_range, kInitExecFd + 1, ~0U, 0) == 0;
+  if (ok) {
+    stage = kStageExec;
+    char name[] = "zerorl-sandbox-init";
+    char* argv[] = {name, nullptr};
+    char* envp[] = {nullptr};
+    ::syscall(SYS_execveat, kInitExecFd, "", argv, envp, AT_EMPTY_PATH);
+  }
+  t->error = errno;
+  t->failed_stage = stage;
+  ::_exit(127);
+}
+
+absl::Status CloneFailure(int error) {
+  std::string what = absl::StrCat("clone into new namespaces: ", ErrnoText(error));
+  if (error == EPERM || error == EACCES || error == EINVAL) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, "; this kernel refuses user namespaces to this process (check "
+              "user.max_user_namespaces, kernel.unprivileged_userns_clone, an AppArmor "
+              "restrict_unprivileged_userns policy, or a container seccomp profile)"));
+  }
+  if (error == EAGAIN || error == ENOSPC || error == ENOMEM) {
+    return absl::ResourceExhaustedError(what);
+  }
+  return absl::InternalError(what);
+}
 
 absl::Status WriteProcFile(pid_t pid, const char* name, const std::string& text) {
   std::string path = absl::StrCat("/proc/", pid, "/", name);
@@ -89,25 +166,35 @@ int BoxProcess::Reap() {
   return status;
 }
 
-absl::StatusOr<BoxProcess> CloneBoxInit(const ChildPlan& plan) {
+absl::StatusOr<BoxProcess> CloneBoxInit(const InitLaunch& launch) {
+  void* stack = ::mmap(nullptr, kTrampolineStackBytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    return absl::ResourceExhaustedError(absl::StrCat("mmap: ", ErrnoText(errno)));
+  }
+  Trampoline trampoline = {&launch, 0, 0};
+  // Every signal blocked (glibc's internal ones too) while the child shares our memory: no
+  // handler of ours may run on its stack. Init resets the mask.
+  uint64_t all = ~0ULL, saved = 0;
+  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved, sizeof(all));
   int pidfd = -1;
-  // A fork-like clone (no new stack): the child continues on its copy of this stack.
-  long pid = ::syscall(SYS_clone, kBoxNamespaces | CLONE_PIDFD | SIGCHLD, nullptr, &pidfd,
-                       nullptr, 0);
-  if (pid == 0) BoxInitMain(plan);
-  if (pid > 0) return BoxProcess(static_cast<pid_t>(pid), pidfd);
+  pid_t pid = ::clone(RunTrampoline, static_cast<char*>(stack) + kTrampolineStackBytes,
+                      kBoxNamespaces | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                      &trampoline, &pidfd);
   int error = errno;
-  std::string what = absl::StrCat("clone into new namespaces: ", ErrnoText(error));
-  if (error == EPERM || error == EACCES || error == EINVAL) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        what, "; this kernel refuses user namespaces to this process (check "
-              "user.max_user_namespaces, kernel.unprivileged_userns_clone, an AppArmor "
-              "restrict_unprivileged_userns policy, or a container seccomp profile)"));
+  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, sizeof(saved));
+  ::munmap(stack, kTrampolineStackBytes);
+  if (pid < 0) return CloneFailure(error);
+  BoxProcess process(pid, pidfd);
+  if (trampoline.failed_stage == 0) return process;
+  process.Reap();  // it exited at once
+  int exec_error = trampoline.error;
+  if (trampoline.failed_stage == kStageExec && (exec_error == EACCES || exec_error == EPERM)) {
+    return absl::FailedPreconditionError(MemfdExecHint());
   }
-  if (error == EAGAIN || error == ENOSPC || error == ENOMEM) {
-    return absl::ResourceExhaustedError(what);
-  }
-  return absl::InternalError(what);
+  return absl::InternalError(absl::StrCat("sandbox: starting the box's init: ",
+                                          kStageNames[trampoline.failed_stage], ": ",
+                                          ErrnoText(exec_error)));
 }
 
 absl::Status WriteIdMaps(pid_t pid, const IdMapping& mapping) {
@@ -120,38 +207,6 @@ absl::Status WriteIdMaps(pid_t pid, const IdMapping& mapping) {
   if (!status.ok()) return status;
   return WriteProcFile(pid, "gid_map",
                        absl::StrCat(mapping.inner_gid, " ", mapping.outer_gid, " 1\n"));
-}
-
-// ---- child side ----
-
-ChildError SetUpNetwork(const ChildPlan& plan) {
-  // A new network namespace has only a loopback device, and it is down: with it down no
-  // socket can reach anything, with it up only the box itself.
-  if (!plan.loopback) return {};
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ChildFail(SetupStep::kLoopback, 0);
-  struct ifreq request = {};
-  std::memcpy(request.ifr_name, "lo", 3);
-  if (::ioctl(fd, SIOCGIFFLAGS, &request) != 0) {
-    ChildError error = ChildFail(SetupStep::kLoopback, 1);
-    ::close(fd);
-    return error;
-  }
-  request.ifr_flags |= IFF_UP | IFF_RUNNING;
-  if (::ioctl(fd, SIOCSIFFLAGS, &request) != 0) {
-    ChildError error = ChildFail(SetupStep::kLoopback, 2);
-    ::close(fd);
-    return error;
-  }
-  ::close(fd);
-  return {};
-}
-
-ChildError SetHostname(const ChildPlan& plan) {
-  if (::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0) {
-    return ChildFail(SetupStep::kHostname);
-  }
-  return {};
 }
 
 }  // namespace zerorl::sandbox

@@ -1,6 +1,8 @@
 // Internal to the sandbox: the box's namespaces. The parent clones the box's first process
-// into new user, PID, network, mount, IPC, UTS and cgroup namespaces and writes its uid/gid
-// maps; the child brings up loopback (when asked) and names its host.
+// into new user, PID, network, mount, IPC, UTS and cgroup namespaces, the way posix_spawn
+// does (sharing the parent's memory on a small stack of its own, the parent thread suspended
+// until the exec, so nothing of the parent's address space is copied), executes the init
+// program from its memfd there, and writes its uid/gid maps.
 #ifndef ZERORL_VERIFIERS_SANDBOX_NAMESPACES_H_
 #define ZERORL_VERIFIERS_SANDBOX_NAMESPACES_H_
 
@@ -35,10 +37,18 @@ class BoxProcess {
   bool reaped_ = false;
 };
 
-// clone()s the box's first process into its namespaces; the child runs BoxInitMain(plan)
-// and never returns. kResourceExhausted when the kernel is out of pids or namespaces,
-// kFailedPrecondition (with a hint) when it refuses user namespaces.
-absl::StatusOr<BoxProcess> CloneBoxInit(const ChildPlan& plan);
+// What the box's first process starts with.
+struct InitLaunch {
+  int program_fd;         // the init executable (a memfd)
+  int fds[kNumInitFds];   // become kCtlFd..kSetupFd in the box
+  int cap_last_cap;       // /proc/sys/kernel/cap_last_cap
+};
+
+// Clones the box's first process into its namespaces and executes init there. Returns once
+// init runs. kResourceExhausted when the kernel is out of pids or namespaces,
+// kFailedPrecondition (with a hint) when it refuses user namespaces or executing init from a
+// memfd (vm.memfd_noexec).
+absl::StatusOr<BoxProcess> CloneBoxInit(const InitLaunch& launch);
 
 struct IdMapping {
   uid_t inner_uid;

@@ -4,17 +4,17 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
-#include "verifiers/sandbox_child.h"
 
 namespace zerorl::sandbox {
 namespace {
@@ -41,6 +41,8 @@ constexpr uint64_t kNamespaceCloneFlags[] = {
     CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
 };
 
+constexpr uint32_t kIoprioWhoProcess = 1;  // IOPRIO_WHO_PROCESS
+
 struct FilterDeleter {
   void operator()(void* ctx) const { seccomp_release(ctx); }
 };
@@ -66,6 +68,28 @@ absl::Status DenySocketFamilies(scmp_filter_ctx ctx, bool allow_ip_sockets) {
                "socket families >= AF_MAX");
 }
 
+// A program shares its uid with the box's init, which outlives it and starts the next
+// request's programs: it may change its own limits, priority and CPU affinity, never another
+// process's (pid/who 0 means the caller).
+absl::Status DenyChangesToOtherProcesses(scmp_filter_ctx ctx) {
+  auto deny = [&](const char* name, std::initializer_list<scmp_arg_cmp> when) -> absl::Status {
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) return absl::OkStatus();
+    return Check(seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr,
+                                        static_cast<unsigned>(when.size()), when.begin()),
+                 absl::StrCat(name, " on another process"));
+  };
+  RETURN_IF_ERROR(deny("prlimit64", {SCMP_A0_32(SCMP_CMP_NE, 0), SCMP_A2_64(SCMP_CMP_NE, 0)}));
+  RETURN_IF_ERROR(deny("setpriority", {SCMP_A0_32(SCMP_CMP_NE, PRIO_PROCESS)}));
+  RETURN_IF_ERROR(deny("setpriority", {SCMP_A1_32(SCMP_CMP_NE, 0)}));
+  for (const char* name : {"sched_setaffinity", "sched_setscheduler", "sched_setparam",
+                           "sched_setattr", "migrate_pages", "move_pages"}) {
+    RETURN_IF_ERROR(deny(name, {SCMP_A0_32(SCMP_CMP_NE, 0)}));
+  }
+  RETURN_IF_ERROR(deny("ioprio_set", {SCMP_A0_32(SCMP_CMP_NE, kIoprioWhoProcess)}));
+  return deny("ioprio_set", {SCMP_A1_32(SCMP_CMP_NE, 0)});
+}
+
 absl::Status AddRules(scmp_filter_ctx ctx, bool allow_ip_sockets) {
   for (const char* name : kDeniedSyscalls) {
     int nr = seccomp_syscall_resolve_name(name);
@@ -82,6 +106,7 @@ absl::Status AddRules(scmp_filter_ctx ctx, bool allow_ip_sockets) {
   if (clone3_nr != __NR_SCMP_ERROR) {
     RETURN_IF_ERROR(Check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), clone3_nr, 0), "clone3"));
   }
+  RETURN_IF_ERROR(DenyChangesToOtherProcesses(ctx));
   return DenySocketFamilies(ctx, allow_ip_sockets);
 }
 
@@ -130,7 +155,7 @@ void SeccompProgram::Point() {
 absl::StatusOr<SeccompProgram> SeccompProgram::Compile(bool allow_ip_sockets) {
   Filter ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
-  // no_new_privs is set by DropPrivileges itself; the filter is loaded by init alone.
+  // no_new_privs is set by each step's process itself, right before it loads the filter.
   RETURN_IF_ERROR(Check(seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0), "attr NNP"));
   RETURN_IF_ERROR(Check(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS),
                         "attr BADARCH"));
@@ -143,15 +168,6 @@ absl::StatusOr<SeccompProgram> SeccompProgram::Compile(bool allow_ip_sockets) {
   program.filter_ = std::move(filter);
   program.Point();
   return program;
-}
-
-// ---- child side ----
-
-ChildError ApplySeccomp(const ChildPlan& plan) {
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, plan.seccomp, 0, 0) != 0) {
-    return ChildFail(SetupStep::kSeccomp);
-  }
-  return {};
 }
 
 }  // namespace zerorl::sandbox
