@@ -135,7 +135,7 @@ struct SandboxOptions {
   // Boxes kept warm between runs: a run takes an idle box when there is one (a fresh /tmp
   // and IPC namespace in it, about a millisecond) instead of building one (namespaces, root,
   // cgroup: several). Each idle box is one sleeping process and its namespaces. -1: one per
-  // CPU this process may use; 0: every run builds a new box.
+  // CPU this process may use (in a SandboxPool: one per worker); 0: every run builds a box.
   int warm_boxes = -1;
 };
 

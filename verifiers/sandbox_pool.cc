@@ -19,9 +19,11 @@ int AvailableCpus() {
 absl::StatusOr<std::unique_ptr<SandboxPool>> SandboxPool::Create(const SandboxOptions& options,
                                                                  int num_workers) {
   if (num_workers < 0) return absl::InvalidArgumentError("num_workers must be >= 0");
-  ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options));
-  return std::unique_ptr<SandboxPool>(
-      new SandboxPool(std::move(sandbox), num_workers == 0 ? AvailableCpus() : num_workers));
+  if (num_workers == 0) num_workers = AvailableCpus();
+  SandboxOptions with_boxes = options;
+  if (with_boxes.warm_boxes == -1) with_boxes.warm_boxes = num_workers;  // one per worker
+  ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(with_boxes));
+  return std::unique_ptr<SandboxPool>(new SandboxPool(std::move(sandbox), num_workers));
 }
 
 SandboxPool::SandboxPool(std::unique_ptr<Sandbox> sandbox, int num_workers)

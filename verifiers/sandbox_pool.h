@@ -30,7 +30,8 @@ namespace zerorl::sandbox {
 class SandboxPool {
  public:
   // Creates the Sandbox (see Sandbox::Create for its errors) and `num_workers` workers;
-  // 0 = the number of CPUs this process may run on.
+  // 0 = the number of CPUs this process may run on. Each worker keeps a warm box between
+  // requests unless options.warm_boxes says otherwise.
   static absl::StatusOr<std::unique_ptr<SandboxPool>> Create(const SandboxOptions& options,
                                                              int num_workers);
   ~SandboxPool();

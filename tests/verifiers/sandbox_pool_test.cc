@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/verifiers/sandbox_testing.h"
+#include "verifiers/sandbox_box.h"
 
 namespace zerorl::sandbox {
 namespace {
@@ -63,6 +64,19 @@ TEST(SandboxPoolTest, AtMostNumWorkersRunAtOnceTheRestWait) {
     EXPECT_EQ(r->stdout_data, "done\n");
   }
   EXPECT_EQ(pool->queued(), 0u);
+}
+
+TEST(SandboxPoolTest, EachWorkerKeepsAWarmBox) {
+  std::unique_ptr<SandboxPool> pool = MakePool(3);
+  ASSERT_NE(pool, nullptr);
+  RunRequest sleeper;
+  sleeper.language = "python";
+  sleeper.code = "import time\ntime.sleep(0.3)\n";
+  sleeper.limits = FastLimits();
+  std::vector<std::future<absl::StatusOr<RunResult>>> futures;
+  for (int i = 0; i < 3; ++i) futures.push_back(pool->SubmitRun(sleeper));  // three at once
+  for (auto& future : futures) ASSERT_TRUE(future.get().ok());
+  EXPECT_EQ(pool->sandbox().shared().warm_boxes->idle(), 3u);
 }
 
 TEST(SandboxPoolTest, DestructionFinishesQueuedWork) {
