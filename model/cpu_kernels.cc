@@ -110,6 +110,22 @@ ZERORL_VECTOR_KERNEL void AttendKvHead(const float* q, const uint16_t* keys,
   }
 }
 
+// One token: heads x hd values at x (contiguous), the token's cos [hd] and sin [hd / 2].
+ZERORL_VECTOR_KERNEL void RopeToken(const uint16_t* x, const uint16_t* cos, const uint16_t* sin,
+                                    int64_t heads, int64_t hd, uint16_t* out) {
+  int64_t half = hd / 2;
+  for (int64_t h = 0; h < heads; ++h) {
+    const uint16_t* xh = x + h * hd;
+    uint16_t* oh = out + h * hd;
+    for (int64_t i = 0; i < half; ++i) {
+      float x1 = Bf16ToFloat(xh[i]), x2 = Bf16ToFloat(xh[i + half]), s = Bf16ToFloat(sin[i]);
+      oh[i] = FloatToBf16(RoundToBf16(x1 * Bf16ToFloat(cos[i])) - RoundToBf16(x2 * s));
+      oh[i + half] =
+          FloatToBf16(RoundToBf16(x2 * Bf16ToFloat(cos[i + half])) + RoundToBf16(x1 * s));
+    }
+  }
+}
+
 ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const bool* blocked,
                                            int64_t length, float scale, float* scratch,
                                            uint16_t* out) {
@@ -165,6 +181,28 @@ at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   at::parallel_for(0, rows, Grain(d), [&](int64_t begin, int64_t end) {
     RmsNormRows(src + begin * d, scale, end - begin, d, static_cast<float>(eps),
                 dst + begin * d);
+  });
+  return out;
+}
+
+at::Tensor Rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  int64_t batch = x.size(0), tokens = x.size(1), heads = x.size(2), hd = x.size(3);
+  TORCH_CHECK(x.stride(3) == 1 && x.stride(2) == hd && x.stride(0) == tokens * x.stride(1) &&
+                  cos.numel() == batch * tokens * hd && sin.numel() == batch * tokens * hd / 2,
+              "Rope: x ", x.sizes(), " (strides ", x.strides(), ") and tables ", cos.sizes(),
+              ", ", sin.sizes(), " do not fit");
+  at::Tensor c = cos.contiguous(), s = sin.contiguous();
+  at::Tensor out = at::empty({batch, tokens, heads, hd}, x.options());
+  const uint16_t* src = reinterpret_cast<const uint16_t*>(x.data_ptr<at::BFloat16>());
+  const uint16_t* cs = Bits(c);
+  const uint16_t* sn = Bits(s);
+  uint16_t* dst = MutableBits(out);
+  int64_t token_stride = x.stride(1);
+  at::parallel_for(0, batch * tokens, Grain(heads * hd), [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      RopeToken(src + t * token_stride, cs + t * hd, sn + t * hd / 2, heads, hd,
+                dst + t * heads * hd);
+    }
   });
   return out;
 }

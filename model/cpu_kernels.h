@@ -27,6 +27,12 @@ at::Tensor SwiGlu(const at::Tensor& gate_up);
 // weight * bf16(x * rsqrt(mean(x^2) + eps)) over the last dim: x [..., d], weight [d] bf16.
 at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
+// Rotary embedding in the half-rotation layout, rounded after each product and after the sum
+// as transformers' eager q * cos + rotate_half(q) * sin is: x [B, T, heads, hd] bf16 (each
+// token's heads contiguous: a view of the fused q/k/v output is fine), cos [B, T, 1, hd],
+// sin [B, T, 1, hd / 2] (RopeTables). Returns [B, T, heads, hd] contiguous.
+at::Tensor Rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
+
 // softmax(bf16(scores * scale) masked to -inf where blocked) in float32, cast to bf16: the
 // middle of GroupedAttention. scores: [B, n_kv, g * T, L] bf16 (from the q k^T matmul);
 // blocked: [B, 1, 1, T, L] bool. Returns [B, n_kv, g * T, L] bf16. A row with every key

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "model/cpu_kernels.h"
+
 namespace zerorl::model {
 namespace {
 
@@ -47,6 +49,10 @@ RopeTables MakeRopeTables(const torch::Tensor& inv_freq, const torch::Tensor& po
 // transformers' x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]; both halves of
 // its sin table are equal, so the rotation is two multiply-adds on the halves of x * cos.
 torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& tables) {
+  if (kernels::Applies(x) && x.stride(-1) == 1 && x.stride(-2) == x.size(-1) &&
+      x.stride(0) == x.size(1) * x.stride(1)) {
+    return kernels::Rope(x, tables.cos, tables.sin);
+  }
   int64_t half = x.size(-1) / 2;
   torch::Tensor out = x * tables.cos;
   out.narrow(-1, 0, half).addcmul_(x.narrow(-1, half, half), tables.sin, -1);
