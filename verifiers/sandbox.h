@@ -134,8 +134,10 @@ struct SandboxOptions {
   std::string cgroup_v2_parent;
   // Boxes kept warm between runs: a run takes an idle box when there is one (a fresh /tmp
   // and IPC namespace in it, about a millisecond) instead of building one (namespaces, root,
-  // cgroup: several). Each idle box is one sleeping process and its namespaces. -1: one per
-  // CPU this process may use (in a SandboxPool: one per worker); 0: every run builds a box.
+  // cgroup: several). A box is reused only by the thread that made it (its init dies with
+  // that thread): a pool worker keeps its own, a thread calling Run() again gets its last.
+  // Each idle box is one sleeping process and its namespaces. -1: one per CPU this process
+  // may use (in a SandboxPool: one per worker); 0: every run builds a new box.
   int warm_boxes = -1;
 };
 

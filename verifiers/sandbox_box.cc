@@ -103,6 +103,7 @@ Box::Box(const SandboxShared& shared) : shared_(shared) {}
 
 absl::StatusOr<std::unique_ptr<Box>> Box::Start(const SandboxShared& shared) {
   std::unique_ptr<Box> box(new Box(shared));
+  box->maker_thread_ = ::gettid();  // init dies with this thread (see BoxCache)
   ASSIGN_OR_RETURN(box->slot_, shared.cgroups->Acquire());   // memory and pids, if any
   RETURN_IF_ERROR(box->OpenChannels());                      // control socket, output pipes
   InitLaunch launch = {shared.init_program.get(),

@@ -40,14 +40,17 @@ namespace zerorl::sandbox {
 class Box;
 
 // Boxes whose last job ended cleanly, waiting for the next (SandboxOptions::warm_boxes).
-// Thread-safe.
+// A box's init dies with the thread that made it (PR_SET_PDEATHSIG), so a box is only ever
+// handed back to that thread: a pool worker keeps its own box, and a thread calling
+// Sandbox::Run again finds the one it used last. Thread-safe.
 class BoxCache {
  public:
   explicit BoxCache(size_t capacity) : capacity_(capacity) {}
   ~BoxCache();  // ends every idle box
-  // An idle box whose init is still alive, or nullptr.
+  // An idle box made by the calling thread whose init is still alive, or nullptr.
   std::unique_ptr<Box> Take();
-  // Keeps `box` when it may run another job and there is room; otherwise it ends.
+  // Keeps `box` when it may run another job (the least recently kept box ends when there
+  // are more than the capacity); otherwise it ends.
   void Give(std::unique_ptr<Box> box);
   // Ends every idle box (the benchmark does, to count their CPU time as its children's).
   void Clear();
@@ -56,7 +59,7 @@ class BoxCache {
  private:
   const size_t capacity_;
   mutable absl::Mutex mu_;
-  std::vector<std::unique_ptr<Box>> idle_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Box>> idle_ ABSL_GUARDED_BY(mu_);  // least recently kept first
 };
 
 // What every box of one Sandbox shares, prepared once by Sandbox::Create. Read-only after
@@ -126,6 +129,7 @@ class Box {
   // The last job ended cleanly and init is unharmed: BeginJob may be called again.
   bool reusable() const { return usable_ && !in_job_ && !tainted_; }
   bool InitAlive() const;
+  pid_t maker_thread() const { return maker_thread_; }  // gettid() of the thread that made it
   const BoxPlan& plan() const { return plan_; }
 
  private:
@@ -149,6 +153,7 @@ class Box {
   int err_ = -1, err_child_ = -1;
   int marker_ = -1, marker_child_ = -1;
   BoxProcess init_;
+  pid_t maker_thread_ = 0;
   bool usable_ = false;
   bool go_sent_ = false;
   bool ready_ = false;      // init reported (or proved by a step) that the box/job is set up

@@ -1,4 +1,7 @@
 // BoxCache and BoxLease: warm boxes kept between jobs, and the lease a job holds on one.
+#include <unistd.h>
+
+#include <cstddef>
 #include <utility>
 
 #include "core/status.h"
@@ -17,19 +20,40 @@ void BoxCache::Clear() {
 }
 
 std::unique_ptr<Box> BoxCache::Take() {
-  absl::MutexLock lock(&mu_);
-  while (!idle_.empty()) {
-    std::unique_ptr<Box> box = std::move(idle_.back());
-    idle_.pop_back();
-    if (box->InitAlive()) return box;  // else it ended while idle (killed from outside)
+  const pid_t self = ::gettid();
+  std::vector<std::unique_ptr<Box>> dead;  // ended outside the lock
+  std::unique_ptr<Box> found;
+  {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = idle_.size(); i-- > 0 && found == nullptr;) {
+      if (idle_[i]->maker_thread() != self) continue;
+      std::unique_ptr<Box> box = std::move(idle_[i]);
+      idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+      if (box->InitAlive()) {
+        found = std::move(box);
+      } else {
+        dead.push_back(std::move(box));  // its init ended while idle (killed from outside)
+      }
+    }
   }
-  return nullptr;
+  return found;
 }
 
 void BoxCache::Give(std::unique_ptr<Box> box) {
   if (box == nullptr || !box->reusable()) return;
+  std::vector<std::unique_ptr<Box>> evicted;  // ended outside the lock
   absl::MutexLock lock(&mu_);
-  if (idle_.size() < capacity_) idle_.push_back(std::move(box));
+  for (size_t i = idle_.size(); i-- > 0;) {  // boxes whose thread is gone died with it
+    if (!idle_[i]->InitAlive()) {
+      evicted.push_back(std::move(idle_[i]));
+      idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+  idle_.push_back(std::move(box));
+  while (idle_.size() > capacity_) {
+    evicted.push_back(std::move(idle_.front()));
+    idle_.erase(idle_.begin());
+  }
 }
 
 size_t BoxCache::idle() const {
