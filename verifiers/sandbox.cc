@@ -1,6 +1,5 @@
 #include "verifiers/sandbox.h"
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -13,6 +12,7 @@
 #include "core/status.h"
 #include "verifiers/sandbox_box.h"
 #include "verifiers/sandbox_languages.h"
+#include "verifiers/sandbox_pool.h"
 #include "verifiers/sandbox_program.h"
 #include "verifiers/sandbox_wire.h"
 
@@ -117,11 +117,7 @@ absl::StatusOr<OwnedFd> EncodeBoxSetup(const SandboxShared& shared) {
 }
 
 size_t WarmBoxes(const SandboxOptions& options) {
-  if (options.warm_boxes >= 0) return static_cast<size_t>(options.warm_boxes);
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  int cpus = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
-  return static_cast<size_t>(cpus > 0 ? cpus : 1);
+  return static_cast<size_t>(options.warm_boxes >= 0 ? options.warm_boxes : AvailableCpus());
 }
 
 int CapLastCap() {
@@ -234,7 +230,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunRequest& request) const {
   if (HasCompileStep(*language)) {
     ASSIGN_OR_RETURN(StepOutcome compiled, box->Run(0));
     RunResult result = CompileResult(compiled, compile_limits);
-    if (result.status != RunStatus::kOk) return result;  // the job never ends: no reuse
+    if (result.status != RunStatus::kOk) return result;
   }
   ASSIGN_OR_RETURN(StepOutcome outcome, box->Run(box->plan().steps.size() - 1, /*last=*/true));
   return ToRunResult(std::move(outcome), request.limits);

@@ -1,7 +1,6 @@
 #include "verifiers/sandbox_box.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -37,17 +36,6 @@ void CloseFd(int* fd) {
 
 absl::Status ErrnoStatus(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
-
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
 }
 
 absl::Status MakePipe(int* read_end, int* write_end) {
@@ -143,7 +131,7 @@ bool Box::InitAlive() const {
 }
 
 // The job as the bytes init decodes (sandbox_wire.h), in a memfd sent with kJob.
-absl::StatusOr<int> Box::EncodeJob() const {
+absl::StatusOr<OwnedFd> Box::EncodeJob() const {
   std::vector<std::string> paths;
   std::vector<ChildFile> files;
   paths.reserve(plan_.files.size());
@@ -176,14 +164,7 @@ absl::StatusOr<int> Box::EncodeJob() const {
                    ",mode=0755,uid=", shared_.ids.inner_uid, ",gid=", shared_.ids.inner_gid);
   ChildJob job = {tmpfs_options.c_str(), files.data(), files.size(), steps.data(), steps.size()};
   std::string bytes = zerorl::sandbox::EncodeJob(job);
-  int fd = ::memfd_create("zerorl-sandbox-job", MFD_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("sandbox: memfd_create for a job");
-  if (!WriteAll(fd, bytes.data(), bytes.size())) {
-    absl::Status status = ErrnoStatus("sandbox: writing a job");
-    ::close(fd);
-    return status;
-  }
-  return fd;
+  return SealedMemfd("zerorl-sandbox-job", bytes.data(), bytes.size(), /*executable=*/false);
 }
 
 absl::Status Box::BeginJob(BoxPlan plan) {
@@ -196,12 +177,15 @@ absl::Status Box::BeginJob(BoxPlan plan) {
     }
   }
   plan_ = std::move(plan);
-  ASSIGN_OR_RETURN(int fd, EncodeJob());
+  if (slot_ != nullptr && !plan_.steps.empty()) {  // init reads the job under these limits
+    const Limits& first = plan_.steps[0].limits;
+    RETURN_IF_ERROR(slot_->SetLimits(first.memory_mib << 20, first.max_processes));
+  }
+  ASSIGN_OR_RETURN(OwnedFd job, EncodeJob());
   absl::Status status = absl::OkStatus();
   if (!go_sent_) status = Send(CommandType::kGo, 0, false);
   go_sent_ = true;
-  if (status.ok()) status = Send(CommandType::kJob, 0, false, fd);
-  ::close(fd);
+  if (status.ok()) status = Send(CommandType::kJob, 0, false, job.get());
   if (!status.ok()) {
     usable_ = false;
     return status;
@@ -315,6 +299,30 @@ absl::StatusOr<StepOutcome> Box::Run(size_t index, bool last) {
   }
   if (outcome.box_died) usable_ = false;
   return outcome;
+}
+
+absl::Status Box::EndJob() {
+  if (!usable_ || !in_job_) return absl::OkStatus();
+  absl::Status status = Send(CommandType::kEndJob, 0, false);
+  while (status.ok()) {
+    Report report = {};
+    ssize_t n = -1;
+    if (WaitReadable(ctl_, kParentGraceMs)) {
+      while ((n = ::recv(ctl_, &report, sizeof(report), 0)) < 0 && errno == EINTR) {
+      }
+    }
+    if (n != static_cast<ssize_t>(sizeof(report))) {
+      status = absl::InternalError("sandbox: the box did not answer the end of a job");
+    } else if (report.type == ReportType::kJobEnded) {
+      in_job_ = false;
+      if (report.flags & kReportTainted) tainted_ = true;
+      return absl::OkStatus();
+    } else if (report.type == ReportType::kSetupFailed) {
+      status = SetupFailure(report.setup);
+    }  // else the job's kReady, sent before the command arrived
+  }
+  usable_ = false;
+  return status;
 }
 
 // Reads output while the step runs; returns once init reports (or dies, or is overdue).

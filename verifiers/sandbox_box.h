@@ -122,6 +122,9 @@ class Box {
   // what the program did is data. `last` ends the job after the step. After an outcome with
   // box_died, or a non-OK status, the box can run nothing more.
   absl::StatusOr<StepOutcome> Run(size_t index, bool last = false);
+  // Ends the job without running its last step (a compile error stopped it): its /tmp goes
+  // and the box may take the next job. On failure the box is no longer usable.
+  absl::Status EndJob();
   // Lets init build the box (and set up the job, if one was begun) and waits until it is
   // ready, without running a step. For probing a machine and measuring setup alone.
   absl::Status AwaitReady();
@@ -137,7 +140,7 @@ class Box {
   absl::Status OpenChannels();
   void CloseChildEnds();
   absl::Status Send(CommandType type, uint32_t step, bool last, int fd = -1);
-  absl::StatusOr<int> EncodeJob() const;
+  absl::StatusOr<OwnedFd> EncodeJob() const;  // the job, encoded, in a sealed memfd
   absl::Status SetupFailure(const ChildError& error) const;
   absl::Status InitEndedEarly();
   absl::Status Collect(size_t index, StepOutcome* outcome);
@@ -162,7 +165,8 @@ class Box {
   bool kill_sent_ = false;
 };
 
-// A box running one job, from the cache when one is warm; back to the cache at the end.
+// A box running one job, from the cache when one is warm; back to the cache at the end (the
+// job is ended first if its last step did not run).
 class BoxLease {
  public:
   static absl::StatusOr<BoxLease> Begin(const SandboxShared& shared, BoxPlan plan);

@@ -73,7 +73,9 @@ absl::StatusOr<BoxLease> BoxLease::Begin(const SandboxShared& shared, BoxPlan pl
 }
 
 BoxLease::~BoxLease() {
-  if (box_ != nullptr) shared_->warm_boxes->Give(std::move(box_));
+  if (box_ == nullptr) return;
+  box_->EndJob().IgnoreError();  // a box that cannot end its job is not kept
+  shared_->warm_boxes->Give(std::move(box_));
 }
 
 }  // namespace zerorl::sandbox

@@ -18,10 +18,12 @@
 // Protocol on the control socket (SOCK_SEQPACKET, one struct per message):
 //   parent -> init: kGo once (id maps written, cgroup joined); then, per request, kJob (with
 //                   the job's memfd as SCM_RIGHTS), kRun(i) / kKill; kExit to end the box.
-//                   kRun with `last` set ends the job after that step.
+//                   kRun with `last` set ends the job after that step; kEndJob ends it
+//                   without one (a compile error stopped it).
 //   init -> parent: kReady (step kReadyBox) after the box is built and (step kReadyJob) after
 //                   each job is set up, either left out when a command is already waiting;
-//                   or kSetupFailed once (then init exits); one kStepDone per kRun.
+//                   or kSetupFailed once (then init exits); one kStepDone per kRun; one
+//                   kJobEnded per kEndJob.
 // Between kRun and kStepDone, init runs step i and kills every other process of the box
 // before it reports, so the parent can drain the output pipes knowing that all of step i's
 // output is in them and nothing of step i+1's. When a job ends, init also drops its /tmp; the
@@ -97,14 +99,14 @@ inline ChildError ChildFail(SetupStep step, int32_t index = 0) { return {step, i
     if (!zerorl_child_error_.ok()) return zerorl_child_error_;       \
   } while (0)
 
-enum class CommandType : uint32_t { kGo = 1, kJob, kRun, kKill, kExit };
+enum class CommandType : uint32_t { kGo = 1, kJob, kRun, kKill, kEndJob, kExit };
 struct Command {
   CommandType type;
   uint32_t step;
   uint32_t last;  // kRun: the job ends after this step
 };
 
-enum class ReportType : uint32_t { kReady = 1, kSetupFailed, kStepDone };
+enum class ReportType : uint32_t { kReady = 1, kSetupFailed, kStepDone, kJobEnded };
 inline constexpr uint32_t kReadyBox = 1;  // Report::step of a kReady
 inline constexpr uint32_t kReadyJob = 2;
 enum ReportFlags : uint32_t {
@@ -113,6 +115,7 @@ enum ReportFlags : uint32_t {
   kReportExecFailed = 4,       // the step could not be started; `error` holds the errno
   kReportCpuTimedOut = 8,      // init killed the step at its CPU limit
   kReportTainted = 16,         // the job ended, but init's own state was changed: do not reuse
+                               // (on the last kStepDone of a job, or on kJobEnded)
 };
 struct Report {
   ReportType type;

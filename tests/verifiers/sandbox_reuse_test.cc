@@ -168,14 +168,14 @@ TEST(SandboxReuseTest, WithoutWarmBoxesEveryRunGetsANewBox) {
   EXPECT_EQ(sandbox->shared().warm_boxes->idle(), 0u);
 }
 
-TEST(SandboxReuseTest, ABoxWhoseJobDidNotEndIsNotReused) {
+TEST(SandboxReuseTest, AJobStoppedByACompileErrorEndsCleanlyAndTheBoxIsReused) {
   std::unique_ptr<Sandbox> sandbox = MakeSandbox(1);
   ASSERT_NE(sandbox, nullptr);
   RunResult bad = MustRun(*sandbox, "cpp", "int main() { return undefined_name; }");
   EXPECT_EQ(bad.status, RunStatus::kCompileError);  // the program's step never ran
-  EXPECT_EQ(sandbox->shared().warm_boxes->idle(), 0u);
-  RunResult good = MustRun(*sandbox, "python", "print('fresh')");
-  EXPECT_EQ(good.stdout_data, "fresh\n");
+  EXPECT_EQ(sandbox->shared().warm_boxes->idle(), 1u);
+  RunResult next = MustRun(*sandbox, "python", "import os\nprint(sorted(os.listdir('/tmp')))");
+  EXPECT_EQ(next.stdout_data, "['main.py']\n");  // no main.cpp of the last job
   EXPECT_EQ(sandbox->shared().warm_boxes->idle(), 1u);
 }
 

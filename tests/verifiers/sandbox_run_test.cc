@@ -186,6 +186,20 @@ TEST(SandboxRunTest, MemoryLimitEndsAnAllocator) {
   EXPECT_LT(r.max_rss_kib, 80 << 10);
 }
 
+// Under a memory cgroup the program, not the box's init, is the OOM killer's first choice;
+// init keeps the score it was started with.
+TEST(SandboxRunTest, TheProgramNotInitIsTheOomVictim) {
+  if (SharedSandbox().environment().memory_mode == MemoryLimitMode::kRlimitAs) {
+    GTEST_SKIP() << "no memory cgroup here: memory is bounded by RLIMIT_AS";
+  }
+  RunResult r = RunPython(
+      "print(open('/proc/self/oom_score_adj').read().strip(),"
+      " open('/proc/1/oom_score_adj').read().strip())\n");
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+  std::string own = testing::ReadText("/proc/self/oom_score_adj");
+  EXPECT_EQ(r.stdout_data, "1000 " + own);
+}
+
 TEST(SandboxRunTest, StdoutPastItsLimitIsCutAndReported) {
   Limits limits = FastLimits();
   limits.stdout_limit_bytes = 1000;

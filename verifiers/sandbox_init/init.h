@@ -36,8 +36,8 @@ ChildError ProtectInit();                                 // not dumpable, dies 
 bool DropStepPrivileges(const ChildSetup& setup);
 
 // steps.cc: running a step and cleaning up after it.
-// Opens init's own oom_score_adj (while init is still dumpable) so steps can be made the
-// memory cgroup's preferred victim.
+// Opens init's own oom_score_adj so steps can be made the memory cgroup's preferred victim.
+// Leaves init dumpable: call ProtectInit() next.
 void PrepareOomScore();
 Report RunStep(const ChildSetup& setup, const ChildJob& job, uint32_t index);
 // Kills every process of the box but init, and reaps them all.

@@ -111,7 +111,7 @@ ChildError SetUpBox(const ChildSetup& setup) {
   CHILD_RETURN_IF_ERROR(SetUpNetwork(setup));        // loopback up, or nothing at all
   CHILD_RETURN_IF_ERROR(SetHostname(setup));
   CHILD_RETURN_IF_ERROR(EnterRoot(setup));           // pivot_root, old root gone, / read-only
-  PrepareOomScore();                                 // while init is still dumpable
+  PrepareOomScore();                                 // init's own oom_score_adj, kept open
   CHILD_RETURN_IF_ERROR(ProtectInit());              // not dumpable, dies with the parent
   return {};
 }
@@ -152,6 +152,13 @@ void ReportReadyUnlessCommandWaiting(uint32_t what) {
   _exit(1);
 }
 
+// The job's files go now, not when the next job comes: an idle box holds nothing. false when
+// the box should not be reused: its /tmp would not go, or init's state was changed.
+bool EndJob(const ChildSetup& setup, const InitState& pristine) {
+  bool dropped = DropWorkDir(setup);
+  return dropped && SameState(CurrentState(), pristine);
+}
+
 [[noreturn]] void ServeJobs(const ChildSetup& setup) {
   const InitState pristine = CurrentState();
   DecodedJob job;
@@ -171,15 +178,20 @@ void ReportReadyUnlessCommandWaiting(uint32_t what) {
       continue;
     }
     if (fd >= 0) close(fd);
+    if (command.type == CommandType::kEndJob) {
+      Report report = {};
+      report.type = ReportType::kJobEnded;
+      if (in_job && !EndJob(setup, pristine)) report.flags |= kReportTainted;
+      in_job = false;
+      SendReport(report);
+      continue;
+    }
     if (command.type != CommandType::kRun) continue;  // a late kKill: nothing runs
     if (!in_job || command.step >= job.job().num_steps) _exit(kExitNoControl);
     Report report = RunStep(setup, job.job(), command.step);
     if (command.last) {
-      // The job's files go now, not when the next job comes: an idle box holds nothing.
       in_job = false;
-      if (!DropWorkDir(setup) || !SameState(CurrentState(), pristine)) {
-        report.flags |= kReportTainted;
-      }
+      if (!EndJob(setup, pristine)) report.flags |= kReportTainted;
     }
     SendReport(report);
   }

@@ -181,6 +181,9 @@ void SetOwnOomScore(const char* value) {
 }  // namespace
 
 void PrepareOomScore() {
+  // /proc/self is root's while init is not dumpable (the uid change made it so); ProtectInit
+  // makes it not dumpable again right after, before any program runs.
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   oom_score_fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
   if (oom_score_fd < 0) return;
   ssize_t n = pread(oom_score_fd, oom_score_own, sizeof(oom_score_own) - 1, 0);
