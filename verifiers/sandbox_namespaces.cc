@@ -48,8 +48,7 @@ struct Trampoline {
 // The box's first process until it execs init: it shares the parent's memory on its own
 // stack, so it makes system calls only (no allocation, no locks, no sanitizer hooks).
 // Descriptors go to kCtlFd..kSetupFd (and the program to kInitExecFd, close-on-exec), 0 and 1
-// to /dev/null (2 stays the parent's stderr when it has one, for crash messages), and every
-// other descriptor is closed.
+// (and 2, when the parent has none) to /dev/null, and every other descriptor is closed.
 __attribute__((no_sanitize("address", "undefined"))) int RunTrampoline(void* arg) {
   Trampoline* t = static_cast<Trampoline*>(arg);
   const InitLaunch& launch = *t->launch;
@@ -62,23 +61,31 @@ __attribute__((no_sanitize("address", "undefined"))) int RunTrampoline(void* arg
   bool ok = ::syscall(SYS_capget, &header, caps) == 0;
   for (__user_cap_data_struct& c : caps) c.inheritable = c.permitted;
   ok = ok && ::syscall(SYS_capset, &header, caps) == 0;
-  for (int cap = 0; ok && cap <= launch.cap_last_cap; ++cap) {
-    ok = ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) == 0;
+  for (long cap = 0; ok && cap <= launch.cap_last_cap; ++cap) {
+    ok = ::syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0L, 0L) == 0;
   }
-  int moved[kNumInitFds + 1];
+  // Raw system calls only, below: no libc wrapper a sanitizer might intercept.
+  long moved[kNumInitFds + 1];
   if (ok) stage = kStageMoveFds;
   for (int i = 0; ok && i <= kNumInitFds; ++i) {  // out of the way: a source may sit on a target
-    moved[i] = ::fcntl(i < kNumInitFds ? launch.fds[i] : launch.program_fd, F_DUPFD_CLOEXEC,
-                       kInitExecFd + 1);
+    int from = i < kNumInitFds ? launch.fds[i] : launch.program_fd;
+    moved[i] = ::syscall(SYS_fcntl, from, F_DUPFD_CLOEXEC, kInitExecFd + 1);
     ok = moved[i] >= 0;
   }
   if (ok) stage = kStagePlaceFds;
-  for (int i = 0; ok && i < kNumInitFds; ++i) ok = ::dup3(moved[i], kCtlFd + i, 0) >= 0;
-  ok = ok && ::dup3(moved[kNumInitFds], kInitExecFd, O_CLOEXEC) >= 0;
+  for (int i = 0; ok && i < kNumInitFds; ++i) {
+    ok = ::syscall(SYS_dup3, moved[i], kCtlFd + i, 0) >= 0;
+  }
+  ok = ok && ::syscall(SYS_dup3, moved[kNumInitFds], kInitExecFd, O_CLOEXEC) >= 0;
   if (ok) stage = kStageNull;
-  int null_fd = ok ? ::open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
-  ok = ok && null_fd >= 0 && ::dup2(null_fd, 0) >= 0 && ::dup2(null_fd, 1) >= 0 &&
-       (::fcntl(2, F_GETFD) >= 0 || ::dup2(null_fd, 2) >= 0);
+  // Not close-on-exec: when 0 is free it is where /dev/null lands, and there it must stay.
+  long null_fd = ok ? ::syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR) : -1;
+  ok = ok && null_fd >= 0;
+  for (long fd = 0; ok && fd <= 2; ++fd) {
+    // 2 stays the parent's stderr when it has one (crash messages of init are seen there).
+    if (fd == 2 && ::syscall(SYS_fcntl, 2L, F_GETFD) >= 0) break;
+    ok = fd == null_fd || ::syscall(SYS_dup3, null_fd, fd, 0) >= 0;
+  }
   if (ok) stage = kStageClose;
   ok = ok && ::syscall(SYS_close_range, kInitExecFd + 1, ~0U, 0) == 0;
   if (ok) {
@@ -90,7 +97,8 @@ __attribute__((no_sanitize("address", "undefined"))) int RunTrampoline(void* arg
   }
   t->error = errno;
   t->failed_stage = stage;
-  ::_exit(127);
+  ::syscall(SYS_exit, 127);
+  __builtin_unreachable();
 }
 
 absl::Status CloneFailure(int error) {
