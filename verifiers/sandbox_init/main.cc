@@ -34,7 +34,6 @@ struct InitState {
 
 InitState CurrentState() {
   InitState state;
-  errno = 0;
   state.nice = getpriority(PRIO_PROCESS, 0);
   for (int r = 0; r < RLIM_NLIMITS; ++r) getrlimit(r, &state.limits[r]);
   sched_getaffinity(0, sizeof(state.cpus), &state.cpus);
