@@ -50,13 +50,14 @@ inline float Bf16ToFloat(uint16_t bits) {
   return value;
 }
 
-// Round to nearest even, NaN kept a (quiet) NaN: what c10::BFloat16 does.
+// Round to nearest even, NaN kept a (quiet) NaN: what c10::BFloat16 does. Branch-free (the
+// NaN case is a mask) so that loops storing bf16 vectorize.
 inline uint16_t FloatToBf16(float value) {
   uint32_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
   uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
-  bool nan = (bits & 0x7fffffffu) > 0x7f800000u;
-  return static_cast<uint16_t>(nan ? 0x7fc0u : rounded);
+  uint32_t nan = 0u - static_cast<uint32_t>((bits & 0x7fffffffu) > 0x7f800000u);  // all ones
+  return static_cast<uint16_t>((rounded & ~nan) | (0x7fc0u & nan));
 }
 
 // The float32 value a bfloat16 rounding of `value` holds.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/vector_math.h"
@@ -110,6 +111,31 @@ ZERORL_VECTOR_KERNEL void AttendKvHead(const float* q, const uint16_t* keys,
   }
 }
 
+// blocked ? when_blocked : value, as bit masks: a branch on the bool keeps GCC from
+// vectorizing the loop ("control flow in loop").
+inline float Unless(uint8_t blocked, float value, float when_blocked) {
+  uint32_t mask = 0u - static_cast<uint32_t>(blocked != 0), a, b;
+  std::memcpy(&a, &value, sizeof(a));
+  std::memcpy(&b, &when_blocked, sizeof(b));
+  uint32_t bits = (a & ~mask) | (b & mask);
+  float out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
+// One head: halves x1, x2 [n] -> o1, o2 [n]; separate restrict pointers so that GCC sees
+// plain streams (x[i + half] was a "complicated access pattern" to it).
+inline void RopeHalves(const uint16_t* __restrict x1, const uint16_t* __restrict x2,
+                       const uint16_t* __restrict cos1, const uint16_t* __restrict cos2,
+                       const uint16_t* __restrict sin, int64_t n, uint16_t* __restrict o1,
+                       uint16_t* __restrict o2) {
+  for (int64_t i = 0; i < n; ++i) {
+    float a = Bf16ToFloat(x1[i]), b = Bf16ToFloat(x2[i]), s = Bf16ToFloat(sin[i]);
+    o1[i] = FloatToBf16(RoundToBf16(a * Bf16ToFloat(cos1[i])) - RoundToBf16(b * s));
+    o2[i] = FloatToBf16(RoundToBf16(b * Bf16ToFloat(cos2[i])) + RoundToBf16(a * s));
+  }
+}
+
 // One token: heads x hd values at x (contiguous), the token's cos [hd] and sin [hd / 2].
 ZERORL_VECTOR_KERNEL void RopeToken(const uint16_t* x, const uint16_t* cos, const uint16_t* sin,
                                     int64_t heads, int64_t hd, uint16_t* out) {
@@ -117,35 +143,46 @@ ZERORL_VECTOR_KERNEL void RopeToken(const uint16_t* x, const uint16_t* cos, cons
   for (int64_t h = 0; h < heads; ++h) {
     const uint16_t* xh = x + h * hd;
     uint16_t* oh = out + h * hd;
-    for (int64_t i = 0; i < half; ++i) {
-      float x1 = Bf16ToFloat(xh[i]), x2 = Bf16ToFloat(xh[i + half]), s = Bf16ToFloat(sin[i]);
-      oh[i] = FloatToBf16(RoundToBf16(x1 * Bf16ToFloat(cos[i])) - RoundToBf16(x2 * s));
-      oh[i + half] =
-          FloatToBf16(RoundToBf16(x2 * Bf16ToFloat(cos[i + half])) + RoundToBf16(x1 * s));
-    }
+    RopeHalves(xh, xh + half, cos, cos + half, sin, half, oh, oh + half);
   }
 }
 
-ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const bool* blocked,
+ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const uint8_t* blocked,
                                            int64_t length, float scale, float* scratch,
                                            uint16_t* out) {
   const float kMinusInf = -std::numeric_limits<float>::infinity();
-  float max = kMinusInf;
   for (int64_t l = 0; l < length; ++l) {
-    float s = blocked[l] ? kMinusInf : RoundToBf16(Bf16ToFloat(scores[l]) * scale);
-    scratch[l] = s;
-    max = s > max ? s : max;
+    scratch[l] = Unless(blocked[l], RoundToBf16(Bf16ToFloat(scores[l]) * scale), kMinusInf);
   }
+  // Max and sum in lanes, so that the reductions vectorize.
+  float lanes[kLanes];
+  for (float& lane : lanes) lane = kMinusInf;
+  int64_t l = 0;
+  for (; l + kLanes <= length; l += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lanes[j] = scratch[l + j] > lanes[j] ? scratch[l + j] : lanes[j];
+  }
+  float max = kMinusInf;
+  for (; l < length; ++l) max = scratch[l] > max ? scratch[l] : max;
+  for (float lane : lanes) max = lane > max ? lane : max;
   if (max == kMinusInf) {
-    for (int64_t l = 0; l < length; ++l) out[l] = 0x7fc0;  // NaN
+    for (l = 0; l < length; ++l) out[l] = 0x7fc0;  // NaN
     return;
   }
-  float sum = 0.0f;
-  for (int64_t l = 0; l < length; ++l) {
-    float e = blocked[l] ? 0.0f : FastExp(scratch[l] - max);
-    scratch[l] = e;
-    sum += e;
+  for (l = 0; l < length; ++l) scratch[l] = FastExp(scratch[l] - max);
+  for (float& lane : lanes) lane = 0.0f;
+  for (l = 0; l + kLanes <= length; l += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      // exp(-inf) clamps to exp(-87): blocked keys are zeroed here.
+      scratch[l + j] = Unless(blocked[l + j], scratch[l + j], 0.0f);
+      lanes[j] += scratch[l + j];
+    }
   }
+  float sum = 0.0f;
+  for (; l < length; ++l) {
+    scratch[l] = Unless(blocked[l], scratch[l], 0.0f);
+    sum += scratch[l];
+  }
+  for (float lane : lanes) sum += lane;
   float inv = 1.0f / sum;
   for (int64_t l = 0; l < length; ++l) out[l] = FloatToBf16(scratch[l] * inv);
 }
@@ -218,7 +255,7 @@ at::Tensor MaskedSoftmax(const at::Tensor& scores, const at::Tensor& blocked, do
   at::Tensor mask = blocked.contiguous();
   at::Tensor out = at::empty_like(in);
   const uint16_t* src = Bits(in);
-  const bool* masks = mask.data_ptr<bool>();
+  const uint8_t* masks = reinterpret_cast<const uint8_t*>(mask.data_ptr<bool>());
   uint16_t* dst = MutableBits(out);
   float scale32 = static_cast<float>(scale);
   int64_t rows = batch * kv_heads * group * tokens;
