@@ -15,7 +15,6 @@ namespace zerorl::model::kernels {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int64_t kMaxHeadDim = 512;
 
 const uint16_t* Bits(const at::Tensor& t) {
   return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());
@@ -69,46 +68,65 @@ ZERORL_VECTOR_KERNEL void RmsNormRows(const uint16_t* x, const uint16_t* weight,
   }
 }
 
-// The `group` query heads that share one kv head, over `length` cached positions.
-//   q: [group, hd] float32; keys, values: [length, hd] bf16; scores: [length] scratch;
-//   out: [group, hd] bf16 (row stride hd).
+// Sum of 16 lanes as a tree (4 dependent adds instead of 16).
+inline float SumLanes(float (&lanes)[kLanes]) {
+  static_assert(kLanes == 16, "the tree below is written for 16 lanes");
+  for (int j = 0; j < 8; ++j) lanes[j] += lanes[j + 8];
+  for (int j = 0; j < 4; ++j) lanes[j] += lanes[j + 4];
+  for (int j = 0; j < 2; ++j) lanes[j] += lanes[j + 2];
+  return lanes[0] + lanes[1];
+}
+
+// The `group` query heads that share one kv head, over `length` cached positions. Each key
+// and value row is widened once and used by all `group` queries.
+//   q: [group, hd] float32; keys, values: [length, hd] bf16;
+//   scratch: [group * length + group * hd + hd] float32; out: [group, hd] bf16.
 ZERORL_VECTOR_KERNEL void AttendKvHead(const float* q, const uint16_t* keys,
                                        const uint16_t* values, int64_t group, int64_t length,
-                                       int64_t hd, float scale, float* scores, uint16_t* out) {
-  float acc[kMaxHeadDim];
-  for (int64_t r = 0; r < group; ++r) {
-    const float* qr = q + r * hd;
-    float max = -std::numeric_limits<float>::infinity();
-    for (int64_t l = 0; l < length; ++l) {
-      const uint16_t* k = keys + l * hd;
+                                       int64_t hd, float scale, float* scratch, uint16_t* out) {
+  float* scores = scratch;               // [group, length]
+  float* acc = scores + group * length;  // [group, hd]
+  float* row = acc + group * hd;         // [hd] one widened key or value row
+  for (int64_t l = 0; l < length; ++l) {
+    for (int64_t d = 0; d < hd; ++d) row[d] = Bf16ToFloat(keys[l * hd + d]);
+    for (int64_t r = 0; r < group; ++r) {
+      const float* qr = q + r * hd;
       float lanes[kLanes] = {};
       int64_t d = 0;
       for (; d + kLanes <= hd; d += kLanes) {
-        for (int j = 0; j < kLanes; ++j) lanes[j] += qr[d + j] * Bf16ToFloat(k[d + j]);
+        for (int j = 0; j < kLanes; ++j) lanes[j] += qr[d + j] * row[d + j];
       }
-      float dot = 0.0f;
-      for (; d < hd; ++d) dot += qr[d] * Bf16ToFloat(k[d]);
-      for (float lane : lanes) dot += lane;
-      // q k^T rounded to bf16, then scaled and rounded again: GroupedAttention's two ops.
-      float s = RoundToBf16(RoundToBf16(dot) * scale);
-      scores[l] = s;
-      max = s > max ? s : max;
+      float dot = SumLanes(lanes);
+      for (; d < hd; ++d) dot += qr[d] * row[d];
+      scores[r * length + l] = dot;
     }
+  }
+  // q k^T rounded to bf16, then scaled and rounded again: GroupedAttention's two ops.
+  for (int64_t i = 0; i < group * length; ++i) {
+    scores[i] = RoundToBf16(RoundToBf16(scores[i]) * scale);
+  }
+  for (int64_t r = 0; r < group; ++r) {
+    float* s = scores + r * length;
+    float max = -std::numeric_limits<float>::infinity();
+    for (int64_t l = 0; l < length; ++l) max = s[l] > max ? s[l] : max;
     float sum = 0.0f;
     for (int64_t l = 0; l < length; ++l) {
-      float e = FastExp(scores[l] - max);
-      scores[l] = e;
-      sum += e;
+      s[l] = FastExp(s[l] - max);
+      sum += s[l];
     }
     float inv = 1.0f / sum;
-    for (int64_t d = 0; d < hd; ++d) acc[d] = 0.0f;
-    for (int64_t l = 0; l < length; ++l) {
-      float p = RoundToBf16(scores[l] * inv);  // the softmax is cast back to bf16
-      const uint16_t* v = values + l * hd;
-      for (int64_t d = 0; d < hd; ++d) acc[d] += p * Bf16ToFloat(v[d]);
-    }
-    for (int64_t d = 0; d < hd; ++d) out[r * hd + d] = FloatToBf16(acc[d]);
+    for (int64_t l = 0; l < length; ++l) s[l] = RoundToBf16(s[l] * inv);  // cast back to bf16
   }
+  for (int64_t i = 0; i < group * hd; ++i) acc[i] = 0.0f;
+  for (int64_t l = 0; l < length; ++l) {
+    for (int64_t d = 0; d < hd; ++d) row[d] = Bf16ToFloat(values[l * hd + d]);
+    for (int64_t r = 0; r < group; ++r) {
+      float p = scores[r * length + l];
+      float* a = acc + r * hd;
+      for (int64_t d = 0; d < hd; ++d) a[d] += p * row[d];
+    }
+  }
+  for (int64_t i = 0; i < group * hd; ++i) out[i] = FloatToBf16(acc[i]);
 }
 
 // blocked ? when_blocked : value, as bit masks: a branch on the bool keeps GCC from
@@ -224,8 +242,8 @@ at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
 
 at::Tensor Rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
   int64_t batch = x.size(0), tokens = x.size(1), heads = x.size(2), hd = x.size(3);
-  TORCH_CHECK(x.stride(3) == 1 && x.stride(2) == hd && x.stride(0) == tokens * x.stride(1) &&
-                  cos.numel() == batch * tokens * hd && sin.numel() == batch * tokens * hd / 2,
+  TORCH_CHECK(x.stride(3) == 1 && x.stride(2) == hd && cos.numel() == batch * tokens * hd &&
+                  sin.numel() == batch * tokens * hd / 2,
               "Rope: x ", x.sizes(), " (strides ", x.strides(), ") and tables ", cos.sizes(),
               ", ", sin.sizes(), " do not fit");
   at::Tensor c = cos.contiguous(), s = sin.contiguous();
@@ -234,11 +252,11 @@ at::Tensor Rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& si
   const uint16_t* cs = Bits(c);
   const uint16_t* sn = Bits(s);
   uint16_t* dst = MutableBits(out);
-  int64_t token_stride = x.stride(1);
+  int64_t batch_stride = x.stride(0), token_stride = x.stride(1);
   at::parallel_for(0, batch * tokens, Grain(heads * hd), [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      RopeToken(src + t * token_stride, cs + t * hd, sn + t * hd / 2, heads, hd,
-                dst + t * heads * hd);
+    for (int64_t i = begin; i < end; ++i) {
+      const uint16_t* token = src + (i / tokens) * batch_stride + (i % tokens) * token_stride;
+      RopeToken(token, cs + i * hd, sn + i * hd / 2, heads, hd, dst + i * heads * hd);
     }
   });
   return out;
@@ -275,7 +293,7 @@ at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
                            const std::vector<int64_t>& lengths) {
   int64_t batch = q.size(0), heads = q.size(2), hd = q.size(3);
   int64_t kv_heads = keys.size(1), capacity = keys.size(2), group = heads / kv_heads;
-  TORCH_CHECK(q.size(1) == 1 && hd <= kMaxHeadDim && keys.is_contiguous() &&
+  TORCH_CHECK(q.size(1) == 1 && keys.is_contiguous() &&
                   values.is_contiguous() && static_cast<int64_t>(slots.size()) == batch &&
                   static_cast<int64_t>(lengths.size()) == batch,
               "DecodeAttention: q ", q.sizes(), " and cache ", keys.sizes(),
@@ -291,12 +309,12 @@ at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
   const uint16_t* v = Bits(values);
   uint16_t* o = MutableBits(out);
   at::parallel_for(0, batch * kv_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(longest);
+    std::vector<float> scratch(group * longest + group * hd + hd);
     for (int64_t task = begin; task < end; ++task) {
       int64_t b = task / kv_heads, h = task % kv_heads;
       int64_t offset = ((slots[b] * kv_heads + h) * capacity) * hd;
       AttendKvHead(qs + (b * heads + h * group) * hd, k + offset, v + offset, group, lengths[b],
-                   hd, scale, scores.data(), o + (b * heads + h * group) * hd);
+                   hd, scale, scratch.data(), o + (b * heads + h * group) * hd);
     }
   });
   return out;

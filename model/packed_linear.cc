@@ -1,5 +1,7 @@
 #include "model/packed_linear.h"
 
+#include <ATen/record_function.h>
+
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -57,6 +59,7 @@ class DnnlPackedLinear final : public PackedLinear {
   }
 
   at::Tensor Apply(const at::Tensor& x) override {
+    RECORD_FUNCTION("zerorl::PackedLinear", std::vector<c10::IValue>());  // for profiles
     TORCH_CHECK(x.size(-1) == in_ && x.scalar_type() == dtype() && x.device().is_cpu(),
                 "PackedLinear: input ", x.sizes(), " ", x.scalar_type(), " on ", x.device(),
                 " does not match the packed [", out_, ", ", in_, "] ", dtype(), " CPU weight");

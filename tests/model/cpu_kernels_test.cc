@@ -77,17 +77,21 @@ TEST(CpuKernelsTest, DecodeAttentionMatchesGroupedAttentionOverEachRowsSlot) {
 
 TEST(CpuKernelsTest, RopeIsTransformersEagerFormulaBitForBit) {
   torch::NoGradGuard no_grad;
-  const int64_t batch = 2, tokens = 3, heads = 5, hd = 16;
-  // x as a view into a wider fused projection, the way attention hands it over.
-  torch::Tensor fused = RandomBf16({batch, tokens, heads * hd + 32}, 10, 3.0);
-  torch::Tensor x = fused.narrow(-1, 0, heads * hd).view({batch, tokens, heads, hd});
-  torch::Tensor angles = RandomBf16({batch, tokens, 1, hd / 2}, 11, 2.0).to(torch::kFloat);
-  torch::Tensor cos = torch::cat({angles.cos(), angles.cos()}, -1).to(torch::kBFloat16);
-  torch::Tensor sin = angles.sin().to(torch::kBFloat16);
-  torch::Tensor x1 = x.narrow(-1, 0, hd / 2), x2 = x.narrow(-1, hd / 2, hd / 2);
-  torch::Tensor rotated = torch::cat({-x2, x1}, -1);  // rotate_half
-  torch::Tensor expected = x * cos + rotated * torch::cat({sin, sin}, -1);
-  EXPECT_TRUE(torch::equal(kernels::Rope(x, cos, sin), expected));
+  const int64_t batch = 2, heads = 5, hd = 16;
+  for (int64_t tokens : {3, 1}) {  // a prefill chunk, a decode step
+    SCOPED_TRACE(tokens);
+    // x as a view into a wider fused projection, the way attention hands it over (with one
+    // token, view() may give the size-1 dim any stride).
+    torch::Tensor fused = RandomBf16({batch, tokens, heads * hd + 32}, 10, 3.0);
+    torch::Tensor x = fused.narrow(-1, 0, heads * hd).view({batch, tokens, heads, hd});
+    torch::Tensor angles = RandomBf16({batch, tokens, 1, hd / 2}, 11, 2.0).to(torch::kFloat);
+    torch::Tensor cos = torch::cat({angles.cos(), angles.cos()}, -1).to(torch::kBFloat16);
+    torch::Tensor sin = angles.sin().to(torch::kBFloat16);
+    torch::Tensor x1 = x.narrow(-1, 0, hd / 2), x2 = x.narrow(-1, hd / 2, hd / 2);
+    torch::Tensor rotated = torch::cat({-x2, x1}, -1);  // rotate_half
+    torch::Tensor expected = x * cos + rotated * torch::cat({sin, sin}, -1);
+    EXPECT_TRUE(torch::equal(kernels::Rope(x, cos, sin), expected));
+  }
 }
 
 TEST(CpuKernelsTest, MaskedSoftmaxMatchesScaleMaskSoftmaxCast) {
