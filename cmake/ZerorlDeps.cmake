@@ -27,6 +27,10 @@ if(NOT ZERORL_SANITIZE)
   separate_arguments(_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(zerorl::torch INTERFACE ${_torch_flags})
   find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+  # ATen's at::parallel_for is inline OpenMP (ATen/ParallelOpenMP.h): a file that calls it
+  # must be compiled with -fopenmp, or its loop silently runs on one thread. See
+  # zerorl_parallel_sources().
+  find_package(OpenMP REQUIRED COMPONENTS CXX)
   # oneDNN (libdnnl-dev: the library LibTorch's CPU kernels already load): weights packed once
   # for the rollout's CPU matmuls (model/packed_linear.h). Without it generation falls back to
   # at::linear. OFF for a LibTorch that links its own oneDNN when the two clash.

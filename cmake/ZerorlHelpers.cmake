@@ -12,6 +12,16 @@ function(zerorl_torch_pch target)
   endif()
 endfunction()
 
+# zerorl_parallel_sources(target file...): files that call at::parallel_for get -fopenmp (and
+# skip the torch precompiled header, built without it); the target links the OpenMP runtime.
+function(zerorl_parallel_sources target)
+  if(NOT ZERORL_SANITIZE)
+    set_source_files_properties(${ARGN} PROPERTIES COMPILE_OPTIONS "${OpenMP_CXX_FLAGS}"
+                                SKIP_PRECOMPILE_HEADERS ON)
+    target_link_libraries(${target} PUBLIC ${OpenMP_CXX_LIBRARIES})
+  endif()
+endfunction()
+
 # zerorl_library(NAME name SOURCES ... DEPS ... [TORCH])
 #   A static library from one folder; public headers live at the top of the folder and are
 #   included as "folder/header.h".
