@@ -100,6 +100,7 @@ int RunRollout(const RolloutArgs& args) {
   rollout::EngineOptions options;
   options.max_batch = config->rollout.max_batch;
   options.threads = config->model.threads;
+  options.pack_weights = config->rollout.fast_cpu;
   absl::StatusOr<std::unique_ptr<rollout::Engine>> engine = rollout::Engine::Load(
       config->model.path, config->model.tokenizer, load, options, kNoPolicyVersion);
   if (!engine.ok()) return ReportError("rollout", engine.status());

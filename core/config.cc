@@ -231,6 +231,7 @@ void Describe(Fields& f, SamplingConfig& c) {
 void Describe(Fields& f, RolloutConfig& c) {
   f.Int("workers", c.workers).AtLeast(0);
   f.Int("max_batch", c.max_batch).AtLeast(1);
+  f.Bool("fast_cpu", c.fast_cpu);
   f.Object("sampling", c.sampling);
 }
 

@@ -173,6 +173,10 @@ struct SamplingConfig {
 struct RolloutConfig {
   int workers = 1;
   int max_batch = 64;  // sequences decoded together per worker
+  // CPU rollout workers pack the weights for oneDNN and run the fused bf16 kernels (README:
+  // Benchmarks, rollout engine). Off by default in training: with it on, the quickstart took
+  // another trajectory that ended lower, which is not yet understood.
+  bool fast_cpu = false;
   SamplingConfig sampling;
 };
 

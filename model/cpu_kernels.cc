@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -207,8 +208,14 @@ ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const uint8_t
 
 }  // namespace
 
+namespace {
+std::atomic<bool> enabled{true};
+}  // namespace
+
+void SetEnabled(bool on) { enabled.store(on, std::memory_order_relaxed); }
+
 bool Applies(const at::Tensor& x) {
-  return x.scalar_type() == at::kBFloat16 && x.device().is_cpu() && !c10::GradMode::is_enabled();
+  return enabled.load(std::memory_order_relaxed) && x.scalar_type() == at::kBFloat16 && x.device().is_cpu() && !c10::GradMode::is_enabled();
 }
 
 at::Tensor SwiGlu(const at::Tensor& gate_up) {

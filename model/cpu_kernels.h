@@ -17,8 +17,11 @@
 
 namespace zerorl::model::kernels {
 
-// True when `x` is a bfloat16 CPU tensor and autograd is off.
+// True when `x` is a bfloat16 CPU tensor, autograd is off and the kernels are enabled.
 bool Applies(const at::Tensor& x);
+// Process-wide, like at::set_num_threads (on by default); the rollout engine sets it from
+// EngineOptions::pack_weights, so a worker runs either the whole fast path or none of it.
+void SetEnabled(bool on);
 
 // silu(gate) * up for gate_up [..., 2n] (gate first, as PackedLinear's fused gate/up gives
 // it) -> [..., n] contiguous.

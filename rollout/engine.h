@@ -58,8 +58,10 @@ struct EngineOptions {
   std::vector<int32_t> eos_token_ids;
   // Intra-op threads (at::set_num_threads, process-wide) when > 0; 0 leaves them alone.
   int threads = 0;
-  // On the CPU, pack the model's weights once for oneDNN (CausalLM::PackForInference): about
-  // 2x faster decode steps, for a second copy of the weights in memory.
+  // On the CPU, pack the model's weights once for oneDNN (CausalLM::PackForInference) and run
+  // the fused bf16 kernels (model/cpu_kernels.h, process-wide): about 2x faster decode steps,
+  // for a second copy of the weights in memory. Off: ATen ops, bit-identical to the learner's
+  // forward.
   bool pack_weights = true;
 };
 

@@ -308,6 +308,45 @@ TEST_F(EngineTest, BadWeightUpdateLeavesWeightsAndVersionAlone) {
             before[0].completion_ids);
 }
 
+// In bf16 the engine runs packed oneDNN matmuls and fused kernels while the learner's
+// training forward (autograd on) runs ATen: their log-probs differ by bf16 rounding only.
+TEST_F(EngineTest, Bf16LogProbsAgreeWithTheLearnersForward) {
+  // Plain, and with few slots and frequent EOS ids: samples end early, slots are reused by
+  // later groups, and decode rows sit in non-consecutive slots.
+  EngineOptions busy;
+  busy.max_batch = 6;
+  for (int32_t id = 0; id < 151936; id += 5) busy.eos_token_ids.push_back(id);
+  for (const EngineOptions& options : {EngineOptions{}, busy}) {
+    std::unique_ptr<Engine> engine = LoadEngine("qwen2-tiny", options, torch::kBFloat16);
+    ASSERT_NE(engine, nullptr);
+    GenerationParams params = Sampled(4, 24);
+    params.ignore_eos = false;
+    std::vector<SampleOutput> out = Generate(*engine, prompts_, params);
+    double worst = 0, total = 0;
+    int64_t count = 0;
+    for (const SampleOutput& s : out) {
+      std::vector<int64_t> ids(prompts_[s.prompt_index].ids.begin(),
+                               prompts_[s.prompt_index].ids.end());
+      int64_t prompt_len = static_cast<int64_t>(ids.size());
+      ids.insert(ids.end(), s.completion_ids.begin(), s.completion_ids.end());
+      torch::Tensor logits = engine->model()->Forward(model::testing::Row(ids))[0].detach();
+      int64_t n = static_cast<int64_t>(s.completion_ids.size());
+      torch::Tensor expected = model::TokenLogProbs(logits.narrow(0, prompt_len - 1, n),
+                                                    torch::tensor(ids).narrow(0, prompt_len, n),
+                                                    1.0);
+      torch::Tensor diff = (expected - torch::tensor(s.logprobs)).abs();
+      worst = std::max(worst, diff.max().item<double>());
+      total += diff.sum().item<double>();
+      count += n;
+    }
+    std::printf("bf16 engine (max_batch %d) vs learner forward: mean |logp diff| %.5f, max %.4f "
+                "over %lld tokens\n",
+                options.max_batch, total / count, worst, static_cast<long long>(count));
+    EXPECT_LT(total / count, 0.02);
+    EXPECT_LT(worst, 0.5);
+  }
+}
+
 TEST_F(EngineTest, Bf16GenerationStaysCloseToFp32) {
   std::unique_ptr<Engine> bf16 = LoadEngine("qwen2-tiny", {}, torch::kBFloat16);
   std::unique_ptr<Engine> fp32 = LoadEngine("qwen2-tiny");
