@@ -25,7 +25,9 @@ uint16_t* MutableBits(at::Tensor& t) {
 }
 
 // Rows per parallel task so that each task has some ~32k elements of work.
-int64_t Grain(int64_t row_size) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, row_size)); }
+int64_t Grain(int64_t row_size) {
+  return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, row_size));
+}
 
 ZERORL_VECTOR_KERNEL void SwiGluRows(const uint16_t* gate_up, int64_t rows, int64_t n,
                                      uint16_t* out) {
@@ -178,7 +180,9 @@ ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const uint8_t
   for (float& lane : lanes) lane = kMinusInf;
   int64_t l = 0;
   for (; l + kLanes <= length; l += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lanes[j] = scratch[l + j] > lanes[j] ? scratch[l + j] : lanes[j];
+    for (int j = 0; j < kLanes; ++j) {
+      lanes[j] = scratch[l + j] > lanes[j] ? scratch[l + j] : lanes[j];
+    }
   }
   float max = kMinusInf;
   for (; l < length; ++l) max = scratch[l] > max ? scratch[l] : max;
@@ -215,7 +219,8 @@ std::atomic<bool> enabled{true};
 void SetEnabled(bool on) { enabled.store(on, std::memory_order_relaxed); }
 
 bool Applies(const at::Tensor& x) {
-  return enabled.load(std::memory_order_relaxed) && x.scalar_type() == at::kBFloat16 && x.device().is_cpu() && !c10::GradMode::is_enabled();
+  return enabled.load(std::memory_order_relaxed) && x.scalar_type() == at::kBFloat16 &&
+         x.device().is_cpu() && !c10::GradMode::is_enabled();
 }
 
 at::Tensor SwiGlu(const at::Tensor& gate_up) {

@@ -31,9 +31,10 @@ at::Tensor SwiGlu(const at::Tensor& gate_up);
 at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
 // Rotary embedding in the half-rotation layout, rounded after each product and after the sum
-// as transformers' eager q * cos + rotate_half(q) * sin is: x [B, T, heads, hd] bf16 (each
-// token's heads contiguous, any batch and token strides: a view of the fused q/k/v output), cos [B, T, 1, hd],
-// sin [B, T, 1, hd / 2] (RopeTables). Returns [B, T, heads, hd] contiguous.
+// as transformers' eager q * cos + rotate_half(q) * sin is. x: [B, T, heads, hd] bf16, each
+// token's heads contiguous, any batch and token strides (a view of the fused q/k/v output);
+// cos: [B, T, 1, hd]; sin: [B, T, 1, hd / 2] (RopeTables). Returns [B, T, heads, hd]
+// contiguous.
 at::Tensor Rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 
 // softmax(bf16(scores * scale) masked to -inf where blocked) in float32, cast to bf16: the

@@ -137,6 +137,20 @@ class EngineTest : public ::testing::Test {
     return params;
   }
 
+  // The log-probs of a sample's completion under a full-sequence forward of the engine's
+  // model: [num_tokens_completion] float32. Autograd as the caller has it (off: the engine's
+  // fast path if packed; on: the learner's ATen forward).
+  torch::Tensor ForwardLogProbs(Engine& engine, const SampleOutput& s, double temperature) {
+    std::vector<int64_t> ids(prompts_[s.prompt_index].ids.begin(),
+                             prompts_[s.prompt_index].ids.end());
+    int64_t prompt_len = static_cast<int64_t>(ids.size());
+    ids.insert(ids.end(), s.completion_ids.begin(), s.completion_ids.end());
+    torch::Tensor logits = engine.model()->Forward(model::testing::Row(ids))[0].detach();  // [T, V]
+    int64_t n = static_cast<int64_t>(s.completion_ids.size());
+    return model::TokenLogProbs(logits.narrow(0, prompt_len - 1, n),
+                                torch::tensor(ids).narrow(0, prompt_len, n), temperature);
+  }
+
   std::vector<GoldenPrompt> golden_;
   std::vector<PromptInput> prompts_;
 };
@@ -191,16 +205,8 @@ TEST_F(EngineTest, LogProbsEqualTheFullSequenceForward) {
     std::vector<SampleOutput> out = Generate(*engine, prompts_, params);
     double worst = 0;
     for (const SampleOutput& s : out) {
-      std::vector<int64_t> ids(prompts_[s.prompt_index].ids.begin(),
-                               prompts_[s.prompt_index].ids.end());
-      int64_t prompt_len = static_cast<int64_t>(ids.size());
-      ids.insert(ids.end(), s.completion_ids.begin(), s.completion_ids.end());
       torch::NoGradGuard no_grad;
-      torch::Tensor logits = engine->model()->Forward(model::testing::Row(ids))[0];  // [T, V]
-      int64_t n = static_cast<int64_t>(s.completion_ids.size());
-      torch::Tensor predicting = logits.narrow(0, prompt_len - 1, n);
-      torch::Tensor targets = torch::tensor(ids).narrow(0, prompt_len, n);
-      torch::Tensor expected = model::TokenLogProbs(predicting, targets, temperature);
+      torch::Tensor expected = ForwardLogProbs(*engine, s, temperature);
       torch::Tensor got = torch::tensor(s.logprobs);
       worst = std::max(worst, (expected - got).abs().max().item<double>());
     }
@@ -325,19 +331,10 @@ TEST_F(EngineTest, Bf16LogProbsAgreeWithTheLearnersForward) {
     double worst = 0, total = 0;
     int64_t count = 0;
     for (const SampleOutput& s : out) {
-      std::vector<int64_t> ids(prompts_[s.prompt_index].ids.begin(),
-                               prompts_[s.prompt_index].ids.end());
-      int64_t prompt_len = static_cast<int64_t>(ids.size());
-      ids.insert(ids.end(), s.completion_ids.begin(), s.completion_ids.end());
-      torch::Tensor logits = engine->model()->Forward(model::testing::Row(ids))[0].detach();
-      int64_t n = static_cast<int64_t>(s.completion_ids.size());
-      torch::Tensor expected = model::TokenLogProbs(logits.narrow(0, prompt_len - 1, n),
-                                                    torch::tensor(ids).narrow(0, prompt_len, n),
-                                                    1.0);
-      torch::Tensor diff = (expected - torch::tensor(s.logprobs)).abs();
+      torch::Tensor diff = (ForwardLogProbs(*engine, s, 1.0) - torch::tensor(s.logprobs)).abs();
       worst = std::max(worst, diff.max().item<double>());
       total += diff.sum().item<double>();
-      count += n;
+      count += diff.numel();
     }
     std::printf("bf16 engine (max_batch %d) vs learner forward: mean |logp diff| %.5f, max %.4f "
                 "over %lld tokens\n",
