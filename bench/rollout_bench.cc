@@ -143,14 +143,21 @@ struct Rates {
   zerorl::rollout::EngineStats full;       // the last full run's breakdown
 };
 
-// The engine: prompts x n samples of `new_tokens`.
-Rates MeasureEngine(Engine& engine, const std::vector<PromptInput>& prompts, int n,
-                    int64_t prompt_len, int64_t new_tokens, int repeats) {
-  const ModelArchConfig& c = engine.model()->config();
+// Sampling at temperature 1, past EOS: every sample runs to max_new_tokens.
+GenerationParams BenchParams(int n, int64_t max_new_tokens) {
   GenerationParams params;
   params.n = n;
   params.sampling.temperature = 1.0;
   params.ignore_eos = true;
+  params.max_new_tokens = max_new_tokens;
+  return params;
+}
+
+// The engine: prompts x n samples of `new_tokens`.
+Rates MeasureEngine(Engine& engine, const std::vector<PromptInput>& prompts, int n,
+                    int64_t prompt_len, int64_t new_tokens, int repeats) {
+  const ModelArchConfig& c = engine.model()->config();
+  GenerationParams params = BenchParams(n, new_tokens);
   auto run = [&](int64_t tokens) {
     params.max_new_tokens = tokens;
     absl::StatusOr<std::vector<zerorl::rollout::SampleOutput>> out =
@@ -272,13 +279,9 @@ int main(int argc, char** argv) {
                 r.gen_tps, r.prompt_tps / naive.prompt_tps, r.gen_tps / naive.gen_tps,
                 100 * r.prompt_flops / 1e9 / peak, 100 * r.gen_flops / 1e9 / peak);
     if (!profile_path.empty()) {
-      GenerationParams params;
-      params.n = c.n;
-      params.sampling.temperature = 1.0;
-      params.ignore_eos = true;
-      params.max_new_tokens = new_tokens;
       torch::autograd::profiler::RecordProfile trace(profile_path);
-      (void)engine->Generate(RandomPrompts(c.prompts, prompt_len, 7), params);
+      (void)engine->Generate(RandomPrompts(c.prompts, prompt_len, 7),
+                             BenchParams(c.n, new_tokens));
     }
     if (breakdown) {
       const zerorl::rollout::EngineStats& s = r.full;

@@ -2,6 +2,7 @@
 
 #include <ATen/record_function.h>
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -63,14 +64,7 @@ class DnnlPackedLinear final : public PackedLinear {
     TORCH_CHECK(x.size(-1) == in_ && x.scalar_type() == dtype() && x.device().is_cpu(),
                 "PackedLinear: input ", x.sizes(), " ", x.scalar_type(), " on ", x.device(),
                 " does not match the packed [", out_, ", ", in_, "] ", dtype(), " CPU weight");
-    for (const std::vector<Source>* sources : {&weights_, &biases_}) {
-      for (const Source& source : *sources) {
-        if (source.Changed()) {
-          Pack();
-          break;
-        }
-      }
-    }
+    if (SourcesChanged()) Pack();
     at::Tensor rows = x.reshape({-1, in_}).contiguous();  // [M, in]
     int64_t m = rows.size(0);
     std::vector<int64_t> shape = x.sizes().vec();
@@ -97,6 +91,12 @@ class DnnlPackedLinear final : public PackedLinear {
   int64_t out_features() const override { return out_; }
 
  private:
+  bool SourcesChanged() const {
+    auto changed = [](const Source& source) { return source.Changed(); };
+    return std::any_of(weights_.begin(), weights_.end(), changed) ||
+           std::any_of(biases_.begin(), biases_.end(), changed);
+  }
+
   at::ScalarType dtype() const {
     return type_ == memory::data_type::bf16 ? at::kBFloat16 : at::kFloat;
   }
