@@ -39,7 +39,8 @@ std::pair<torch::Tensor, torch::Tensor> ReadCache(const CacheIo& io, int64_t lay
 }  // namespace
 
 torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, const torch::Tensor& blocked) {
+                               const torch::Tensor& v, const torch::Tensor& blocked,
+                               bool fused_kernels) {
   int64_t batch = q.size(0), tokens = q.size(1), heads = q.size(2), hd = q.size(3);
   int64_t kv_heads = k.size(1), keys = k.size(2), group = heads / kv_heads;
   // Query head h = kv * group + r reads kv head kv (transformers' repeat_kv order); stacking
@@ -50,10 +51,14 @@ torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
   torch::Tensor scores = torch::matmul(qg, k.transpose(-1, -2));  // [B, n_kv, g*T, L]
   double scale = 1.0 / std::sqrt(static_cast<double>(hd));
   torch::Tensor probs;  // [B, n_kv, g*T, L] in q's dtype
-  if (kernels::Applies(scores)) {
+  if (fused_kernels && kernels::Applies(scores)) {
     probs = kernels::MaskedSoftmax(scores, blocked, scale);
   } else {
-    scores.mul_(scale);
+    // The scale multiplies in float32 and the product rounds to the activation dtype, as
+    // transformers' eager attention does on PyTorch 2. Not scores.mul_(scale): LibTorch 1.x
+    // rounds the scalar itself to bf16 first (1/sqrt(32) by 0.01%), and the rollout's fused
+    // kernels must round where this path does whatever the LibTorch version.
+    scores = (scores.to(torch::kFloat) * scale).to(q.scalar_type());
     scores.view({batch, kv_heads, group, tokens, keys})
         .masked_fill_(blocked, -std::numeric_limits<float>::infinity());
     probs = torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type());
@@ -109,12 +114,12 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContex
     q = q_norm(q);
     k = k_norm(k);
   }
-  q = ApplyRope(q, ctx.rope);
-  k = ApplyRope(k, ctx.rope);
+  q = ApplyRope(q, ctx.rope, packed);
+  k = ApplyRope(k, ctx.rope, packed);
   torch::Tensor attended;  // [B, T, n_heads * hd]
   const CacheIo* io = ctx.cache;
   if (io != nullptr) WriteCache(*io, layer, k, v);
-  if (io != nullptr && tokens == 1 && window == 0 && kernels::Applies(q)) {
+  if (packed && io != nullptr && tokens == 1 && window == 0 && kernels::Applies(q)) {
     // A decode step: each row reads its own slot in place (no gathered copy of the cache).
     attended = kernels::DecodeAttention(q, io->cache->keys(layer), io->cache->values(layer),
                                         io->slots, io->lengths);
@@ -127,7 +132,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContex
       values = v.transpose(1, 2);
     }
     const torch::Tensor& blocked = window > 0 ? ctx.blocked_window : ctx.blocked;
-    attended = GroupedAttention(q, keys, values, blocked);
+    attended = GroupedAttention(q, keys, values, blocked, packed);
   }
   return packed ? packed_o_->Apply(attended) : o_proj(attended);
 }

@@ -40,9 +40,11 @@ struct ForwardContext {
 
 // softmax(q k^T / sqrt(hd)) v with scores in the activation dtype and the softmax in float32,
 // as transformers' eager attention. q: [B, T, n_heads, hd]; k, v: [B, n_kv, L, hd] (any strides);
-// blocked: [B, 1, 1, T, L] bool. Returns [B, T, n_heads * hd].
+// blocked: [B, 1, 1, T, L] bool. Returns [B, T, n_heads * hd]. fused_kernels: a packed model's
+// forward without autograd may take kernels::MaskedSoftmax for the middle.
 torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, const torch::Tensor& blocked);
+                               const torch::Tensor& v, const torch::Tensor& blocked,
+                               bool fused_kernels = false);
 
 struct AttentionOptions {
   explicit AttentionOptions(const ModelArchConfig& config) : config_(config) {}

@@ -5,12 +5,13 @@
 #include <torch/version.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "core/vector_math.h"
+#include "model/aten_sum_order.h"
 
 namespace zerorl::model::kernels {
 namespace {
@@ -48,24 +49,20 @@ ZERORL_VECTOR_KERNEL void SwiGluRows(const uint16_t* gate_up, int64_t rows, int6
   }
 }
 
+// The sum of squares adds in at::sum's order (aten_sum_order.h) for `lanes`-wide vectors, so
+// that the row's scale is RMSNormImpl's ATen result to the bit.
 ZERORL_VECTOR_KERNEL void RmsNormRows(const uint16_t* x, const uint16_t* weight, int64_t rows,
-                                      int64_t d, float eps, uint16_t* out) {
+                                      int64_t d, float eps, int lanes, uint16_t* out) {
   for (int64_t r = 0; r < rows; ++r) {
     const uint16_t* row = x + r * d;
-    float lanes[kLanes] = {};
-    int64_t i = 0;
-    for (; i + kLanes <= d; i += kLanes) {
-      for (int l = 0; l < kLanes; ++l) {
-        float v = Bf16ToFloat(row[i + l]);
-        lanes[l] += v * v;
-      }
-    }
-    float squares = 0.0f;
-    for (; i < d; ++i) squares += Bf16ToFloat(row[i]) * Bf16ToFloat(row[i]);
-    for (float lane : lanes) squares += lane;
+    auto square = [row](int64_t i) {
+      float v = Bf16ToFloat(row[i]);
+      return v * v;
+    };
+    float squares = lanes == 16 ? AtenOrderSum<16>(d, square) : AtenOrderSum<8>(d, square);
     float inv = 1.0f / std::sqrt(squares / static_cast<float>(d) + eps);
     uint16_t* o = out + r * d;
-    for (i = 0; i < d; ++i) {
+    for (int64_t i = 0; i < d; ++i) {
       o[i] = FloatToBf16(Bf16ToFloat(weight[i]) * RoundToBf16(Bf16ToFloat(row[i]) * inv));
     }
   }
@@ -152,8 +149,10 @@ inline void RopeHalves(const uint16_t* __restrict x1, const uint16_t* __restrict
                        uint16_t* __restrict o2) {
   for (int64_t i = 0; i < n; ++i) {
     float a = Bf16ToFloat(x1[i]), b = Bf16ToFloat(x2[i]), s = Bf16ToFloat(sin[i]);
-    o1[i] = FloatToBf16(RoundToBf16(a * Bf16ToFloat(cos1[i])) - RoundToBf16(b * s));
-    o2[i] = FloatToBf16(RoundToBf16(b * Bf16ToFloat(cos2[i])) + RoundToBf16(a * s));
+    // ApplyRope's ATen ops: x * cos rounds to bf16; addcmul_ then adds the float product
+    // (exact: two bf16 significands fit in a float's) and rounds once.
+    o1[i] = FloatToBf16(RoundToBf16(a * Bf16ToFloat(cos1[i])) - b * s);
+    o2[i] = FloatToBf16(RoundToBf16(b * Bf16ToFloat(cos2[i])) + a * s);
   }
 }
 
@@ -212,15 +211,9 @@ ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const uint8_t
 
 }  // namespace
 
-namespace {
-std::atomic<bool> enabled{true};
-}  // namespace
-
-void SetEnabled(bool on) { enabled.store(on, std::memory_order_relaxed); }
-
 bool Applies(const at::Tensor& x) {
-  return enabled.load(std::memory_order_relaxed) && x.scalar_type() == at::kBFloat16 &&
-         x.device().is_cpu() && !c10::GradMode::is_enabled();
+  return x.scalar_type() == at::kBFloat16 && x.device().is_cpu() &&
+         !c10::GradMode::is_enabled();
 }
 
 at::Tensor SwiGlu(const at::Tensor& gate_up) {
@@ -237,7 +230,43 @@ at::Tensor SwiGlu(const at::Tensor& gate_up) {
   return out;
 }
 
+namespace {
+
+// The vector width whose AtenOrderSum reproduces this LibTorch's x.pow(2).mean(-1) (the ATen
+// path of RMSNormImpl) on rows long enough to reach every branch of its order; 0 when
+// neither does (another LibTorch's order: the ATen path stays).
+int AtenSumLanes() {
+  static const int lanes = [] {
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    for (int candidate : {8, 16}) {
+      bool all_equal = true;
+      for (int64_t n : {7, 100, 1000, 9000}) {
+        std::vector<float> values(n);
+        for (float& v : values) {
+          state = state * 6364136223846793005ull + 1442695040888963407ull;
+          v = RoundToBf16(static_cast<float>(static_cast<int32_t>(state >> 40) - (1 << 23)) *
+                          (1.0f / (1 << 20)));
+        }
+        at::Tensor row = at::from_blob(values.data(), {n}, at::kFloat);
+        float aten = row.pow(2).mean(-1).item<float>();
+        auto square = [&values](int64_t i) { return values[i] * values[i]; };
+        float sum = candidate == 16 ? AtenOrderSum<16>(n, square) : AtenOrderSum<8>(n, square);
+        all_equal &= sum / static_cast<float>(n) == aten;
+      }
+      if (all_equal) return candidate;
+    }
+    return 0;
+  }();
+  return lanes;
+}
+
+}  // namespace
+
+bool RmsNormAvailable() { return AtenSumLanes() != 0; }
+
 at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  const int lanes = AtenSumLanes();
+  TORCH_CHECK(lanes != 0, "RmsNorm: this LibTorch's row sum order is unknown (RmsNormAvailable)");
   at::Tensor in = x.contiguous();
   at::Tensor w = weight.contiguous();
   int64_t d = in.size(-1), rows = d == 0 ? 0 : in.numel() / d;
@@ -246,7 +275,7 @@ at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   const uint16_t* scale = Bits(w);
   uint16_t* dst = MutableBits(out);
   at::parallel_for(0, rows, Grain(d), [&](int64_t begin, int64_t end) {
-    RmsNormRows(src + begin * d, scale, end - begin, d, static_cast<float>(eps),
+    RmsNormRows(src + begin * d, scale, end - begin, d, static_cast<float>(eps), lanes,
                 dst + begin * d);
   });
   return out;
@@ -314,7 +343,7 @@ at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
   at::Tensor queries = q.reshape({batch, heads, hd}).to(at::kFloat).contiguous();
   at::Tensor out = at::empty({batch, 1, heads * hd}, q.options());
   int64_t longest = *std::max_element(lengths.begin(), lengths.end());
-  // Matches GroupedAttention's scores.mul_(1 / sqrt(hd)) on a bf16 tensor: a float multiply.
+  // GroupedAttention's scale: multiplied in float32, the product rounded to bf16.
   float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   const float* qs = queries.data_ptr<float>();
   const uint16_t* k = Bits(keys);

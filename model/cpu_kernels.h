@@ -2,11 +2,14 @@
 // ATen ops that made one pass over memory (and one dispatch) per op: SwiGLU (silu, mul),
 // RMSNorm (widen, pow, mean, rsqrt, mul, narrow, mul) and the attention of a decode step
 // (a copy of every row's cached keys and values, two batched matmuls, scale, softmax, casts).
-// They round to bfloat16 exactly where transformers' eager code (and so the ATen path of
-// model/) does, so results agree with it up to the last bits of exp and the summation order.
+// They must give what the ATen path of model/ gives (the learner's forward): they round to
+// bfloat16 where those ops round, and RMSNorm adds in at::sum's order, so RMSNorm and RoPE
+// are bit-identical to it; SwiGLU and the softmax differ where exp's last bit tips a rounding
+// (rarely), and the decode attention also adds its dot products in its own order. Their
+// tests compare with the ATen path itself (kernels switched off), not with a formula.
 //
 // The caller checks Applies() and keeps the ATen path otherwise (float32 checks, CUDA,
-// training).
+// training, a model that was not packed).
 #ifndef ZERORL_MODEL_CPU_KERNELS_H_
 #define ZERORL_MODEL_CPU_KERNELS_H_
 
@@ -17,21 +20,23 @@
 
 namespace zerorl::model::kernels {
 
-// True when `x` is a bfloat16 CPU tensor, autograd is off and the kernels are enabled.
+// True when `x` is a bfloat16 CPU tensor and autograd is off. The modules call the kernels
+// only once CausalLM::PackForInference has run, so an unpacked model (the learner's) never
+// does.
 bool Applies(const at::Tensor& x);
-// Process-wide, like at::set_num_threads (on by default); the rollout engine sets it from
-// EngineOptions::pack_weights, so a worker runs either the whole fast path or none of it.
-void SetEnabled(bool on);
 
 // silu(gate) * up for gate_up [..., 2n] (gate first, as PackedLinear's fused gate/up gives
 // it) -> [..., n] contiguous.
 at::Tensor SwiGlu(const at::Tensor& gate_up);
 
 // weight * bf16(x * rsqrt(mean(x^2) + eps)) over the last dim: x [..., d], weight [d] bf16.
+// Bit-identical to RMSNormImpl's ATen ops: the sum of squares adds in at::sum's order, which
+// RmsNormAvailable() checks against this LibTorch once; where it is false, keep the ATen ops.
+bool RmsNormAvailable();
 at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
-// Rotary embedding in the half-rotation layout, rounded after each product and after the sum
-// as transformers' eager q * cos + rotate_half(q) * sin is. x: [B, T, heads, hd] bf16, each
+// Rotary embedding in the half-rotation layout, rounded where ApplyRope's ATen ops round
+// (x * cos, then addcmul_ of the rotated half times sin). x: [B, T, heads, hd] bf16, each
 // token's heads contiguous, any batch and token strides (a view of the fused q/k/v output);
 // cos: [B, T, 1, hd]; sin: [B, T, 1, hd / 2] (RopeTables). Returns [B, T, heads, hd]
 // contiguous.

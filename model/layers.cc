@@ -24,7 +24,8 @@ RMSNormImpl::RMSNormImpl(const RMSNormOptions& options) : eps(options.eps()) {
 }
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
-  if (kernels::Applies(x) && weight.scalar_type() == torch::kBFloat16) {
+  if (fused_kernel_ && kernels::Applies(x) && weight.scalar_type() == torch::kBFloat16 &&
+      kernels::RmsNormAvailable()) {
     return kernels::RmsNorm(x, weight, eps);
   }
   torch::Tensor x32 = x.to(torch::kFloat);

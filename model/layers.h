@@ -46,9 +46,15 @@ class RMSNormImpl : public torch::nn::Module {
  public:
   explicit RMSNormImpl(const RMSNormOptions& options);
   torch::Tensor forward(const torch::Tensor& x);  // [..., dim] -> [..., dim], x's dtype
+  // Forwards without autograd in bf16 on the CPU then run kernels::RmsNorm (the same bits);
+  // CausalLM::PackForInference turns it on.
+  void UseFusedKernel(bool on) { fused_kernel_ = on; }
 
   torch::Tensor weight;  // [dim]
   double eps;
+
+ private:
+  bool fused_kernel_ = false;
 };
 TORCH_MODULE(RMSNorm);
 

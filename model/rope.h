@@ -23,8 +23,10 @@ struct RopeTables {
 RopeTables MakeRopeTables(const torch::Tensor& inv_freq, const torch::Tensor& positions,
                           torch::ScalarType dtype);
 
-// x * cos + rotate_half(x) * sin, in x's dtype. x: [B, T, heads, head_dim].
-torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& tables);
+// x * cos + rotate_half(x) * sin, in x's dtype. x: [B, T, heads, head_dim]. fused_kernels: a
+// packed model's forward without autograd may take kernels::Rope (the same bits).
+torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& tables,
+                        bool fused_kernels = false);
 
 }  // namespace zerorl::model
 

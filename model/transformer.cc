@@ -61,6 +61,9 @@ bool CausalLMImpl::PackForInference() {
     DecoderLayerImpl& layer = *module->as<DecoderLayerImpl>();
     if (!layer.self_attn->PackForInference() || !layer.mlp->PackForInference()) return false;
   }
+  for (const std::shared_ptr<torch::nn::Module>& module : modules()) {
+    if (auto* norm = module->as<RMSNormImpl>()) norm->UseFusedKernel(true);
+  }
   packed_head_ = std::move(head);
   return true;
 }

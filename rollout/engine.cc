@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
 #include "core/status.h"
-#include "model/cpu_kernels.h"
 #include "rollout/generation.h"
 
 namespace zerorl::rollout {
@@ -91,8 +90,6 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(model::CausalLM model,
   }
   if (options.threads > 0) at::set_num_threads(options.threads);
   model->eval();
-  // The packed matmuls and the fused kernels go together (model/cpu_kernels.h).
-  model::kernels::SetEnabled(options.pack_weights);
   if (options.pack_weights) model->PackForInference();  // false: at::linear as before
   return std::unique_ptr<Engine>(
       new Engine(std::move(model), std::move(tokenizer), options, policy_version));

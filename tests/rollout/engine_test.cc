@@ -315,7 +315,9 @@ TEST_F(EngineTest, BadWeightUpdateLeavesWeightsAndVersionAlone) {
 }
 
 // In bf16 the engine runs packed oneDNN matmuls and fused kernels while the learner's
-// training forward (autograd on) runs ATen: their log-probs differ by bf16 rounding only.
+// training forward (autograd on) runs ATen. The matmuls, RMSNorm, RoPE and SwiGLU give the
+// same bits and the softmax's exp rarely tips a rounding; only the decode attention adds its
+// products in another order, so the log-probs differ in their last bits, rarely.
 TEST_F(EngineTest, Bf16LogProbsAgreeWithTheLearnersForward) {
   // Plain, and with few slots and frequent EOS ids: samples end early, slots are reused by
   // later groups, and decode rows sit in non-consecutive slots.
@@ -339,8 +341,8 @@ TEST_F(EngineTest, Bf16LogProbsAgreeWithTheLearnersForward) {
     std::printf("bf16 engine (max_batch %d) vs learner forward: mean |logp diff| %.5f, max %.4f "
                 "over %lld tokens\n",
                 options.max_batch, total / count, worst, static_cast<long long>(count));
-    EXPECT_LT(total / count, 0.02);
-    EXPECT_LT(worst, 0.5);
+    EXPECT_LT(total / count, 1e-3);
+    EXPECT_LT(worst, 0.05);
   }
 }
 
