@@ -303,6 +303,25 @@ at::Tensor Rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& si
   return out;
 }
 
+namespace {
+
+// The factor by which this LibTorch's bf16 tensor.mul_(scalar) multiplies (GroupedAttention's
+// ATen path): 1.x rounds the scalar to bf16 first, later versions keep it in float32.
+float AtenScalarMultiplier(double scalar) {
+  // Products that differ between the two readings: 1/sqrt(32) is not a bf16 value.
+  static const bool rounds_to_bf16 = [] {
+    const double probe = 1.0 / std::sqrt(32.0);
+    at::Tensor x = at::linspace(0.5, 8.0, 1024, at::kFloat).to(at::kBFloat16);
+    at::Tensor product = x.clone().mul_(probe);
+    float rounded = RoundToBf16(static_cast<float>(probe));
+    return at::equal(product, (x.to(at::kFloat) * rounded).to(at::kBFloat16));
+  }();
+  float value = static_cast<float>(scalar);
+  return rounds_to_bf16 ? RoundToBf16(value) : value;
+}
+
+}  // namespace
+
 at::Tensor MaskedSoftmax(const at::Tensor& scores, const at::Tensor& blocked, double scale) {
   int64_t batch = scores.size(0), kv_heads = scores.size(1), length = scores.size(3);
   int64_t tokens = blocked.size(3), group = scores.size(2) / tokens;
@@ -316,7 +335,7 @@ at::Tensor MaskedSoftmax(const at::Tensor& scores, const at::Tensor& blocked, do
   const uint16_t* src = Bits(in);
   const uint8_t* masks = reinterpret_cast<const uint8_t*>(mask.data_ptr<bool>());
   uint16_t* dst = MutableBits(out);
-  float scale32 = static_cast<float>(scale);
+  float scale32 = AtenScalarMultiplier(scale);
   int64_t rows = batch * kv_heads * group * tokens;
   at::parallel_for(0, rows, Grain(length), [&](int64_t begin, int64_t end) {
     std::vector<float> scratch(length);
@@ -343,8 +362,8 @@ at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
   at::Tensor queries = q.reshape({batch, heads, hd}).to(at::kFloat).contiguous();
   at::Tensor out = at::empty({batch, 1, heads * hd}, q.options());
   int64_t longest = *std::max_element(lengths.begin(), lengths.end());
-  // GroupedAttention's scale: multiplied in float32, the product rounded to bf16.
-  float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+  // GroupedAttention's scale, as its scores.mul_ applies it.
+  float scale = AtenScalarMultiplier(1.0 / std::sqrt(static_cast<double>(hd)));
   const float* qs = queries.data_ptr<float>();
   const uint16_t* k = Bits(keys);
   const uint16_t* v = Bits(values);

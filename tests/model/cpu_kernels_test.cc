@@ -101,8 +101,8 @@ torch::Tensor IdentityValues(int64_t batch, int64_t kv_heads, int64_t hd) {
 
 // The softmax kernel's probabilities are GroupedAttention's ATen ones up to where exp's last
 // bit (its own exp against ATen's) tips a bf16 rounding. hd = 32: a scale 1 / sqrt(hd) that
-// bf16 cannot hold, where rounding the scale itself (LibTorch 1.x's scores.mul_(scale)) would
-// shift every score.
+// bf16 cannot hold, which LibTorch 1.x's scores.mul_(scale) rounds to bf16 and later versions
+// do not: the kernels must apply it as this LibTorch does.
 TEST(CpuKernelsTest, MaskedSoftmaxGivesGroupedAttentionsProbabilities) {
   torch::NoGradGuard no_grad;
   const int64_t batch = 2, kv_heads = 2, group = 3, tokens = 5, hd = 32;
