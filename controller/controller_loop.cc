@@ -26,7 +26,7 @@ double SecondsSince(Clock::time_point t) {
 
 MetricsRow Event(const char* name) {
   MetricsRow row;
-  row.Add("event", name).Add("time", static_cast<double>(::time(nullptr)));
+  row.Add("event", name).Add("time", UnixTimeSeconds());
   return row;
 }
 

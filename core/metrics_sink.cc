@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -12,6 +13,12 @@
 #include "rapidjson/writer.h"
 
 namespace zerorl {
+
+double UnixTimeSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 namespace {
 
 // Length of the well-formed UTF-8 sequence at text[i] (Unicode table 3-7), 0 if none.

@@ -29,6 +29,10 @@ namespace zerorl {
 
 class TensorBoardWriter;
 
+// Seconds since the Unix epoch, with the sub-second digits: the "time" field of metrics rows
+// (the dashboard's wall-time axis) and TensorBoard's wall_time.
+double UnixTimeSeconds();
+
 // One JSON object, keys in the order first added. Adding a name again replaces its value.
 class MetricsRow {
  public:

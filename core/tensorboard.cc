@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 #include "core/crc32c.h"
+#include "core/metrics_sink.h"
 
 namespace zerorl {
 namespace {
@@ -50,11 +50,6 @@ void PutWallTime(double wall_time, std::string* out) {
   std::memcpy(&bits, &wall_time, sizeof(bits));
   PutTag(1, kFixed64, out);  // Event.wall_time
   PutFixed64(bits, out);
-}
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 absl::Status FileError(const std::string& path, const char* what, int err) {
@@ -128,7 +123,7 @@ std::string EncodeScalarEvent(double wall_time, int64_t step,
 absl::StatusOr<std::unique_ptr<TensorBoardWriter>> TensorBoardWriter::Open(const std::string& dir) {
   absl::Status made = MakeDirs(dir);
   if (!made.ok()) return made;
-  const double now = NowSeconds();
+  const double now = UnixTimeSeconds();
   const std::string base = dir + "/events.out.tfevents." +
                            std::to_string(static_cast<int64_t>(now)) + "." + HostName();
   std::string path = base;
@@ -149,7 +144,7 @@ TensorBoardWriter::~TensorBoardWriter() { ::close(fd_); }
 
 absl::Status TensorBoardWriter::WriteScalars(
     int64_t step, const std::vector<std::pair<std::string, float>>& scalars) {
-  return WriteRecord(EncodeScalarEvent(NowSeconds(), step, scalars));
+  return WriteRecord(EncodeScalarEvent(UnixTimeSeconds(), step, scalars));
 }
 
 absl::Status TensorBoardWriter::WriteRecord(std::string_view data) {

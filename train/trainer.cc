@@ -284,6 +284,7 @@ absl::Status Trainer::ColdStartSft() {
     MetricsRow row;
     row.Add("phase", "sft").Add("sft_step", step);
     for (const auto& [name, value] : m) row.Add("sft/" + name, value);
+    row.Add("time", UnixTimeSeconds());  // so the dashboard's wall-time axis shows SFT too
     RETURN_IF_ERROR(metrics_->Write(row));
     if (!flags_.quiet && (step % 25 == 0 || step == steps)) {
       double elapsed = std::chrono::duration<double>(Clock::now() - start).count();

@@ -82,7 +82,7 @@ absl::Status Trainer::SupervisedControlStep(int64_t step) {
   const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
   row.Add("timing/step_s", step_s).Add("timing/learner_s", learner_s)
       .Add("timing/weight_sync_s", last_publish_s_).Add("timing/eval_s", eval_s)
-      .Add("time", static_cast<double>(::time(nullptr)))
+      .Add("time", UnixTimeSeconds())
       .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
   RETURN_IF_ERROR(metrics_->Write(row));
   if (!flags_.quiet && (step % 10 == 0 || step == config_.run.steps)) {
@@ -173,7 +173,7 @@ absl::Status Trainer::TrainStep(int64_t step) {
       .Add("timing/rollout_busy_fraction",
            step_s > 0 ? rollout_busy / (std::max(1, cs.rollout_workers) * step_s) : 0.0)
       .Add("throughput/tokens_per_s", step_s > 0 ? tokens / step_s : 0.0)
-      .Add("time", static_cast<double>(::time(nullptr)))
+      .Add("time", UnixTimeSeconds())
       .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
   RETURN_IF_ERROR(metrics_->Write(row));
   for (const MetricsRow& r : sample_rows) RETURN_IF_ERROR(samples_->Write(r));

@@ -242,7 +242,20 @@ TEST_F(TrainTest, QuickstartRunsShortened) {
   EXPECT_EQ((*summary)["steps"].GetInt64(), 2);
   EXPECT_TRUE((*summary)["eval_before"].IsNumber());
   EXPECT_TRUE((*summary)["eval_after"].IsNumber());
-  EXPECT_EQ(GrpoRows(ReadJsonLines(dir_.Path("runs/quickstart/metrics.jsonl"))).size(), 2u);
+  std::vector<rapidjson::Document> rows = ReadJsonLines(dir_.Path("runs/quickstart/metrics.jsonl"));
+  EXPECT_EQ(GrpoRows(rows).size(), 2u);
+  // Every SFT and GRPO step row has its wall time (the dashboard's time axis), in order.
+  double last_time = 0;
+  int timed = 0;
+  for (const rapidjson::Document& row : rows) {
+    std::string phase = row.HasMember("phase") ? row["phase"].GetString() : "";
+    if (phase != "sft" && phase != "grpo") continue;
+    ASSERT_TRUE(row.HasMember("time") && row["time"].IsNumber()) << phase << " row without time";
+    EXPECT_GE(row["time"].GetDouble(), last_time);
+    last_time = row["time"].GetDouble();
+    ++timed;
+  }
+  EXPECT_EQ(timed, 3 + 2);
 }
 
 // A worker binary that cannot start (here: exits at once) ends the run with an error that
