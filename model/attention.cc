@@ -56,8 +56,8 @@ torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
   } else {
     // LibTorch 1.x rounds the scalar to bf16 before a bf16 multiply (1/sqrt(32) moves by
     // 0.01%), later ones multiply in float32; the fused kernels follow either
-    // (kernels::AtenScalarMultiplier). This one op decides where the quickstart's SFT lands:
-    // with the float32 scale it ends at 9.5% instead of 49% held-out accuracy (README).
+    // (kernels::AtenScalarMultiplier). Last bits like these moved the old 650-step quickstart
+    // SFT from 49% to 9.5% held-out accuracy (configs/quickstart.json).
     scores.mul_(scale);
     scores.view({batch, kv_heads, group, tokens, keys})
         .masked_fill_(blocked, -std::numeric_limits<float>::infinity());
