@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "absl/strings/str_format.h"
 #include "cli/command.h"
 #include "cli/embedded_configs.h"
 #include "core/config.h"
@@ -13,6 +14,7 @@
 #include "core/worker_link.h"
 #include "rollout/engine.h"
 #include "rollout/worker.h"
+#include "train/evaluation.h"
 #include "train/trainer.h"
 
 namespace zerorl::cli {
@@ -54,12 +56,14 @@ int RunTrain(const TrainArgs& args) {
     std::cout << "\n";
     for (const auto& [dataset, after] : summary->eval_after) {
       auto before = summary->eval_before.find(dataset);
-      std::cout << "held-out accuracy (" << dataset << ", greedy): ";
+      std::cout << "held-out accuracy (" << dataset << ", "
+                << train::EvalSamplingLabel(config->run.eval_samples, config->run.eval_temperature)
+                << "): ";
       if (before != summary->eval_before.end()) {
-        std::cout << 100 * before->second << "% before GRPO -> ";
+        std::cout << absl::StrFormat("%.1f%% before GRPO -> ", 100 * before->second);
       }
-      std::cout << 100 * after << "% after " << summary->steps << " steps ("
-                << static_cast<int>(summary->grpo_wall_s) << " s of GRPO)\n";
+      std::cout << absl::StrFormat("%.1f%% after %d steps (%d s of GRPO)\n", 100 * after,
+                                   summary->steps, static_cast<int>(summary->grpo_wall_s));
     }
     std::cout << "run folder: " << summary->run_dir << "\n"
               << "  metrics:  " << summary->run_dir << "/metrics.jsonl\n"

@@ -22,11 +22,17 @@ void Describe(Fields& f, RunConfig& c) {
   f.Int("checkpoint_every", c.checkpoint_every).AtLeast(0);
   f.Int("keep_last", c.keep_last).AtLeast(1);
   f.Bool("eval_before", c.eval_before);
+  f.Int("eval_samples", c.eval_samples).AtLeast(1);
+  f.Double("eval_temperature", c.eval_temperature).AtLeast(0.0);
   f.Double("log_samples_fraction", c.log_samples_fraction).AtLeast(0.0).AtMost(1.0);
   f.Int("cold_start_sft_steps", c.cold_start_sft_steps).AtLeast(0);
   f.Double("time_limit_s", c.time_limit_s).AtLeast(0.0);
   f.Bool("continue_sft", c.continue_sft);
   if (f.reading() && c.name.empty()) f.Error("name", "must not be empty");
+  if (f.reading() && c.eval_samples > 1 && c.eval_temperature == 0.0) {
+    f.Error("eval_temperature", "must be > 0 when eval_samples > 1 (greedy samples are all "
+                                "the same)");
+  }
   if (f.reading() && c.name.find('/') != std::string::npos) {
     f.Error("name", "must not contain '/' (it names a folder inside run.output_dir)");
   }

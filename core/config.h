@@ -33,6 +33,11 @@ struct RunConfig {
   int keep_last = 3;                // checkpoints kept on disk (older ones rotated out)
   // Evaluate the eval sets before the first GRPO step (the "before" of summary.json).
   bool eval_before = true;
+  // Samples per eval problem and their temperature (top_p, top_k, min_p, max_new_tokens and
+  // stop come from rollout.sampling). 1 at 0: greedy pass@1. More: pass@1 is the mean
+  // correctness of the samples and pass@k (unbiased estimator) is added for k = 2, 4, ..., n.
+  int eval_samples = 1;
+  double eval_temperature = 0.0;
   // samples.jsonl keeps every sample of each step's first group and this fraction of the
   // other groups (chosen by a seeded draw per group).
   double log_samples_fraction = 0.1;

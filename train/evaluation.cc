@@ -3,7 +3,11 @@
 #include <chrono>
 #include <cmath>
 
+#include <map>
+
+#include "absl/strings/str_cat.h"
 #include "core/log.h"
+#include "eval/metrics.h"
 #include "train/step_data.h"
 
 namespace zerorl::train {
@@ -25,10 +29,11 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
                                                       uint64_t* next_batch_id,
                                                       std::vector<MetricsRow>* rows) {
   std::vector<EvalResult> results;
-  SamplingConfig greedy = config_.rollout.sampling;
-  greedy.n = 1;
-  greedy.temperature = 0.0;
-  const int per_batch = std::max(1, config_.rollout.max_batch);
+  SamplingConfig sampling = config_.rollout.sampling;
+  sampling.n = config_.run.eval_samples;
+  sampling.temperature = config_.run.eval_temperature;
+  // Prompts per batch: about max_batch sequences.
+  const int per_batch = std::max(1, config_.rollout.max_batch / sampling.n);
   for (const Dataset& set : *eval_sets_) {
     auto started = std::chrono::steady_clock::now();
     std::set<uint64_t> ids;
@@ -36,7 +41,7 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
       PromptBatch batch;
       batch.batch_id = (*next_batch_id)++;
       batch.policy_version = version;
-      batch.sampling = greedy;
+      batch.sampling = sampling;
       for (size_t i = begin; i < std::min(set.size(), begin + per_batch); ++i) {
         absl::StatusOr<Problem> problem = set.Get(i);
         if (!problem.ok()) return problem.status();
@@ -48,13 +53,13 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
     }
     absl::StatusOr<std::vector<ScoredBatch>> scored = collector->Await(ids);
     if (!scored.ok()) return scored.status();
-    EvalResult r;
-    r.dataset = set.name();
-    int64_t solved = 0, truncated = 0;
-    double length = 0;
     StepSamples samples = CollectSamples(*scored, version, -1);
+    std::vector<eval::ProblemStats> problems;
+    std::map<const Prompt*, size_t> problem_of;  // a prompt's samples are one problem's
     for (size_t i = 0; i < samples.samples.size(); ++i) {
       const SampleOrigin& o = samples.origins[i];
+      auto [it, added] = problem_of.emplace(o.prompt, problems.size());
+      if (added) problems.emplace_back();
       bool correct = false;
       if (!correctness_.empty()) {
         for (size_t f = 0; f < o.functions->size(); ++f) {
@@ -66,16 +71,24 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
       } else {
         correct = o.score->total > 0;
       }
-      solved += correct;
-      truncated += o.completion->finish_reason == FinishReason::kLength;
-      length += static_cast<double>(o.completion->tokens.size());
+      eval::SampleStats stats;
+      stats.correct = correct ? 1 : 0;
+      stats.length = static_cast<int64_t>(o.completion->tokens.size());
+      stats.truncated = o.completion->finish_reason == FinishReason::kLength ? 1 : 0;
+      problems[it->second].samples.push_back(stats);
     }
-    r.problems = static_cast<int64_t>(samples.samples.size());
-    if (r.problems > 0) {
-      r.accuracy = static_cast<double>(solved) / r.problems;
-      r.mean_length = length / r.problems;
-      r.truncated_ratio = static_cast<double>(truncated) / r.problems;
+    const eval::EvalMetrics metrics = eval::Summarize(problems, /*majority=*/false);
+    EvalResult r;
+    r.dataset = set.name();
+    r.problems = metrics.problems;
+    r.samples_per_problem = sampling.n;
+    r.temperature = sampling.temperature;
+    r.accuracy = metrics.pass_at_1;
+    for (const auto& [k, rate] : metrics.pass_at_k) {
+      if (k > 1) r.pass_at_k.emplace_back(k, rate);
     }
+    r.mean_length = metrics.mean_length;
+    r.truncated_ratio = metrics.truncation_rate;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     SampleLogOptions log;
     log.step = step;
@@ -88,11 +101,18 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
   return results;
 }
 
+std::string EvalSamplingLabel(int samples_per_problem, double temperature) {
+  if (temperature == 0.0) return "greedy";
+  return absl::StrCat(samples_per_problem, samples_per_problem == 1 ? " sample" : " samples",
+                      " at T=", temperature);
+}
+
 void AddEvalMetrics(const std::vector<EvalResult>& results, MetricsRow* row) {
   for (const EvalResult& r : results) {
     std::string prefix = "eval/" + r.dataset + "/";
-    row->Add(prefix + "pass@1", r.accuracy)
-        .Add(prefix + "mean_length", r.mean_length)
+    row->Add(prefix + "pass@1", r.accuracy);
+    for (const auto& [k, rate] : r.pass_at_k) row->Add(prefix + "pass@" + std::to_string(k), rate);
+    row->Add(prefix + "mean_length", r.mean_length)
         .Add(prefix + "truncated_ratio", r.truncated_ratio)
         .Add(prefix + "problems", r.problems)
         .Add("timing/eval_" + r.dataset + "_s", r.seconds);

@@ -1,12 +1,14 @@
-// Held-out evaluation during training: every eval set's problems, greedy (temperature 0,
-// one sample), through the same rollout and reward workers as training. A problem counts as
-// solved when the run's correctness function (the first of math_accuracy, code_tests,
-// countdown among reward.functions) scores it 1; without one, when the total reward is > 0.
+// Held-out evaluation during training: every eval set's problems, run.eval_samples samples
+// each at run.eval_temperature (default: one greedy sample), through the same rollout and
+// reward workers as training. A sample is correct when the run's correctness function (the
+// first of math_accuracy, code_tests, countdown among reward.functions) scores it 1; without
+// one, when its total reward is > 0.
 #ifndef ZERORL_TRAIN_EVALUATION_H_
 #define ZERORL_TRAIN_EVALUATION_H_
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -22,8 +24,11 @@ namespace zerorl::train {
 struct EvalResult {
   std::string dataset;
   int64_t problems = 0;
-  double accuracy = 0.0;       // pass@1 of the greedy sample
-  double mean_length = 0.0;    // completion tokens
+  int samples_per_problem = 1;
+  double temperature = 0.0;
+  double accuracy = 0.0;  // pass@1: mean over problems of the share of correct samples
+  std::vector<std::pair<int, double>> pass_at_k;  // (k, pass@k) for k = 2, 4, ..., n
+  double mean_length = 0.0;  // completion tokens
   double truncated_ratio = 0.0;
   double seconds = 0.0;
 };
@@ -51,7 +56,10 @@ class Evaluator {
   std::string correctness_;
 };
 
-// eval/<dataset>/pass@1, mean_length, truncated_ratio into `row`.
+// How the eval samples are drawn, for progress lines: "greedy" or "8 samples at T=0.6".
+std::string EvalSamplingLabel(int samples_per_problem, double temperature);
+
+// eval/<dataset>/pass@1, pass@k (k > 1), mean_length, truncated_ratio, problems into `row`.
 void AddEvalMetrics(const std::vector<EvalResult>& results, MetricsRow* row);
 
 }  // namespace zerorl::train

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "absl/strings/str_format.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
@@ -201,9 +202,15 @@ absl::Status Trainer::Evaluate(int64_t step, MetricsRow* row, std::map<std::stri
   for (const EvalResult& r : results) {
     (*out)[r.dataset] = r.accuracy;
     if (!flags_.quiet) {
-      std::printf("eval step %lld | %s: %.1f%% of %lld solved (greedy) | mean length %.0f | %.1f s\n",
+      std::string rates;  // ", pass@8 91.0%" when several samples were drawn
+      for (const auto& [k, rate] : r.pass_at_k) {
+        rates += absl::StrFormat(", pass@%d %.1f%%", k, 100 * rate);
+      }
+      std::printf("eval step %lld | %s: %.1f%% of %lld solved%s (%s) | mean length %.0f | %.1f s\n",
                   static_cast<long long>(step), r.dataset.c_str(), 100 * r.accuracy,
-                  static_cast<long long>(r.problems), r.mean_length, r.seconds);
+                  static_cast<long long>(r.problems), rates.c_str(),
+                  EvalSamplingLabel(r.samples_per_problem, r.temperature).c_str(), r.mean_length,
+                  r.seconds);
       std::fflush(stdout);
     }
   }

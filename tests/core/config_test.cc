@@ -84,6 +84,13 @@ TEST(ConfigTest, OutOfRangeNamesTheBound) {
               HasSubstr("rollout.sampling.top_p: must be > 0, got 0"));
 }
 
+TEST(ConfigTest, SampledEvaluationNeedsATemperature) {
+  EXPECT_THAT(Errors("{\"run\": {\"eval_samples\": 8}}"),
+              HasSubstr("run.eval_temperature: must be > 0 when eval_samples > 1"));
+  EXPECT_THAT(Errors("{\"run\": {\"eval_samples\": 0}}"),
+              HasSubstr("run.eval_samples: must be >= 1, got 0"));
+}
+
 TEST(ConfigTest, BadEnumValueListsTheChoices) {
   EXPECT_THAT(Errors("{\"run\": {\"mode\": \"asink\"}}"),
               HasSubstr("run.mode: unknown value \"asink\" (did you mean \"async\"?); one of: "

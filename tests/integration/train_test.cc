@@ -258,6 +258,33 @@ TEST_F(TrainTest, QuickstartRunsShortened) {
   EXPECT_EQ(timed, 3 + 2);
 }
 
+// run.eval_samples > 1: pass@1 is the mean correctness of the samples, pass@k follows for
+// k = 2, 4, and each eval row counts problems, not samples.
+TEST_F(TrainTest, SampledEvaluationReportsPassAtK) {
+  BackgroundProcess train(TrainArgs({"run.steps=1", "run.eval_samples=4",
+                                     "run.eval_temperature=1.0"}),
+                          Log());
+  std::optional<int> code = train.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  int eval_rows = 0;
+  for (const rapidjson::Document& row : ReadJsonLines(RunDir() + "/metrics.jsonl")) {
+    if (!row.HasMember("eval/held_out/pass@1")) continue;
+    ++eval_rows;
+    ASSERT_TRUE(row.HasMember("eval/held_out/pass@2") && row.HasMember("eval/held_out/pass@4"))
+        << LogText();
+    double p1 = row["eval/held_out/pass@1"].GetDouble();
+    double p2 = row["eval/held_out/pass@2"].GetDouble();
+    double p4 = row["eval/held_out/pass@4"].GetDouble();
+    EXPECT_LE(p1, p2);
+    EXPECT_LE(p2, p4);
+    EXPECT_GE(p1, 0.0);
+    EXPECT_LE(p4, 1.0);
+    EXPECT_EQ(row["eval/held_out/problems"].GetInt64(), 6);  // problems, not 6 x 4 samples
+  }
+  EXPECT_EQ(eval_rows, 2);  // before and after the one step
+}
+
 // A worker binary that cannot start (here: exits at once) ends the run with an error that
 // names the worker and its log, after a few restarts, not after the 5-minute wait.
 TEST_F(TrainTest, WorkersThatNeverStartFailTheRunFast) {
