@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str());
       return 1;
     }
+    if (!(*engine)->tokenizer()) {
+      std::fprintf(stderr, "%s: no tokenizer.json (the prompts are text)\n", model_dir);
+      return 1;
+    }
     const zerorl::Tokenizer& tokenizer = *(*engine)->tokenizer();
     Agreement a;
     for (int round = 0; round < rounds; ++round) {
