@@ -1,6 +1,6 @@
 // How far the rollout engine's per-token log-probs are from the learner's: the engine samples
 // from a model folder (a checkpoint of a run) and every sampled token is scored again by the
-// model's full-sequence training forward (autograd on, ATen ops: what the learner runs), side
+// learner's own log-prob function (autograd on, ATen ops: what the learner runs), side
 // by side for the fast path (packed oneDNN weights and fused bf16 kernels) and the plain
 // ATen path, whose model outputs are the learner's bits (what remains there is the sampler's
 // own float32 log-softmax against ATen's, ~1e-6). The prompts are the quickstart's: 3-digit additions
@@ -19,7 +19,7 @@
 #include <torch/torch.h>
 
 #include "datasets/synthetic.h"
-#include "model/logprobs.h"
+#include "learner/logprobs.h"
 #include "model/templates.h"
 #include "model/weights.h"
 #include "rollout/engine.h"
@@ -51,16 +51,25 @@ struct Agreement {
   int64_t above_0_1 = 0;
 };
 
-// The learner's log-probs of `sample` under `model`: one full-sequence forward with autograd on.
+// The learner's log-probs of `sample` under `model`: its own function
+// (learner::ComputeSequenceLogProbs) over the prompt and completion, autograd on, the LM head
+// in the model's dtype as the learner's compute_dtype runs it.
 torch::Tensor LearnerLogProbs(zerorl::model::CausalLM& model, const PromptInput& prompt,
                               const SampleOutput& sample) {
   std::vector<int64_t> ids(prompt.ids.begin(), prompt.ids.end());
   const int64_t prompt_len = static_cast<int64_t>(ids.size());
   ids.insert(ids.end(), sample.completion_ids.begin(), sample.completion_ids.end());
   const int64_t n = static_cast<int64_t>(sample.completion_ids.size());
-  torch::Tensor logits = model->Forward(torch::tensor(ids).view({1, -1}))[0].detach();
-  return zerorl::model::TokenLogProbs(logits.narrow(0, prompt_len - 1, n),
-                                      torch::tensor(ids).narrow(0, prompt_len, n), 1.0);
+  torch::Tensor input_ids = torch::tensor(ids).view({1, -1});  // [1, T]
+  torch::Tensor mask = torch::zeros(input_ids.sizes(), torch::kFloat);
+  mask.narrow(1, prompt_len, n).fill_(1.0);  // the completion's positions
+  zerorl::learner::LmHeadLogProbsOptions options;
+  options.with_entropy = false;
+  options.compute_dtype = model->dtype();
+  torch::Tensor logprobs = zerorl::learner::ComputeSequenceLogProbs(
+                               *model, input_ids, torch::ones_like(input_ids), mask, options)
+                               .logprobs;  // [1, T]
+  return logprobs[0].narrow(0, prompt_len, n).detach();
 }
 
 }  // namespace
