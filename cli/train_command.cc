@@ -57,8 +57,7 @@ int RunTrain(const TrainArgs& args) {
     for (const auto& [dataset, after] : summary->eval_after) {
       auto before = summary->eval_before.find(dataset);
       std::cout << "held-out accuracy (" << dataset << ", "
-                << train::EvalSamplingLabel(config->run.eval_samples, config->run.eval_temperature)
-                << "): ";
+                << train::EvalSamplingLabel(config->run) << "): ";
       if (before != summary->eval_before.end()) {
         std::cout << absl::StrFormat("%.1f%% before GRPO -> ", 100 * before->second);
       }

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -81,8 +80,6 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
     EvalResult r;
     r.dataset = set.name();
     r.problems = metrics.problems;
-    r.samples_per_problem = sampling.n;
-    r.temperature = sampling.temperature;
     r.accuracy = metrics.pass_at_1;
     for (const auto& [k, rate] : metrics.pass_at_k) {
       if (k > 1) r.pass_at_k.emplace_back(k, rate);
@@ -101,10 +98,10 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
   return results;
 }
 
-std::string EvalSamplingLabel(int samples_per_problem, double temperature) {
-  if (temperature == 0.0) return "greedy";
-  return absl::StrCat(samples_per_problem, samples_per_problem == 1 ? " sample" : " samples",
-                      " at T=", temperature);
+std::string EvalSamplingLabel(const RunConfig& run) {
+  if (run.eval_temperature == 0.0) return "greedy";
+  return absl::StrCat(run.eval_samples, run.eval_samples == 1 ? " sample" : " samples",
+                      " at T=", run.eval_temperature);
 }
 
 void AddEvalMetrics(const std::vector<EvalResult>& results, MetricsRow* row) {

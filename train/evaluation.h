@@ -24,8 +24,6 @@ namespace zerorl::train {
 struct EvalResult {
   std::string dataset;
   int64_t problems = 0;
-  int samples_per_problem = 1;
-  double temperature = 0.0;
   double accuracy = 0.0;  // pass@1: mean over problems of the share of correct samples
   std::vector<std::pair<int, double>> pass_at_k;  // (k, pass@k) for k = 2, 4, ..., n
   double mean_length = 0.0;  // completion tokens
@@ -56,8 +54,9 @@ class Evaluator {
   std::string correctness_;
 };
 
-// How the eval samples are drawn, for progress lines: "greedy" or "8 samples at T=0.6".
-std::string EvalSamplingLabel(int samples_per_problem, double temperature);
+// How run.eval_samples / run.eval_temperature draw the eval samples, for progress lines:
+// "greedy" or "8 samples at T=0.6".
+std::string EvalSamplingLabel(const RunConfig& run);
 
 // eval/<dataset>/pass@1, pass@k (k > 1), mean_length, truncated_ratio, problems into `row`.
 void AddEvalMetrics(const std::vector<EvalResult>& results, MetricsRow* row);

@@ -209,8 +209,7 @@ absl::Status Trainer::Evaluate(int64_t step, MetricsRow* row, std::map<std::stri
       std::printf("eval step %lld | %s: %.1f%% of %lld solved%s (%s) | mean length %.0f | %.1f s\n",
                   static_cast<long long>(step), r.dataset.c_str(), 100 * r.accuracy,
                   static_cast<long long>(r.problems), rates.c_str(),
-                  EvalSamplingLabel(r.samples_per_problem, r.temperature).c_str(), r.mean_length,
-                  r.seconds);
+                  EvalSamplingLabel(config_.run).c_str(), r.mean_length, r.seconds);
       std::fflush(stdout);
     }
   }
