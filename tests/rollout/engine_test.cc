@@ -315,8 +315,8 @@ TEST_F(EngineTest, BadWeightUpdateLeavesWeightsAndVersionAlone) {
 }
 
 // In bf16 the engine runs packed oneDNN matmuls and fused kernels while the learner's
-// training forward (autograd on) runs ATen. The matmuls, RMSNorm, RoPE and SwiGLU give the
-// same bits and the softmax's exp rarely tips a rounding; only the decode attention adds its
+// training forward (autograd on) runs ATen. The matmuls, RMSNorm and RoPE give the same bits,
+// the exp of SwiGLU and the softmax rarely tips a rounding, and the decode attention adds its
 // products in another order, so the log-probs differ in their last bits, rarely.
 TEST_F(EngineTest, Bf16LogProbsAgreeWithTheLearnersForward) {
   // Plain, and with few slots and frequent EOS ids: samples end early, slots are reused by
