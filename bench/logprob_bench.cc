@@ -20,7 +20,7 @@
 
 #include "datasets/synthetic.h"
 #include "learner/logprobs.h"
-#include "model/templates.h"
+#include "tokenizer/templates.h"
 #include "model/weights.h"
 #include "rollout/engine.h"
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "core/json.h"
-#include "verifiers/math_verifier.h"
+#include "verifiers/math/verifier.h"
 
 namespace {
 

@@ -32,9 +32,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
-#include "verifiers/sandbox.h"
-#include "verifiers/sandbox_box.h"
-#include "verifiers/sandbox_pool.h"
+#include "verifiers/sandbox/sandbox.h"
+#include "verifiers/sandbox/internal/box.h"
+#include "verifiers/sandbox/pool.h"
 
 extern char** environ;
 

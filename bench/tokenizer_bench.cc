@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/json.h"
-#include "model/tokenizer.h"
+#include "tokenizer/tokenizer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "core/crc32c.h"
-#include "core/messages.h"
-#include "core/transport.h"
-#include "core/weight_sync.h"
+#include "wire/messages.h"
+#include "wire/transport.h"
+#include "wire/weight_sync.h"
 
 namespace zerorl {
 namespace {

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "core/config.h"
+#include "config/config.h"
 
 namespace zerorl::cli {
 namespace {

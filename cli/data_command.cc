@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
 #include "datasets/datasets.h"
 #include "datasets/sampler.h"

@@ -5,7 +5,7 @@
 //       [--preset NAME] [--data-dir DIR] [--tokenizer PATH] [--config FILE]... [--set K=V]...
 //   zerorl eval --completions FILE --dataset NAME|FILE ...      (replay: no model)
 //
-// Settings come from the run config (--config, --set; defaults in core/config.h), and the
+// Settings come from the run config (--config, --set; defaults in config/config.h), and the
 // flags above override their keys: --model model.path, --tokenizer model.tokenizer, --n /
 // --temperature / --top-p / --max-new-tokens rollout.sampling.*, --template data.template,
 // --seed run.seed. Stop strings, dtype, device, threads and max_batch are the config's.
@@ -36,7 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/command.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
 #include "core/status.h"
 #include "datasets/datasets.h"
@@ -45,8 +45,8 @@
 #include "eval/replay.h"
 #include "eval/report.h"
 #include "eval/scoring.h"
-#include "model/templates.h"
-#include "model/tokenizer.h"
+#include "tokenizer/templates.h"
+#include "tokenizer/tokenizer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "rollout/engine.h"

@@ -25,7 +25,7 @@
 #include "cli/command.h"
 #include "core/status.h"
 #include "core/json.h"
-#include "model/templates.h"
+#include "tokenizer/templates.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "rollout/engine.h"

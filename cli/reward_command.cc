@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/log.h"
 #include "reward/offline_scoring.h"
 #include "reward/plugin_host.h"

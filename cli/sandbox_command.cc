@@ -1,12 +1,12 @@
 // `zerorl sandbox run|judge`: run one program in the code sandbox, or judge JSON lines of
-// programs against their tests (verifiers/sandbox.h, verifiers/sandbox_judge.h).
+// programs against their tests (verifiers/sandbox/sandbox.h, verifiers/sandbox/internal/judge.h).
 //
 //   zerorl sandbox run --lang python|cpp [--stdin FILE] [--time-limit-ms N] [--memory-mib N] FILE
 //     prints one JSON object (status, exit_code, signal, stdout, stderr, wall_ms, cpu_ms,
 //     max_rss_kib) and exits 0 whatever the program did; 1 when the sandbox could not run
 //     it, 2 for bad usage.
 //   zerorl sandbox judge [--input FILE|-] [--workers N]
-//     reads judge requests (sandbox_json.h), one JSON object a line, and writes one line per
+//     reads judge requests (verifiers/sandbox/json.h), one JSON object a line, and writes one line per
 //     request, in order: {"passed", "pass_fraction", "results"}. A bad line gets a line with
 //     "error" and makes the exit code 2; a request the sandbox failed on, 1.
 #include <deque>
@@ -19,10 +19,10 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "core/json.h"
-#include "verifiers/sandbox.h"
-#include "verifiers/sandbox_json.h"
-#include "verifiers/sandbox_languages.h"
-#include "verifiers/sandbox_pool.h"
+#include "verifiers/sandbox/sandbox.h"
+#include "verifiers/sandbox/json.h"
+#include "verifiers/sandbox/languages.h"
+#include "verifiers/sandbox/pool.h"
 
 namespace zerorl::cli {
 namespace {

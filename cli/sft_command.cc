@@ -5,11 +5,11 @@
 #include <ATen/Parallel.h>
 
 #include "cli/command.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/status.h"
 #include "learner/sft.h"
-#include "model/templates.h"
-#include "model/tokenizer.h"
+#include "tokenizer/templates.h"
+#include "tokenizer/tokenizer.h"
 
 namespace zerorl::cli {
 namespace {

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "core/json.h"
-#include "model/tokenizer.h"
+#include "tokenizer/tokenizer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 

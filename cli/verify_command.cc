@@ -19,7 +19,7 @@
 #include "core/json.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
-#include "verifiers/math_verifier.h"
+#include "verifiers/math/verifier.h"
 
 namespace zerorl::cli {
 namespace {

@@ -6,9 +6,9 @@
 
 #include "controller/controller_impl.h"
 #include "core/log.h"
-#include "core/metrics_sink.h"
+#include "metrics/sink.h"
 #include "core/status.h"
-#include "core/transport.h"
+#include "wire/transport.h"
 
 namespace zerorl {
 namespace {

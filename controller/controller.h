@@ -1,5 +1,5 @@
 // The controller: the broker of DESIGN.md, living in the learner's rank-0 process. It binds
-// one ROUTER socket and runs the conversation of core/protocol.h on its own thread; the
+// one ROUTER socket and runs the conversation of wire/protocol.h on its own thread; the
 // learner talks to it through this thread-safe facade.
 //
 //   ASSIGN_OR_RETURN(auto controller, Controller::Start({.endpoint = "ipc:///run/c.sock"}));
@@ -12,7 +12,7 @@
 // A submitted batch goes to a rollout worker with a free slot that holds (or has been
 // pushed) a recent enough policy version, its Rollouts then go, with the prompts attached,
 // to a reward worker, and the scored result comes out of Next() exactly once. Workers that
-// stop heartbeating are dropped and their work re-dispatched (core/protocol.h liveness);
+// stop heartbeating are dropped and their work re-dispatched (wire/protocol.h liveness);
 // late or duplicate answers are dropped (controller/ledger.h). Weights are pushed to every
 // rollout worker behind the published version, before any batch that needs them: ZeroMQ
 // keeps per-peer order, so a worker applies them before generating that batch.
@@ -38,14 +38,14 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "core/messages.h"
-#include "core/weight_sync.h"
+#include "wire/messages.h"
+#include "wire/weight_sync.h"
 
 namespace zerorl {
 
 struct ControllerOptions {
   std::string endpoint;  // where to bind: "ipc://DIR/controller.sock", "tcp://0.0.0.0:5555"
-  // Liveness (core/protocol.h); tests shorten these.
+  // Liveness (wire/protocol.h); tests shorten these.
   std::chrono::milliseconds heartbeat_interval = kHeartbeatInterval;
   int liveness = kHeartbeatLiveness;
   // A batch held by one worker longer than this is also given to another (the first answer

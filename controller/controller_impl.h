@@ -13,7 +13,7 @@
 #include "controller/controller.h"
 #include "controller/ledger.h"
 #include "core/log.h"
-#include "core/metrics_sink.h"
+#include "metrics/sink.h"
 #include "zmq.hpp"
 
 namespace zerorl {

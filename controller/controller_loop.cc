@@ -7,8 +7,8 @@
 
 #include "controller/controller_impl.h"
 #include "core/log.h"
-#include "core/metrics_sink.h"
-#include "core/transport.h"
+#include "metrics/sink.h"
+#include "wire/transport.h"
 
 namespace zerorl {
 namespace {

@@ -7,7 +7,7 @@
 //   ASSIGN_OR_RETURN(std::vector<Problem> batch, sampler.NextBatch(config.data.prompts_per_step));
 //
 // A problem carries the raw question; the caller renders it with a chat template
-// (model/templates.h), using the dataset's system prompt and answer-format instruction.
+// (tokenizer/templates.h), using the dataset's system prompt and answer-format instruction.
 //
 // Files are indexed, not held: loading reads the file once in bounded memory (a 1 MiB
 // buffer), checks every row, and keeps ~28 bytes per good row (offset, length, line,
@@ -46,7 +46,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
+#include "config/config.h"
 
 namespace zerorl {
 

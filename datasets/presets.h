@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "datasets/datasets.h"
 
 namespace zerorl::datasets_internal {

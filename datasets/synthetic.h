@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "datasets/datasets.h"
 
 namespace zerorl {

@@ -25,11 +25,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "datasets/datasets.h"
 #include "eval/metrics.h"
 #include "reward/reward.h"
-#include "verifiers/math_verifier.h"
+#include "verifiers/math/verifier.h"
 
 namespace zerorl::eval {
 

@@ -23,7 +23,7 @@
 #include <torch/types.h>
 
 #include "absl/status/status.h"
-#include "core/config.h"
+#include "config/config.h"
 
 namespace zerorl::learner {
 

@@ -32,7 +32,7 @@
 #include <torch/types.h>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "learner/adamw.h"
 #include "learner/batch.h"
 #include "learner/logprobs.h"

@@ -21,7 +21,7 @@
 
 #include <torch/types.h>
 
-#include "core/config.h"
+#include "config/config.h"
 
 namespace zerorl::learner {
 

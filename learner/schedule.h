@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "core/config.h"
+#include "config/config.h"
 
 namespace zerorl::learner {
 

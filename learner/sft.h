@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "learner/batch.h"
 #include "learner/learner.h"
-#include "model/templates.h"
-#include "model/tokenizer.h"
+#include "tokenizer/templates.h"
+#include "tokenizer/tokenizer.h"
 
 namespace zerorl::learner {
 

@@ -6,7 +6,7 @@
 #include "datasets/synthetic.h"
 #include "reward/reward_function.h"
 #include "reward/text.h"
-#include "verifiers/math_verifier.h"
+#include "verifiers/math/verifier.h"
 
 namespace zerorl {
 namespace {

@@ -5,8 +5,8 @@
 #include "absl/strings/str_join.h"
 #include "reward/reward_function.h"
 #include "reward/text.h"
-#include "verifiers/sandbox_languages.h"
-#include "verifiers/sandbox_pool.h"
+#include "verifiers/sandbox/languages.h"
+#include "verifiers/sandbox/pool.h"
 
 namespace zerorl {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
-#include "core/metrics_sink.h"
+#include "metrics/sink.h"
 #include "core/status.h"
 #include "datasets/datasets.h"
 

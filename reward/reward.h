@@ -12,7 +12,7 @@
 //   BatchRewards rewards = pipeline->Score(batch);
 //   // rewards.samples[0].total, rewards.samples[0].scores[f] for function_names()[f]
 //
-// Every function gives each sample one of three marks (core/messages.h FunctionScore):
+// Every function gives each sample one of three marks (wire/messages.h FunctionScore):
 //   ok              a score (value);
 //   not_applicable  the function has nothing to judge (no gold answer, no tests, a gold the
 //                   verifier cannot read); like TRL's None it leaves the total untouched;
@@ -28,7 +28,7 @@
 // permuted among the samples of each group (seeded by RewardBatch::batch_id); `raw_total`
 // and `scores` always stay with their own sample.
 //
-// The functions (options in core/config.h):
+// The functions (options in config/config.h):
 //   math_accuracy         1 when the math verifier finds the gold answer in the completion
 //                         (inside <answer>...</answer> when present, after </think>), else
 //                         0, also when the completion has no readable answer (the reason is
@@ -45,7 +45,7 @@
 //                         When the prompt ends with "<think>" (the template opened the
 //                         reasoning) the completion is read as if it started with it.
 //   length                a length penalty in [-1, 0]: DAPO's soft overlong punishment, or
-//                         a linear or cosine one (core/config.h LengthOptions).
+//                         a linear or cosine one (config/config.h LengthOptions).
 //   language_consistency  R1's language-consistency reward: the share of the letters of the
 //                         reasoning (inside <think>...</think>, else the text before
 //                         <answer>) written in the main script of the problem's question
@@ -65,8 +65,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
-#include "core/messages.h"
+#include "config/config.h"
+#include "wire/messages.h"
 
 namespace zerorl {
 

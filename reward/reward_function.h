@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
-#include "core/messages.h"
+#include "config/config.h"
+#include "wire/messages.h"
 #include "datasets/datasets.h"
 #include "reward/reward.h"
 

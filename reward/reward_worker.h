@@ -1,6 +1,6 @@
 // The reward worker: the process behind `zerorl reward --connect ENDPOINT`. It owns a
 // RewardPipeline (and so the sandboxes and plugin hosts) and serves the controller through
-// core/worker_link.h: every Rollouts it is given (with the prompts attached) comes back as
+// wire/worker_link.h: every Rollouts it is given (with the prompts attached) comes back as
 // ScoredGroups, one ScoredCompletion per completion in the same order, followed by a
 // Metrics message with the pipeline's counters.
 //
@@ -18,8 +18,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "core/messages.h"
-#include "core/worker_link.h"
+#include "wire/messages.h"
+#include "wire/worker_link.h"
 #include "reward/reward.h"
 
 namespace zerorl {

@@ -32,9 +32,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "core/config.h"
-#include "core/messages.h"
-#include "model/tokenizer.h"
+#include "config/config.h"
+#include "wire/messages.h"
+#include "tokenizer/tokenizer.h"
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "rollout/sampler.h"

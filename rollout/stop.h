@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "core/messages.h"
-#include "model/tokenizer.h"
+#include "wire/messages.h"
+#include "tokenizer/tokenizer.h"
 
 namespace zerorl::rollout {
 

@@ -15,7 +15,7 @@
 #include <atomic>
 
 #include "absl/status/status.h"
-#include "core/worker_link.h"
+#include "wire/worker_link.h"
 #include "rollout/engine.h"
 
 namespace zerorl::rollout {

@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "controller/controller.h"
-#include "core/config.h"
-#include "core/metrics_sink.h"
+#include "config/config.h"
+#include "metrics/sink.h"
 #include "datasets/datasets.h"
 #include "train/collector.h"
 #include "train/prompts.h"

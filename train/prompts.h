@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/messages.h"
+#include "wire/messages.h"
 #include "datasets/datasets.h"
-#include "model/templates.h"
-#include "model/tokenizer.h"
+#include "tokenizer/templates.h"
+#include "tokenizer/tokenizer.h"
 
 namespace zerorl::train {
 

@@ -7,7 +7,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/status.h"
-#include "model/byte_tokenizer.h"
+#include "tokenizer/byte_tokenizer.h"
 #include "model/weights.h"
 
 namespace zerorl::train {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "controller/controller.h"
-#include "core/metrics_sink.h"
+#include "metrics/sink.h"
 #include "learner/batch.h"
 
 namespace zerorl::train {

@@ -8,7 +8,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/status.h"
-#include "core/transport.h"
+#include "wire/transport.h"
 #include "learner/checkpoint.h"
 #include "model/weights.h"
 #include "train/trainer_impl.h"

@@ -21,7 +21,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "core/config.h"
+#include "config/config.h"
 
 namespace zerorl::train {
 

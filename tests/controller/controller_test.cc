@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "core/json.h"
-#include "core/transport.h"
-#include "core/worker_link.h"
+#include "wire/transport.h"
+#include "wire/worker_link.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
 #include "core/status.h"
-#include "core/tensorboard.h"
+#include "metrics/tensorboard.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::testing {

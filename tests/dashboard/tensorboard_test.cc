@@ -1,6 +1,6 @@
-// core/tensorboard.h: TFRecord framing, the hand-encoded Event protobuf, and MetricsSink's
+// metrics/tensorboard.h: TFRecord framing, the hand-encoded Event protobuf, and MetricsSink's
 // TensorBoard mirror, decoded by protoc (an independent decoder) and compared to the rows.
-#include "core/tensorboard.h"
+#include "metrics/tensorboard.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "core/json.h"
-#include "core/metrics_sink.h"
+#include "metrics/sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/dashboard/event_decode.h"

@@ -1,5 +1,5 @@
 // The data section of the config: the keys this module reads and their checks.
-#include "core/config.h"
+#include "config/config.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "core/json.h"
-#include "core/transport.h"
+#include "wire/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "core/json.h"
-#include "core/transport.h"
+#include "wire/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reward/reward_testing.h"

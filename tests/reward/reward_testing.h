@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "gtest/gtest.h"
 #include "reward/reward.h"
 

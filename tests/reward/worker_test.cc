@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "core/transport.h"
+#include "wire/transport.h"
 #include "datasets/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
