@@ -20,9 +20,9 @@
 
 #include "datasets/synthetic.h"
 #include "learner/logprobs.h"
-#include "tokenizer/templates.h"
 #include "model/weights.h"
 #include "rollout/engine.h"
+#include "tokenizer/templates.h"
 
 namespace {
 
@@ -93,12 +93,13 @@ int main(int argc, char** argv) {
   params.stop = {"</answer>"};
 
   absl::StatusOr<zerorl::model::CausalLM> learner = zerorl::model::LoadModel(model_dir, {dtype});
-  absl::StatusOr<zerorl::PromptTemplate> r1 = zerorl::PromptTemplate::FromName("r1");
-  zerorl::ArithmeticConfig arithmetic;
+  absl::StatusOr<zerorl::tokenizer::PromptTemplate> r1 =
+      zerorl::tokenizer::PromptTemplate::FromName("r1");
+  zerorl::config::ArithmeticConfig arithmetic;
   arithmetic.digits_min = arithmetic.digits_max = 3;
   arithmetic.operators = {"+"};
-  absl::StatusOr<std::vector<zerorl::ArithmeticProblem>> problems =
-      zerorl::GenerateArithmetic(arithmetic, /*seed=*/7, prompts_per_round * rounds);
+  absl::StatusOr<std::vector<zerorl::datasets::ArithmeticProblem>> problems =
+      zerorl::datasets::GenerateArithmetic(arithmetic, /*seed=*/7, prompts_per_round * rounds);
   if (!learner.ok() || !r1.ok() || !problems.ok()) {
     std::fprintf(stderr, "%s\n", std::string((!learner.ok() ? learner.status()
                                               : !r1.ok()    ? r1.status()
@@ -127,15 +128,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s: no tokenizer.json (the prompts are text)\n", model_dir);
       return 1;
     }
-    const zerorl::Tokenizer& tokenizer = *(*engine)->tokenizer();
+    const zerorl::tokenizer::Tokenizer& tokenizer = *(*engine)->tokenizer();
     Agreement a;
     for (int round = 0; round < rounds; ++round) {
       std::vector<PromptInput> prompts;
       for (int i = 0; i < prompts_per_round; ++i) {
-        const zerorl::ArithmeticProblem& p = (*problems)[round * prompts_per_round + i];
+        const zerorl::datasets::ArithmeticProblem& p = (*problems)[round * prompts_per_round + i];
         std::string text = r1->Render(
             "Think in <think> </think>, answer in <answer> </answer>.",
-            zerorl::ArithmeticPrompt(p), "");
+            zerorl::datasets::ArithmeticPrompt(p), "");
         std::vector<int32_t> ids = tokenizer.Encode(text);
         prompts.push_back({ids, static_cast<uint64_t>(1000 * round + i)});
       }

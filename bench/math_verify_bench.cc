@@ -29,7 +29,7 @@ constexpr double kMathVerifyGsm8kPerSecond = 950;  // Math-Verify on (b), measur
 
 struct Item {
   std::string gold, completion;
-  zerorl::MathOptions options;
+  zerorl::math::MathOptions options;
   bool expected = true;
 };
 
@@ -48,7 +48,7 @@ bool ReadLines(const std::string& path, std::vector<rapidjson::Document>* out) {
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    absl::StatusOr<rapidjson::Document> doc = zerorl::ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = zerorl::core::ParseJson(line);
     if (!doc.ok() || !doc->IsObject()) {
       std::cerr << "math_verify_bench: " << path << ":" << number << ": not a JSON object\n";
       return false;
@@ -72,7 +72,7 @@ bool LoadCases(const std::string& dir, std::vector<Item>* items) {
     item.completion = Field(d, "pred");
     item.expected = d.HasMember("expected") && d["expected"].IsBool() && d["expected"].GetBool();
     if (d.HasMember("options")) {
-      absl::Status s = zerorl::MathOptionsFromJson(d["options"], &item.options);
+      absl::Status s = zerorl::math::MathOptionsFromJson(d["options"], &item.options);
       if (!s.ok()) {
         std::cerr << "math_verify_bench: " << s.message() << "\n";
         return false;
@@ -88,7 +88,7 @@ bool LoadGsm8k(const std::string& dir, std::vector<Item>* items) {
   if (!ReadLines(dir + "/gsm8k/test.jsonl", &docs)) return false;
   for (const auto& d : docs) {
     std::string solution = Field(d, "answer");
-    absl::StatusOr<std::string> gold = zerorl::ExtractGoldAnswer(solution);
+    absl::StatusOr<std::string> gold = zerorl::math::ExtractGoldAnswer(solution);
     if (!gold.ok()) continue;
     Item item;
     item.gold = *gold;
@@ -112,10 +112,10 @@ Run Measure(const std::vector<Item>& items, bool fast, double seconds) {
   int passes = 0;
   do {
     for (const Item& item : items) {
-      zerorl::MathOptions options = item.options;
+      zerorl::math::MathOptions options = item.options;
       options.fast_number_path = fast;
-      zerorl::MathVerdict v = zerorl::VerifyMath(item.gold, item.completion, options);
-      bool correct = v.verdict == zerorl::MathVerdictKind::kCorrect;
+      zerorl::math::MathVerdict v = zerorl::math::VerifyMath(item.gold, item.completion, options);
+      bool correct = v.verdict == zerorl::math::MathVerdictKind::kCorrect;
       if (passes == 0) {
         run.correct += correct;
         run.agree += correct == item.expected;

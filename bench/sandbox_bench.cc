@@ -32,9 +32,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
-#include "verifiers/sandbox/sandbox.h"
 #include "verifiers/sandbox/internal/box.h"
 #include "verifiers/sandbox/pool.h"
+#include "verifiers/sandbox/sandbox.h"
 
 extern char** environ;
 
@@ -188,7 +188,7 @@ std::vector<HumanEvalTask> LoadHumanEval(const std::string& path) {
   std::vector<HumanEvalTask> tasks;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     if (!doc.ok()) continue;
     HumanEvalTask task;
     std::string code = absl::StrCat((*doc)["prompt"].GetString(),

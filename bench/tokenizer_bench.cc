@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "core/json.h"
-#include "tokenizer/tokenizer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace {
 
@@ -55,7 +55,7 @@ bool ReadTexts(const std::string& path, const std::vector<const char*>& keys, Co
   int line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
-    absl::StatusOr<rapidjson::Document> doc = zerorl::ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = zerorl::core::ParseJson(line);
     if (!doc.ok() || !doc->IsObject()) {
       std::cerr << "tokenizer_bench: " << path << ":" << line_number << ": not a JSON object\n";
       return false;
@@ -75,7 +75,8 @@ void Fold(int32_t id, int64_t* checksum) { *checksum = (*checksum * 31 + id + 1)
 Result RunZerorl(const std::string& tokenizer_path, const Corpus& corpus, int rounds) {
   Result result;
   for (int round = 0; round < rounds; ++round) {
-    absl::StatusOr<zerorl::Tokenizer> tok = zerorl::Tokenizer::Load(tokenizer_path);
+    absl::StatusOr<zerorl::tokenizer::Tokenizer> tok =
+        zerorl::tokenizer::Tokenizer::Load(tokenizer_path);
     if (!tok.ok()) {
       std::cerr << "tokenizer_bench: " << tok.status().message() << "\n";
       std::exit(2);
@@ -86,7 +87,7 @@ Result RunZerorl(const std::string& tokenizer_path, const Corpus& corpus, int ro
     auto start = std::chrono::steady_clock::now();
     for (const std::string& text : corpus.texts) {
       ids.clear();
-      tok->EncodeTo(text, zerorl::EncodeOptions(), &ids);
+      tok->EncodeTo(text, zerorl::tokenizer::EncodeOptions(), &ids);
       result.tokens += ids.size();
       for (int32_t id : ids) Fold(id, &result.checksum);
     }
@@ -143,7 +144,7 @@ bool RunBaseline(const std::string& script, const std::string& tokenizer_json, c
               << "); zerorl's number only\n";
     return false;
   }
-  absl::StatusOr<rapidjson::Document> doc = zerorl::ParseJson(output);
+  absl::StatusOr<rapidjson::Document> doc = zerorl::core::ParseJson(output);
   if (!doc.ok() || !doc->IsObject() || !doc->HasMember("mb_per_s")) {
     std::cout << "baseline: unreadable output: " << output << "\n";
     return false;

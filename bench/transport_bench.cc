@@ -22,7 +22,7 @@
 #include "wire/transport.h"
 #include "wire/weight_sync.h"
 
-namespace zerorl {
+namespace zerorl::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -35,31 +35,31 @@ struct Options {
 };
 
 // Three tensors (embedding, an fp32 matrix, a head) adding up to `mib` MiB.
-std::vector<NamedTensor> MakeWeights(size_t mib) {
+std::vector<wire::NamedTensor> MakeWeights(size_t mib) {
   const int64_t cols = 1024;
   const int64_t rows_bf16 = static_cast<int64_t>(mib) * 1024 * 1024 / 2 / cols / 2;  // half
   const int64_t rows_fp32 = static_cast<int64_t>(mib) * 1024 * 1024 / 4 / cols / 4;  // quarter
-  std::vector<NamedTensor> tensors;
+  std::vector<wire::NamedTensor> tensors;
   uint64_t state = 88172645463325252ull;
-  auto add = [&](const char* name, DType dtype, int64_t rows) {
-    std::string data(static_cast<size_t>(rows * cols) * DTypeSize(dtype), '\0');
+  auto add = [&](const char* name, config::DType dtype, int64_t rows) {
+    std::string data(static_cast<size_t>(rows * cols) * wire::DTypeSize(dtype), '\0');
     for (size_t i = 0; i + 8 <= data.size(); i += 8) {
       state ^= state << 13;
       state ^= state >> 7;
       state ^= state << 17;
       std::memcpy(&data[i], &state, 8);
     }
-    tensors.push_back({name, dtype, {rows, cols}, Frame::FromString(std::move(data))});
+    tensors.push_back({name, dtype, {rows, cols}, wire::Frame::FromString(std::move(data))});
   };
-  add("model.embed_tokens.weight", DType::kBFloat16, rows_bf16);
-  add("model.layers.0.mlp.up_proj.weight", DType::kFloat32, rows_fp32);
-  add("lm_head.weight", DType::kBFloat16, rows_bf16 / 2);
+  add("model.embed_tokens.weight", config::DType::kBFloat16, rows_bf16);
+  add("model.layers.0.mlp.up_proj.weight", config::DType::kFloat32, rows_fp32);
+  add("lm_head.weight", config::DType::kBFloat16, rows_bf16 / 2);
   return tensors;
 }
 
-size_t TotalBytes(const std::vector<NamedTensor>& tensors) {
+size_t TotalBytes(const std::vector<wire::NamedTensor>& tensors) {
   size_t bytes = 0;
-  for (const NamedTensor& t : tensors) bytes += t.data.size();
+  for (const wire::NamedTensor& t : tensors) bytes += t.data.size();
   return bytes;
 }
 
@@ -70,13 +70,13 @@ int Receiver(const std::string& endpoint, size_t total_bytes) {
   std::unique_ptr<uint8_t[]> parameters(new uint8_t[total_bytes]);
   std::memset(parameters.get(), 0, total_bytes);  // resident, as a loaded model is
   zmq::context_t context;
-  auto dealer = MakeDealerSocket(context, "bench-worker");
-  if (!dealer.ok() || !Connect(*dealer, endpoint).ok()) return 1;
-  if (!SendFrames(*dealer, {Frame::FromString("ready")}).ok()) return 1;
-  WeightAssembler assembler;
+  auto dealer = wire::MakeDealerSocket(context, "bench-worker");
+  if (!dealer.ok() || !wire::Connect(*dealer, endpoint).ok()) return 1;
+  if (!wire::SendFrames(*dealer, {wire::Frame::FromString("ready")}).ok()) return 1;
+  wire::WeightAssembler assembler;
   size_t raw_bytes = 0;
   while (true) {
-    absl::StatusOr<Frames> frames = ReceiveFrames(*dealer, kPatience);
+    absl::StatusOr<wire::Frames> frames = wire::ReceiveFrames(*dealer, kPatience);
     if (!frames.ok()) {
       std::fprintf(stderr, "receiver: %s\n", frames.status().ToString().c_str());
       return 1;
@@ -84,26 +84,26 @@ int Receiver(const std::string& endpoint, size_t total_bytes) {
     bool done = false;
     if ((*frames)[0].view() == "raw") {
       size_t offset = std::strtoull(std::string((*frames)[1].view()).c_str(), nullptr, 10);
-      const Frame& bytes = (*frames)[2];
+      const wire::Frame& bytes = (*frames)[2];
       if (offset > total_bytes || bytes.size() > total_bytes - offset) return 1;
       std::memcpy(parameters.get() + offset, bytes.data(), bytes.size());
       raw_bytes += bytes.size();
       done = raw_bytes >= total_bytes;
       if (done) raw_bytes = 0;
     } else {
-      absl::StatusOr<Message> m = Decode(*frames);
+      absl::StatusOr<wire::Message> m = wire::Decode(*frames);
       if (!m.ok()) {
         std::fprintf(stderr, "receiver: %s\n", m.status().ToString().c_str());
         return 1;
       }
-      if (std::holds_alternative<Shutdown>(*m)) return 0;
-      absl::StatusOr<bool> complete = assembler.Add(std::get<WeightUpdate>(*m));
+      if (std::holds_alternative<wire::Shutdown>(*m)) return 0;
+      absl::StatusOr<bool> complete = assembler.Add(std::get<wire::WeightUpdate>(*m));
       if (!complete.ok()) return 1;
       if (*complete) {
-        absl::StatusOr<std::vector<ReceivedTensor>> tensors = assembler.Take();
+        absl::StatusOr<std::vector<wire::ReceivedTensor>> tensors = assembler.Take();
         if (!tensors.ok()) return 1;
         size_t offset = 0;
-        for (const ReceivedTensor& t : *tensors) {
+        for (const wire::ReceivedTensor& t : *tensors) {
           if (t.bytes > total_bytes - offset) return 1;
           t.CopyTo(parameters.get() + offset);
           offset += t.bytes;
@@ -112,7 +112,7 @@ int Receiver(const std::string& endpoint, size_t total_bytes) {
         if (!done) return 1;
       }
     }
-    if (done && !SendFrames(*dealer, {Frame::FromString("ack")}).ok()) return 1;
+    if (done && !wire::SendFrames(*dealer, {wire::Frame::FromString("ack")}).ok()) return 1;
   }
 }
 
@@ -128,7 +128,7 @@ double TimeTransfers(zmq::socket_t& router, int repeats, SendOnce send_once) {
   for (int r = 0; r < repeats + 1; ++r) {  // the first run warms up connections and pages
     auto start = Clock::now();
     send_once();
-    absl::StatusOr<RoutedFrames> ack = ReceiveRoutedFrames(router, kPatience);
+    absl::StatusOr<wire::RoutedFrames> ack = wire::ReceiveRoutedFrames(router, kPatience);
     if (!ack.ok()) {
       std::fprintf(stderr, "no ack: %s\n", ack.status().ToString().c_str());
       std::exit(1);
@@ -152,7 +152,7 @@ void Die(const absl::Status& status) {
 }
 
 void RunTransport(const char* name, const std::string& wanted, const Options& o,
-                  const std::vector<NamedTensor>& weights) {
+                  const std::vector<wire::NamedTensor>& weights) {
   const size_t total = TotalBytes(weights);
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) std::exit(1);
@@ -166,43 +166,44 @@ void RunTransport(const char* name, const std::string& wanted, const Options& o,
   ::close(pipe_fds[0]);
   {
     zmq::context_t context;
-    SocketOptions options;
+    wire::SocketOptions options;
     options.send_hwm = 0;  // queue a whole update
-    auto router = MakeRouterSocket(context, options);
+    auto router = wire::MakeRouterSocket(context, options);
     if (!router.ok()) Die(router.status());
-    auto endpoint = Bind(*router, wanted);
+    auto endpoint = wire::Bind(*router, wanted);
     if (!endpoint.ok()) Die(endpoint.status());
     if (::write(pipe_fds[1], endpoint->data(), endpoint->size()) < 0) std::exit(1);
     ::close(pipe_fds[1]);
-    auto ready = ReceiveRoutedFrames(*router, kPatience);
+    auto ready = wire::ReceiveRoutedFrames(*router, kPatience);
     if (!ready.ok()) Die(ready.status());
     const std::string peer = ready->routing_id;
     const size_t chunk_bytes = o.chunk_mib << 20;
 
     double raw_ms = TimeTransfers(*router, o.repeats, [&] {
       size_t base = 0;
-      for (const NamedTensor& t : weights) {
+      for (const wire::NamedTensor& t : weights) {
         for (size_t offset = 0; offset < t.data.size(); offset += chunk_bytes) {
           size_t n = std::min(chunk_bytes, t.data.size() - offset);
-          Frames frames = {Frame::FromString("raw"), Frame::FromString(std::to_string(base + offset)),
-                           Frame::Borrow(t.data.data() + offset, n, t.data.owner())};
-          absl::Status sent = SendFramesTo(*router, peer, frames);
+          wire::Frames frames = {wire::Frame::FromString("raw"),
+                                 wire::Frame::FromString(std::to_string(base + offset)),
+                                 wire::Frame::Borrow(t.data.data() + offset, n, t.data.owner())};
+          absl::Status sent = wire::SendFramesTo(*router, peer, frames);
           if (!sent.ok()) Die(sent);
         }
         base += t.data.size();
       }
     });
     double codec_ms = TimeTransfers(*router, o.repeats, [&] {
-      auto chunks = SplitWeights(1, weights, chunk_bytes);
+      auto chunks = wire::SplitWeights(1, weights, chunk_bytes);
       if (!chunks.ok()) Die(chunks.status());
-      for (const WeightUpdate& chunk : *chunks) {
-        absl::Status sent = SendMessageTo(*router, peer, chunk);
+      for (const wire::WeightUpdate& chunk : *chunks) {
+        absl::Status sent = wire::SendMessageTo(*router, peer, chunk);
         if (!sent.ok()) Die(sent);
       }
     });
     Row(name, "raw ZeroMQ frames + copy (baseline)", raw_ms, total, 0);
     Row(name, "WeightUpdate: +header, CRC x2, assembly", codec_ms, total, raw_ms);
-    absl::Status bye = SendMessageTo(*router, peer, Shutdown{"bench done"});
+    absl::Status bye = wire::SendMessageTo(*router, peer, wire::Shutdown{"bench done"});
     if (!bye.ok()) Die(bye);
   }
   int status = 0;
@@ -213,7 +214,7 @@ void RunTransport(const char* name, const std::string& wanted, const Options& o,
   }
 }
 
-void RunLocal(const Options& o, const std::vector<NamedTensor>& weights) {
+void RunLocal(const Options& o, const std::vector<wire::NamedTensor>& weights) {
   const size_t total = TotalBytes(weights);
   std::string target(total, '\0');
   std::vector<double> copy_ms, crc_ms;
@@ -221,28 +222,28 @@ void RunLocal(const Options& o, const std::vector<NamedTensor>& weights) {
   for (int r = 0; r < o.repeats; ++r) {
     auto start = Clock::now();
     size_t offset = 0;
-    for (const NamedTensor& t : weights) {
+    for (const wire::NamedTensor& t : weights) {
       std::memcpy(&target[offset], t.data.data(), t.data.size());
       offset += t.data.size();
     }
     auto mid = Clock::now();
-    for (const NamedTensor& t : weights) sink ^= Crc32c(t.data.data(), t.data.size());
+    for (const wire::NamedTensor& t : weights) sink ^= core::Crc32c(t.data.data(), t.data.size());
     auto end = Clock::now();
     copy_ms.push_back(std::chrono::duration<double, std::milli>(mid - start).count());
     crc_ms.push_back(std::chrono::duration<double, std::milli>(end - mid).count());
   }
   double copy = Median(copy_ms);
   Row("local", "memcpy (baseline)", copy, total, 0);
-  Row("local", internal::Crc32cUsesHardware() ? "CRC-32C (SSE4.2)" : "CRC-32C (portable)",
+  Row("local", core::internal::Crc32cUsesHardware() ? "CRC-32C (SSE4.2)" : "CRC-32C (portable)",
       Median(crc_ms), total, copy);
   if (sink == 42) std::printf(" ");  // keep the checksums alive
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::bench
 
 int main(int argc, char** argv) {
-  zerorl::Options o;
+  zerorl::bench::Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     long value = std::strtol(argv[i + 1], nullptr, 10);
@@ -261,14 +262,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::vector<zerorl::NamedTensor> weights = zerorl::MakeWeights(o.mib);
+  std::vector<zerorl::wire::NamedTensor> weights = zerorl::bench::MakeWeights(o.mib);
   std::printf("weight update: %zu MiB in %zu tensors, %zu MiB chunks, median of %d\n\n",
-              zerorl::TotalBytes(weights) >> 20, weights.size(), o.chunk_mib, o.repeats);
+              zerorl::bench::TotalBytes(weights) >> 20, weights.size(), o.chunk_mib, o.repeats);
   char dir[] = "/tmp/zerorl-bench-XXXXXX";
   if (::mkdtemp(dir) == nullptr) return 1;
-  zerorl::RunLocal(o, weights);
-  zerorl::RunTransport("ipc", std::string("ipc://") + dir + "/controller.sock", o, weights);
-  zerorl::RunTransport("tcp", "tcp://127.0.0.1:*", o, weights);
+  zerorl::bench::RunLocal(o, weights);
+  zerorl::bench::RunTransport("ipc", std::string("ipc://") + dir + "/controller.sock", o, weights);
+  zerorl::bench::RunTransport("tcp", "tcp://127.0.0.1:*", o, weights);
   ::unlink((std::string(dir) + "/controller.sock").c_str());
   ::rmdir(dir);
   return 0;

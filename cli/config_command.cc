@@ -14,10 +14,10 @@ int RunConfig(const ConfigArgs& args, bool show) {
     std::cerr << "zerorl " << name << ": give at least one config file\n";
     return kExitBadInput;
   }
-  absl::StatusOr<Config> config = LoadConfig(args.files, args.overrides);
+  absl::StatusOr<config::Config> config = config::LoadConfig(args.files, args.overrides);
   if (!config.ok()) return ReportError(name, config.status());
   if (show) {
-    std::cout << ConfigToJson(*config) << "\n";
+    std::cout << config::ConfigToJson(*config) << "\n";
   } else {
     std::cout << "ok: " << args.files.back() << (args.files.size() > 1 ? " (layered)" : "")
               << "\n";

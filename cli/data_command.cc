@@ -21,8 +21,8 @@ struct PreviewArgs {
   bool sampled = false;
 };
 
-void PrintStats(const Dataset& d) {
-  const LoadStats& s = d.stats();
+void PrintStats(const datasets::Dataset& d) {
+  const datasets::LoadStats& s = d.stats();
   std::cerr << d.name() << ": " << d.size() << " problems";
   if (s.rows_read > 0) {
     std::cerr << " (" << s.rows_read << " rows read, " << s.bad_lines
@@ -44,19 +44,19 @@ int RunPreview(const PreviewArgs& args) {
       train.AddMember("path", rapidjson::Value(args.path, train.GetAllocator()),
                       train.GetAllocator());
     }
-    overrides.push_back("data.train=" + JsonToString(train));
+    overrides.push_back("data.train=" + core::JsonToString(train));
   } else if (!args.path.empty()) {
     std::cerr << "zerorl " << kName << ": --path needs --preset\n";
     return kExitBadInput;
   }
   overrides.insert(overrides.end(), args.config.overrides.begin(), args.config.overrides.end());
-  absl::StatusOr<Config> config = LoadConfig(args.config.files, overrides);
+  absl::StatusOr<config::Config> config = config::LoadConfig(args.config.files, overrides);
   if (!config.ok()) return ReportError(kName, config.status());
-  absl::StatusOr<DataSets> data = OpenData(config->data);
+  absl::StatusOr<datasets::DataSets> data = datasets::OpenData(config->data);
   if (!data.ok()) return ReportError(kName, data.status());
-  const Dataset* shown = &data->train;
+  const datasets::Dataset* shown = &data->train;
   PrintStats(data->train);
-  for (const Dataset& eval : data->eval) {
+  for (const datasets::Dataset& eval : data->eval) {
     PrintStats(eval);
     if (eval.name() == args.eval) shown = &eval;
   }
@@ -66,7 +66,8 @@ int RunPreview(const PreviewArgs& args) {
   }
   std::vector<size_t> rows;
   if (args.sampled) {
-    PromptSampler sampler(*shown, DataCursor{0, 0, config->run.seed, 0}, config->data.shuffle);
+    datasets::PromptSampler sampler(*shown, datasets::DataCursor{0, 0, config->run.seed, 0},
+                                    config->data.shuffle);
     absl::StatusOr<std::vector<size_t>> indices = sampler.NextIndices(args.n);
     if (!indices.ok()) return ReportError(kName, indices.status());
     rows = *indices;
@@ -74,7 +75,7 @@ int RunPreview(const PreviewArgs& args) {
     for (size_t i = 0; i < shown->size() && i < static_cast<size_t>(args.n); ++i) rows.push_back(i);
   }
   for (size_t i : rows) {
-    absl::StatusOr<Problem> problem = shown->Get(i);
+    absl::StatusOr<datasets::Problem> problem = shown->Get(i);
     if (!problem.ok()) return ReportError(kName, problem.status());
     std::cout << ProblemToJson(*problem) << "\n";
   }

@@ -45,11 +45,11 @@
 #include "eval/replay.h"
 #include "eval/report.h"
 #include "eval/scoring.h"
-#include "tokenizer/templates.h"
-#include "tokenizer/tokenizer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "rollout/engine.h"
+#include "tokenizer/templates.h"
+#include "tokenizer/tokenizer.h"
 
 namespace zerorl::cli {
 namespace {
@@ -85,7 +85,7 @@ std::string GuessPreset(const std::string& path) {
   std::string line;
   while (std::getline(in, line) && line.find_first_not_of(" \t\r") == std::string::npos) {
   }
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
   if (!doc.ok() || !doc->IsObject()) return "generic";
   auto has = [&](const char* key) { return doc->HasMember(key); };
   if (has("task_id") && has("entry_point")) return "humaneval";
@@ -96,14 +96,16 @@ std::string GuessPreset(const std::string& path) {
   return "generic";
 }
 
-absl::StatusOr<DatasetConfig> ResolveDataset(const EvalArgs& args, const Config& config) {
-  DatasetConfig d;
+absl::StatusOr<config::DatasetConfig> ResolveDataset(const EvalArgs& args,
+                                                     const config::Config& config) {
+  config::DatasetConfig d;
   std::error_code ec;
   if (fs::is_regular_file(args.dataset, ec)) {
     d.preset = args.preset.empty() ? GuessPreset(args.dataset) : args.preset;
     d.path = args.dataset;
-  } else if (auto it = std::find_if(config.data.eval.begin(), config.data.eval.end(),
-                                    [&](const DatasetConfig& e) { return e.Name() == args.dataset; });
+  } else if (auto it = std::find_if(
+                 config.data.eval.begin(), config.data.eval.end(),
+                 [&](const config::DatasetConfig& e) { return e.Name() == args.dataset; });
              it != config.data.eval.end()) {
     d = *it;
   } else if (args.dataset == "arithmetic" || args.dataset == "countdown") {
@@ -131,13 +133,14 @@ absl::StatusOr<DatasetConfig> ResolveDataset(const EvalArgs& args, const Config&
   return d;
 }
 
-absl::StatusOr<std::vector<Problem>> LoadProblems(const DatasetConfig& d, const Config& config) {
-  absl::StatusOr<Dataset> data = LoadDataset(d, config.data.on_bad_line);
-  if (!data.ok()) return Annotate(data.status(), "--dataset");
+absl::StatusOr<std::vector<datasets::Problem>> LoadProblems(const config::DatasetConfig& d,
+                                                            const config::Config& config) {
+  absl::StatusOr<datasets::Dataset> data = datasets::LoadDataset(d, config.data.on_bad_line);
+  if (!data.ok()) return core::Annotate(data.status(), "--dataset");
   for (const std::string& bad : data->stats().first_bad_lines) std::cerr << "  skipped " << bad << "\n";
-  std::vector<Problem> problems;
+  std::vector<datasets::Problem> problems;
   for (size_t i = 0; i < data->size(); ++i) {
-    absl::StatusOr<Problem> p = data->Get(i);
+    absl::StatusOr<datasets::Problem> p = data->Get(i);
     if (!p.ok()) return p.status();
     problems.push_back(*std::move(p));
   }
@@ -160,11 +163,11 @@ uint64_t ProblemSeed(int64_t seed, size_t index) {
   return z ^ (z >> 31);
 }
 
-torch::ScalarType TorchDType(DType dtype) {
+torch::ScalarType TorchDType(config::DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return torch::kFloat;
-    case DType::kFloat16: return torch::kHalf;
-    case DType::kBFloat16: break;
+    case config::DType::kFloat32: return torch::kFloat;
+    case config::DType::kFloat16: return torch::kHalf;
+    case config::DType::kBFloat16: break;
   }
   return torch::kBFloat16;
 }
@@ -210,13 +213,13 @@ absl::StatusOr<std::vector<ProblemResult>> RunChunks(size_t count, size_t chunk,
 }
 
 struct Session {
-  Config config;
-  std::vector<Problem> problems;
-  PromptTemplate tmpl;
+  config::Config config;
+  std::vector<datasets::Problem> problems;
+  tokenizer::PromptTemplate tmpl;
   std::string dataset_name, dataset_path;
 };
 
-std::string Render(const Session& s, const Problem& p) {
+std::string Render(const Session& s, const datasets::Problem& p) {
   return s.tmpl.Render(p.system_prompt, p.prompt, p.instruction);
 }
 
@@ -239,13 +242,13 @@ absl::StatusOr<CompletionSource> EngineSource(const Session& s,
   options.threads = s.config.model.threads;
   absl::StatusOr<std::unique_ptr<rollout::Engine>> engine =
       rollout::Engine::Load(s.config.model.path, s.config.model.tokenizer, load, options);
-  if (!engine.ok()) return Annotate(engine.status(), "--model " + s.config.model.path);
+  if (!engine.ok()) return core::Annotate(engine.status(), "--model " + s.config.model.path);
   if (!(*engine)->tokenizer()) return absl::InvalidArgumentError("--model: no tokenizer");
   *holder = std::shared_ptr<rollout::Engine>(std::move(*engine));
   std::shared_ptr<rollout::Engine> e = *holder;
   rollout::GenerationParams params = rollout::GenerationParams::FromConfig(s.config.rollout.sampling);
   return CompletionSource([&s, e, params](size_t begin, size_t end, std::vector<ProblemInput>* inputs) {
-    EncodeOptions encode;
+    tokenizer::EncodeOptions encode;
     encode.add_special_tokens = s.tmpl.add_special_tokens();
     std::vector<rollout::PromptInput> prompts;
     for (size_t i = begin; i < end; ++i) {
@@ -259,7 +262,7 @@ absl::StatusOr<CompletionSource> EngineSource(const Session& s,
       Completion c;
       c.text = std::move(out.text);
       c.num_tokens = static_cast<int64_t>(out.completion_ids.size());
-      c.finish_reason = FinishReasonName(out.finish_reason);
+      c.finish_reason = wire::FinishReasonName(out.finish_reason);
       (*inputs)[out.prompt_index].completions.push_back(std::move(c));
     }
     return absl::OkStatus();
@@ -272,14 +275,14 @@ absl::StatusOr<CompletionSource> ReplaySource(Session* s, const std::string& pat
                                               int* most_samples) {
   ASSIGN_OR_RETURN(std::vector<eval::ReplayLine> lines, eval::ReadReplayFile(path));
   ASSIGN_OR_RETURN(std::vector<size_t> order, eval::MatchReplay(lines, s->problems, path));
-  std::shared_ptr<Tokenizer> tok;
+  std::shared_ptr<tokenizer::Tokenizer> tok;
   std::string tok_path = s->config.model.tokenizer.empty() ? s->config.model.path : s->config.model.tokenizer;
   if (!tok_path.empty()) {
-    absl::StatusOr<Tokenizer> loaded = Tokenizer::Load(tok_path);
-    if (!loaded.ok()) return Annotate(loaded.status(), "--tokenizer");
-    tok = std::make_shared<Tokenizer>(*std::move(loaded));
+    absl::StatusOr<tokenizer::Tokenizer> loaded = tokenizer::Tokenizer::Load(tok_path);
+    if (!loaded.ok()) return core::Annotate(loaded.status(), "--tokenizer");
+    tok = std::make_shared<tokenizer::Tokenizer>(*std::move(loaded));
   }
-  std::vector<Problem> reordered;
+  std::vector<datasets::Problem> reordered;
   for (size_t i : order) reordered.push_back(s->problems[i]);
   s->problems = std::move(reordered);
   for (const eval::ReplayLine& line : lines) {
@@ -298,9 +301,9 @@ absl::StatusOr<CompletionSource> ReplaySource(Session* s, const std::string& pat
   });
 }
 
-std::vector<TaskKind> KindsOf(const std::vector<Problem>& problems) {
-  std::vector<TaskKind> kinds;
-  for (const Problem& p : problems) {
+std::vector<datasets::TaskKind> KindsOf(const std::vector<datasets::Problem>& problems) {
+  std::vector<datasets::TaskKind> kinds;
+  for (const datasets::Problem& p : problems) {
     if (std::find(kinds.begin(), kinds.end(), p.kind) == kinds.end()) kinds.push_back(p.kind);
   }
   return kinds;
@@ -315,11 +318,12 @@ absl::Status PrepareSession(const EvalArgs& args, Session* s) {
     overrides.push_back(key + "=" + (text ? JsonString(value) : value));
   }
   overrides.insert(overrides.end(), args.config.overrides.begin(), args.config.overrides.end());
-  ASSIGN_OR_RETURN(s->config, LoadConfig(args.config.files, overrides));
-  ASSIGN_OR_RETURN(DatasetConfig d, ResolveDataset(args, s->config));
+  ASSIGN_OR_RETURN(s->config, config::LoadConfig(args.config.files, overrides));
+  ASSIGN_OR_RETURN(config::DatasetConfig d, ResolveDataset(args, s->config));
   ASSIGN_OR_RETURN(s->problems, LoadProblems(d, s->config));
-  absl::StatusOr<PromptTemplate> tmpl = PromptTemplate::FromName(s->config.data.template_name);
-  if (!tmpl.ok()) return Annotate(tmpl.status(), "--template");
+  absl::StatusOr<tokenizer::PromptTemplate> tmpl =
+      tokenizer::PromptTemplate::FromName(s->config.data.template_name);
+  if (!tmpl.ok()) return core::Annotate(tmpl.status(), "--template");
   s->tmpl = *std::move(tmpl);
   s->dataset_name = d.Name();
   s->dataset_path = d.path;
@@ -329,14 +333,14 @@ absl::Status PrepareSession(const EvalArgs& args, Session* s) {
 int RunEval(const EvalArgs& args) {
   const char* kName = "eval";
   auto started = std::chrono::steady_clock::now();
-  Session s{{}, {}, *PromptTemplate::FromName("plain"), "", ""};
+  Session s{{}, {}, *tokenizer::PromptTemplate::FromName("plain"), "", ""};
   absl::Status prepared = PrepareSession(args, &s);
   if (!prepared.ok()) return ReportError(kName, prepared);
 
   eval::RunInfo info;
   info.dataset = s.dataset_name;
   info.dataset_path = s.dataset_path;
-  const SamplingConfig& sampling = s.config.rollout.sampling;
+  const config::SamplingConfig& sampling = s.config.rollout.sampling;
   std::shared_ptr<rollout::Engine> engine;
   absl::StatusOr<CompletionSource> source;
   if (!args.completions.empty()) {
@@ -356,7 +360,7 @@ int RunEval(const EvalArgs& args) {
   if (!source.ok()) return ReportError(kName, source.status());
   info.template_name = s.config.data.template_name;
 
-  RewardPipelineOptions pipeline_options;
+  reward::RewardPipelineOptions pipeline_options;
   pipeline_options.default_max_length = sampling.max_new_tokens;
   absl::StatusOr<std::unique_ptr<eval::Scorer>> scorer =
       eval::Scorer::Create(s.config.reward, KindsOf(s.problems), pipeline_options);
@@ -388,14 +392,15 @@ int RunEval(const EvalArgs& args) {
   if (!results.ok()) return ReportError(kName, results.status());
   lines.close();
 
-  bool majority = std::any_of(s.problems.begin(), s.problems.end(),
-                              [](const Problem& p) { return p.kind == TaskKind::kMath; });
+  bool majority = std::any_of(s.problems.begin(), s.problems.end(), [](const datasets::Problem& p) {
+    return p.kind == datasets::TaskKind::kMath;
+  });
   eval::EvalMetrics metrics = eval::Summarize(eval::StatsOf(*results), majority);
   info.wall_time_s = Since(started);
   info.generation_s = timings.generation_s;
   info.scoring_s = timings.scoring_s;
   std::string summary = eval::SummaryJson(info, metrics);
-  absl::Status written = WriteFileAtomic(output + "/summary.json", summary);
+  absl::Status written = core::WriteFileAtomic(output + "/summary.json", summary);
   if (!written.ok()) return ReportError(kName, written);
   std::cout << summary;
   std::cerr << "zerorl eval: " << eval::SummaryLine(metrics) << "\n";

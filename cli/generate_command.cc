@@ -23,12 +23,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
-#include "core/status.h"
 #include "core/json.h"
-#include "tokenizer/templates.h"
+#include "core/status.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "rollout/engine.h"
+#include "tokenizer/templates.h"
 
 namespace zerorl::cli {
 namespace {
@@ -103,7 +103,7 @@ std::string SampleLine(const SampleOutput& s, int64_t prompt_index, bool top_log
   for (float lp : s.logprobs) WriteFloat(w, lp);
   w.EndArray();
   w.Key("finish_reason");
-  w.String(FinishReasonName(s.finish_reason));
+  w.String(wire::FinishReasonName(s.finish_reason));
   if (top_logits) {
     w.Key("top_logits");
     w.StartArray();
@@ -140,9 +140,9 @@ std::string ErrorLine(int64_t prompt_index, const InputLine& line) {
 }
 
 // Fills line->ids from the JSON text, or line->error.
-void ParseLine(const std::string& text, const Tokenizer& tok, const PromptTemplate& tmpl,
-               int64_t vocab_size, InputLine* line) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(text);
+void ParseLine(const std::string& text, const tokenizer::Tokenizer& tok,
+               const tokenizer::PromptTemplate& tmpl, int64_t vocab_size, InputLine* line) {
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text);
   if (!doc.ok()) {
     line->error = absl::StrCat("not JSON: ", doc.status().message());
     return;
@@ -158,7 +158,7 @@ void ParseLine(const std::string& text, const Tokenizer& tok, const PromptTempla
       line->error = "\"prompt\" must be a string";
       return;
     }
-    EncodeOptions options;
+    tokenizer::EncodeOptions options;
     options.add_special_tokens = tmpl.add_special_tokens();
     std::string rendered = tmpl.Render(
         "", std::string_view(prompt->value.GetString(), prompt->value.GetStringLength()));
@@ -200,8 +200,9 @@ absl::StatusOr<std::vector<std::string>> ReadLines(const std::string& input) {
 
 int RunGenerate(const GenerateArgs& args) {
   const char* kName = "generate";
-  absl::StatusOr<PromptTemplate> tmpl = PromptTemplate::FromName(args.template_name);
-  if (!tmpl.ok()) return ReportError(kName, Annotate(tmpl.status(), "--template"));
+  absl::StatusOr<tokenizer::PromptTemplate> tmpl =
+      tokenizer::PromptTemplate::FromName(args.template_name);
+  if (!tmpl.ok()) return ReportError(kName, core::Annotate(tmpl.status(), "--template"));
   model::LoadOptions load;
   load.dtype = args.dtype == "fp32" ? torch::kFloat : torch::kBFloat16;
   try {
@@ -219,7 +220,7 @@ int RunGenerate(const GenerateArgs& args) {
   absl::StatusOr<std::vector<std::string>> text = ReadLines(args.input);
   if (!text.ok()) return ReportError(kName, text.status());
 
-  const Tokenizer& tok = *(*engine)->tokenizer();
+  const tokenizer::Tokenizer& tok = *(*engine)->tokenizer();
   int64_t vocab_size = (*engine)->model()->config().vocab_size;
   std::vector<InputLine> lines;
   std::vector<PromptInput> prompts;

@@ -35,14 +35,15 @@ std::vector<std::string> SelfPluginHost() {
   return {std::string(path, static_cast<size_t>(n)), "reward", "plugin-host"};
 }
 
-absl::StatusOr<std::unique_ptr<RewardPipeline>> MakePipeline(const ConfigArgs& args, Config* out) {
-  absl::StatusOr<Config> config = LoadConfig(args.files, args.overrides);
+absl::StatusOr<std::unique_ptr<reward::RewardPipeline>> MakePipeline(const ConfigArgs& args,
+                                                                     config::Config* out) {
+  absl::StatusOr<config::Config> config = config::LoadConfig(args.files, args.overrides);
   if (!config.ok()) return config.status();
-  RewardPipelineOptions options;
+  reward::RewardPipelineOptions options;
   options.default_max_length = config->rollout.sampling.max_new_tokens;
   options.plugin_host = SelfPluginHost();
   *out = *std::move(config);
-  return RewardPipeline::Create(out->reward, options);
+  return reward::RewardPipeline::Create(out->reward, options);
 }
 
 struct WorkerArgs {
@@ -53,18 +54,19 @@ struct WorkerArgs {
 
 int RunWorker(const WorkerArgs& args) {
   const char* kName = "reward";
-  Config config;
-  absl::StatusOr<std::unique_ptr<RewardPipeline>> pipeline = MakePipeline(args.config, &config);
+  config::Config config;
+  absl::StatusOr<std::unique_ptr<reward::RewardPipeline>> pipeline =
+      MakePipeline(args.config, &config);
   if (!pipeline.ok()) return ReportError(kName, pipeline.status());
-  WorkerLinkOptions link;
+  wire::WorkerLinkOptions link;
   link.endpoint = args.endpoint;
   link.worker_id = args.id.empty() ? absl::StrCat("reward-", ::getpid()) : args.id;
-  SetLogTag(link.worker_id);
+  core::SetLogTag(link.worker_id);
   struct sigaction action = {};
   action.sa_handler = OnStopSignal;
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
-  absl::Status done = RunRewardWorker(link, pipeline->get(), &g_stop);
+  absl::Status done = reward::RunRewardWorker(link, pipeline->get(), &g_stop);
   if (!done.ok()) return ReportError(kName, done);
   return kExitOk;
 }
@@ -77,16 +79,19 @@ struct ScoreArgs {
 };
 
 // Scores `lines` (text, line number) and writes one output line each, in order.
-void ScoreLines(RewardPipeline& pipeline, const std::vector<std::pair<std::string, int64_t>>& lines,
-                const ScoreLineOptions& options, BatchRewards* totals, int64_t* malformed) {
-  RewardBatch batch;
+void ScoreLines(reward::RewardPipeline& pipeline,
+                const std::vector<std::pair<std::string, int64_t>>& lines,
+                const reward::ScoreLineOptions& options, reward::BatchRewards* totals,
+                int64_t* malformed) {
+  reward::RewardBatch batch;
   std::vector<std::string> out(lines.size());
   std::vector<size_t> scored;  // index into lines of batch sample k
   std::vector<std::string> ids;
   for (size_t i = 0; i < lines.size(); ++i) {
-    absl::StatusOr<ScoreLine> line = ParseScoreLine(lines[i].first, lines[i].second, options);
+    absl::StatusOr<reward::ScoreLine> line =
+        reward::ParseScoreLine(lines[i].first, lines[i].second, options);
     if (!line.ok()) {
-      out[i] = ErrorLineJson(lines[i].second, std::string(line.status().message()));
+      out[i] = reward::ErrorLineJson(lines[i].second, std::string(line.status().message()));
       ++*malformed;
       continue;
     }
@@ -95,14 +100,14 @@ void ScoreLines(RewardPipeline& pipeline, const std::vector<std::pair<std::strin
     scored.push_back(i);
     ids.push_back(line->id);
   }
-  BatchRewards rewards = pipeline.Score(batch);
+  reward::BatchRewards rewards = pipeline.Score(batch);
   for (size_t k = 0; k < scored.size(); ++k) {
-    out[scored[k]] = ScoredLineJson(lines[scored[k]].second, ids[k], pipeline.function_names(),
-                                    rewards.samples[k]);
+    out[scored[k]] = reward::ScoredLineJson(lines[scored[k]].second, ids[k],
+                                            pipeline.function_names(), rewards.samples[k]);
   }
   for (size_t f = 0; f < rewards.functions.size(); ++f) {
-    FunctionStats& t = totals->functions[f];
-    const FunctionStats& b = rewards.functions[f];
+    reward::FunctionStats& t = totals->functions[f];
+    const reward::FunctionStats& b = rewards.functions[f];
     t.ok += b.ok, t.not_applicable += b.not_applicable, t.errors += b.errors, t.sum += b.sum;
     t.seconds += b.seconds;
   }
@@ -110,13 +115,13 @@ void ScoreLines(RewardPipeline& pipeline, const std::vector<std::pair<std::strin
   std::cout.flush();
 }
 
-void PrintSummary(const RewardPipeline& pipeline, const BatchRewards& totals, int64_t lines,
-                  int64_t malformed) {
+void PrintSummary(const reward::RewardPipeline& pipeline, const reward::BatchRewards& totals,
+                  int64_t lines, int64_t malformed) {
   std::cerr << "zerorl reward score: " << lines << " lines, " << lines - malformed << " scored, "
             << malformed << " malformed\n";
   std::map<std::string, double> counters = pipeline.Counters();
   for (size_t f = 0; f < totals.functions.size(); ++f) {
-    const FunctionStats& s = totals.functions[f];
+    const reward::FunctionStats& s = totals.functions[f];
     const std::string& name = pipeline.function_names()[f];
     std::cerr << "  " << name << ": mean " << std::fixed << std::setprecision(4)
               << (s.ok > 0 ? s.sum / static_cast<double>(s.ok) : 0.0) << " over " << s.ok
@@ -135,8 +140,9 @@ void PrintSummary(const RewardPipeline& pipeline, const BatchRewards& totals, in
 
 int RunScore(const ScoreArgs& args) {
   const char* kName = "reward score";
-  Config config;
-  absl::StatusOr<std::unique_ptr<RewardPipeline>> pipeline = MakePipeline(args.config, &config);
+  config::Config config;
+  absl::StatusOr<std::unique_ptr<reward::RewardPipeline>> pipeline =
+      MakePipeline(args.config, &config);
   if (!pipeline.ok()) return ReportError(kName, pipeline.status());
   std::ifstream file;
   if (args.input != "-") {
@@ -146,9 +152,9 @@ int RunScore(const ScoreArgs& args) {
     }
   }
   std::istream& in = args.input == "-" ? std::cin : file;
-  ScoreLineOptions options;
+  reward::ScoreLineOptions options;
   options.completion_key = args.completion_key;
-  BatchRewards totals;
+  reward::BatchRewards totals;
   totals.functions.resize((*pipeline)->function_names().size());
   std::vector<std::pair<std::string, int64_t>> lines;
   int64_t number = 0, read = 0, malformed = 0;
@@ -205,7 +211,7 @@ void AddRewardCommand(CLI::App& app, CommandMain* run) {
   CLI::App* host = reward->add_subcommand(
       "plugin-host", "internal: hosts one shared-library reward plugin on file descriptor 3");
   host->group("");  // hidden from --help
-  host->callback([run] { *run = [] { return RunPluginHost(kPluginHostFd); }; });
+  host->callback([run] { *run = [] { return reward::RunPluginHost(reward::kPluginHostFd); }; });
 
   reward->callback([run, worker, score, host] {
     if (score->parsed() || host->parsed()) return;

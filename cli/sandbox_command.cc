@@ -19,10 +19,10 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "core/json.h"
-#include "verifiers/sandbox/sandbox.h"
 #include "verifiers/sandbox/json.h"
 #include "verifiers/sandbox/languages.h"
 #include "verifiers/sandbox/pool.h"
+#include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::cli {
 namespace {
@@ -45,13 +45,13 @@ struct JudgeArgs {
 
 int RunProgram(const RunArgs& args) {
   constexpr char kName[] = "sandbox run";
-  absl::StatusOr<std::string> code = ReadFile(args.file);
+  absl::StatusOr<std::string> code = core::ReadFile(args.file);
   if (!code.ok()) return ReportError(kName, code.status());
   sandbox::RunRequest request;
   request.language = args.language;
   request.code = *code;
   if (!args.stdin_file.empty()) {
-    absl::StatusOr<std::string> input = ReadFile(args.stdin_file);
+    absl::StatusOr<std::string> input = core::ReadFile(args.stdin_file);
     if (!input.ok()) return ReportError(kName, input.status());
     request.stdin_data = *input;
   }

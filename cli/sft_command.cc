@@ -14,7 +14,7 @@
 namespace zerorl::cli {
 namespace {
 
-absl::StatusOr<learner::SftResult> Sft(const Config& config, bool resume) {
+absl::StatusOr<learner::SftResult> Sft(const config::Config& config, bool resume) {
   if (config.learner.sft.path.empty()) {
     return absl::InvalidArgumentError(
         "learner.sft.path: give a JSONL file of {\"prompt\": ..., \"completion\": ...} lines");
@@ -25,9 +25,9 @@ absl::StatusOr<learner::SftResult> Sft(const Config& config, bool resume) {
   if (config.model.threads > 0) at::set_num_threads(config.model.threads);
   const std::string tokenizer_path =
       config.model.tokenizer.empty() ? config.model.path : config.model.tokenizer;
-  ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Load(tokenizer_path));
-  ASSIGN_OR_RETURN(PromptTemplate prompt_template,
-                   PromptTemplate::FromName(config.data.template_name));
+  ASSIGN_OR_RETURN(tokenizer::Tokenizer tokenizer, tokenizer::Tokenizer::Load(tokenizer_path));
+  ASSIGN_OR_RETURN(tokenizer::PromptTemplate prompt_template,
+                   tokenizer::PromptTemplate::FromName(config.data.template_name));
   ASSIGN_OR_RETURN(learner::SftData data,
                    learner::ReadSftJsonl(config.learner.sft.path, config.data.on_bad_line));
   std::vector<learner::SftExample> examples =
@@ -49,7 +49,7 @@ int RunSftCommand(const ConfigArgs& args, bool resume) {
     std::cerr << "zerorl sft: give a config file (--config FILE)\n";
     return kExitBadInput;
   }
-  absl::StatusOr<Config> config = LoadConfig(args.files, args.overrides);
+  absl::StatusOr<config::Config> config = config::LoadConfig(args.files, args.overrides);
   if (!config.ok()) return ReportError("sft", config.status());
   absl::StatusOr<learner::SftResult> result = Sft(*config, resume);
   if (!result.ok()) return ReportError("sft", result.status());

@@ -14,9 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "core/json.h"
-#include "tokenizer/tokenizer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace zerorl::cli {
 namespace {
@@ -71,9 +71,9 @@ absl::StatusOr<const rapidjson::Value*> Field(const absl::StatusOr<rapidjson::Do
   return &it->value;
 }
 
-std::string EncodeLine(const Tokenizer& tok, const EncodeOptions& options, const std::string& line,
-                       int64_t line_number) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+std::string EncodeLine(const tokenizer::Tokenizer& tok, const tokenizer::EncodeOptions& options,
+                       const std::string& line, int64_t line_number) {
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
   absl::StatusOr<const rapidjson::Value*> text = Field(doc, "text");
   if (!text.ok()) return ErrorLine(line_number, std::string(text.status().message()));
   if (!(*text)->IsString()) return ErrorLine(line_number, "\"text\" must be a string");
@@ -86,8 +86,9 @@ std::string EncodeLine(const Tokenizer& tok, const EncodeOptions& options, const
   });
 }
 
-std::string DecodeLine(const Tokenizer& tok, const std::string& line, int64_t line_number) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+std::string DecodeLine(const tokenizer::Tokenizer& tok, const std::string& line,
+                       int64_t line_number) {
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
   absl::StatusOr<const rapidjson::Value*> ids_value = Field(doc, "ids");
   if (!ids_value.ok()) return ErrorLine(line_number, std::string(ids_value.status().message()));
   const rapidjson::Value& array = **ids_value;
@@ -108,12 +109,12 @@ std::string DecodeLine(const Tokenizer& tok, const std::string& line, int64_t li
 }
 
 int RunTokenize(const TokenizeArgs& args) {
-  absl::StatusOr<Tokenizer> tok = Tokenizer::Load(args.tokenizer);
+  absl::StatusOr<tokenizer::Tokenizer> tok = tokenizer::Tokenizer::Load(args.tokenizer);
   if (!tok.ok()) {
     std::cerr << "zerorl tokenize: " << OneLine(std::string(tok.status().message())) << "\n";
     return kExitBadInput;
   }
-  EncodeOptions options;
+  tokenizer::EncodeOptions options;
   options.add_special_tokens = args.add_special_tokens;
   std::ios::sync_with_stdio(false);
   std::string line;

@@ -11,11 +11,11 @@
 #include "cli/embedded_configs.h"
 #include "config/config.h"
 #include "core/log.h"
-#include "wire/worker_link.h"
 #include "rollout/engine.h"
 #include "rollout/worker.h"
 #include "train/evaluation.h"
 #include "train/trainer.h"
+#include "wire/worker_link.h"
 
 namespace zerorl::cli {
 namespace {
@@ -28,11 +28,11 @@ struct TrainArgs {
 };
 
 // The config files, or the embedded quickstart when none is given.
-absl::StatusOr<Config> LoadTrainConfig(const ConfigArgs& args) {
-  if (!args.files.empty()) return LoadConfig(args.files, args.overrides);
+absl::StatusOr<config::Config> LoadTrainConfig(const ConfigArgs& args) {
+  if (!args.files.empty()) return config::LoadConfig(args.files, args.overrides);
   for (const EmbeddedConfig& c : EmbeddedConfigs()) {
     if (std::string(c.name) == "quickstart") {
-      return LoadConfigFromSources({{"<embedded configs/quickstart.json>", c.text}},
+      return config::LoadConfigFromSources({{"<embedded configs/quickstart.json>", c.text}},
                                    args.overrides);
     }
   }
@@ -40,7 +40,7 @@ absl::StatusOr<Config> LoadTrainConfig(const ConfigArgs& args) {
 }
 
 int RunTrain(const TrainArgs& args) {
-  absl::StatusOr<Config> config = LoadTrainConfig(args.config);
+  absl::StatusOr<config::Config> config = LoadTrainConfig(args.config);
   if (!config.ok()) return ReportError("train", config.status());
   if (args.config.files.empty() && !args.quiet) {
     std::cout << "zerorl train: no config given, running the quickstart "
@@ -81,7 +81,7 @@ struct RolloutArgs {
 };
 
 int RunRollout(const RolloutArgs& args) {
-  absl::StatusOr<Config> config = LoadTrainConfig(args.config);
+  absl::StatusOr<config::Config> config = LoadTrainConfig(args.config);
   if (!config.ok()) return ReportError("rollout", config.status());
   if (config->model.path.empty()) {
     return ReportError("rollout", absl::InvalidArgumentError(
@@ -94,10 +94,10 @@ int RunRollout(const RolloutArgs& args) {
     ::gethostname(host, sizeof(host) - 1);
     id = "rollout-" + std::string(host) + "-" + std::to_string(::getpid());
   }
-  SetLogTag(id);
+  core::SetLogTag(id);
   model::LoadOptions load;
-  load.dtype = config->model.dtype == DType::kFloat32   ? torch::kFloat
-               : config->model.dtype == DType::kFloat16 ? torch::kHalf
+  load.dtype = config->model.dtype == config::DType::kFloat32   ? torch::kFloat
+               : config->model.dtype == config::DType::kFloat16 ? torch::kHalf
                                                         : torch::kBFloat16;
   load.device = torch::Device(config->model.device);
   rollout::EngineOptions options;
@@ -105,13 +105,14 @@ int RunRollout(const RolloutArgs& args) {
   options.threads = config->model.threads;
   options.pack_weights = config->rollout.fast_cpu;
   absl::StatusOr<std::unique_ptr<rollout::Engine>> engine = rollout::Engine::Load(
-      config->model.path, config->model.tokenizer, load, options, kNoPolicyVersion);
+      config->model.path, config->model.tokenizer, load, options, wire::kNoPolicyVersion);
   if (!engine.ok()) return ReportError("rollout", engine.status());
-  WorkerLinkOptions link;
+  wire::WorkerLinkOptions link;
   link.endpoint = args.connect;
-  link.kind = WorkerKind::kRollout;
+  link.kind = wire::WorkerKind::kRollout;
   link.worker_id = id;
-  link.capabilities = {{"device", config->model.device}, {"dtype", DTypeName(config->model.dtype)}};
+  link.capabilities = {{"device", config->model.device},
+                       {"dtype", config::DTypeName(config->model.dtype)}};
   static std::atomic<bool> stop{false};
   std::signal(SIGTERM, [](int) { stop.store(true); });
   absl::Status ran = rollout::RunRolloutWorker(**engine, link, &stop);

@@ -32,12 +32,12 @@ struct VerifyArgs {
   int threads = 1;
 };
 
-std::string VerdictJson(const MathVerdict& v, bool with_answers) {
+std::string VerdictJson(const math::MathVerdict& v, bool with_answers) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
   w.Key("verdict");
-  w.String(MathVerdictName(v.verdict));
+  w.String(math::MathVerdictName(v.verdict));
   if (with_answers) {
     w.Key("gold_answer");
     w.String(v.gold_answer.data(), static_cast<rapidjson::SizeType>(v.gold_answer.size()));
@@ -51,7 +51,7 @@ std::string VerdictJson(const MathVerdict& v, bool with_answers) {
 }
 
 std::string BadLine(size_t line_number, const std::string& why) {
-  MathVerdict v;
+  math::MathVerdict v;
   v.reason = "bad input line " + std::to_string(line_number) + ": " + why;
   return VerdictJson(v, /*with_answers=*/false);
 }
@@ -59,7 +59,7 @@ std::string BadLine(size_t line_number, const std::string& why) {
 // One input line to one output line; never fails.
 std::string VerifyLine(const std::string& line, size_t line_number) {
   if (line.find_first_not_of(" \t\r") == std::string::npos) return BadLine(line_number, "empty line");
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
   if (!doc.ok()) return BadLine(line_number, "not JSON (" + std::string(doc.status().message()) + ")");
   if (!doc->IsObject()) return BadLine(line_number, "expected a JSON object");
   std::string fields[2];
@@ -76,13 +76,13 @@ std::string VerifyLine(const std::string& line, size_t line_number) {
       return BadLine(line_number, "unknown field \"" + key + "\" (fields: gold, pred, options)");
     }
   }
-  MathOptions options;
+  math::MathOptions options;
   auto opts = doc->FindMember("options");
   if (opts != doc->MemberEnd()) {
-    absl::Status s = MathOptionsFromJson(opts->value, &options);
+    absl::Status s = math::MathOptionsFromJson(opts->value, &options);
     if (!s.ok()) return BadLine(line_number, std::string(s.message()));
   }
-  return VerdictJson(VerifyMath(fields[0], fields[1], options), /*with_answers=*/true);
+  return VerdictJson(math::VerifyMath(fields[0], fields[1], options), /*with_answers=*/true);
 }
 
 void VerifyBlock(const std::vector<std::string>& lines, size_t first_line_number, int threads,

@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "core/status.h"
 
-namespace zerorl {
+namespace zerorl::config {
 
 // ---- section descriptions: one line per key ----
 
@@ -217,7 +217,7 @@ void Describe(Fields& f, DataConfig& c) {
   for (size_t i = 0; i < c.eval.size(); ++i) {
     const std::string& name = c.eval[i].Name();
     if (std::find(names.begin(), names.end(), name) != names.end()) {
-      f.Error(IndexKeyPath("eval", i) + ".name",
+      f.Error(core::IndexKeyPath("eval", i) + ".name",
               "eval set name \"" + name + "\" is used twice; give each eval set its own name");
     }
     names.push_back(name);
@@ -335,7 +335,7 @@ void Describe(Fields& f, Config& c) {
 
 namespace {
 
-using Origins = std::map<std::string, JsonOrigin>;
+using Origins = std::map<std::string, core::JsonOrigin>;
 
 // Drops the origins of `path` and everything below it.
 void EraseSubtree(Origins& origins, const std::string& path) {
@@ -368,7 +368,7 @@ void MergeObjects(rapidjson::Value& dst, const rapidjson::Value& src, const std:
                   const Origins& src_origins) {
   for (auto it = src.MemberBegin(); it != src.MemberEnd(); ++it) {
     std::string key(it->name.GetString(), it->name.GetStringLength());
-    std::string child = JoinKeyPath(path, key);
+    std::string child = core::JoinKeyPath(path, key);
     auto existing = dst.FindMember(it->name);
     if (existing != dst.MemberEnd() && existing->value.IsObject() && it->value.IsObject()) {
       MergeObjects(existing->value, it->value, child, allocator, dst_origins, src_origins);
@@ -449,7 +449,7 @@ absl::Status ApplyOverride(const std::string& override_text, rapidjson::Document
         return absl::InvalidArgumentError(where + ": \"" + path + "\" has no element " +
                                           std::to_string(index));
       }
-      path = IndexKeyPath(path, index);
+      path = core::IndexKeyPath(path, index);
       node = &(*node)[static_cast<rapidjson::SizeType>(index)];
       if (last) *node = value;
       continue;
@@ -458,7 +458,7 @@ absl::Status ApplyOverride(const std::string& override_text, rapidjson::Document
       return absl::InvalidArgumentError(where + ": \"" + path +
                                         "\" is not an object, so it has no key \"" + part + "\"");
     }
-    path = JoinKeyPath(path, part);
+    path = core::JoinKeyPath(path, part);
     auto it = node->FindMember(part.c_str());
     if (it == node->MemberEnd()) {
       rapidjson::Value fresh(last ? rapidjson::kNullType : rapidjson::kObjectType);
@@ -469,7 +469,7 @@ absl::Status ApplyOverride(const std::string& override_text, rapidjson::Document
     if (last) *node = value;
   }
   EraseSubtree(origins, path);
-  origins[path] = JsonOrigin{where, 0};
+  origins[path] = core::JsonOrigin{where, 0};
   return absl::OkStatus();
 }
 
@@ -481,7 +481,8 @@ absl::StatusOr<Config> LoadConfigFromSources(const std::vector<ConfigSource>& so
   Origins origins;
   std::vector<std::string> problems;
   for (const ConfigSource& source : sources) {
-    absl::StatusOr<PositionedJson> layer = ParseJsonWithPositions(source.text, source.name);
+    absl::StatusOr<core::PositionedJson> layer =
+        core::ParseJsonWithPositions(source.text, source.name);
     if (!layer.ok()) {
       problems.push_back(std::string(layer.status().message()));
       continue;
@@ -515,7 +516,7 @@ absl::StatusOr<Config> LoadConfig(const std::vector<std::string>& paths,
                                   const std::vector<std::string>& overrides) {
   std::vector<ConfigSource> sources;
   for (const std::string& path : paths) {
-    absl::StatusOr<std::string> text = ReadFile(path);
+    absl::StatusOr<std::string> text = core::ReadFile(path);
     if (!text.ok()) {
       return absl::InvalidArgumentError("config file " + std::string(text.status().message()));
     }
@@ -528,7 +529,7 @@ std::string ConfigToJson(const Config& config) {
   rapidjson::Document doc(rapidjson::kObjectType);
   Fields writer(&doc, &doc.GetAllocator());
   Describe(writer, const_cast<Config&>(config));  // the writer only reads the struct
-  return JsonToString(doc, /*pretty=*/true);
+  return core::JsonToString(doc, /*pretty=*/true);
 }
 
 const char* DTypeName(DType dtype) {
@@ -540,4 +541,4 @@ const char* DTypeName(DType dtype) {
   return "?";
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::config

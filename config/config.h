@@ -17,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "config/fields.h"
 
-namespace zerorl {
+namespace zerorl::config {
 
 enum class RunMode { kSync, kAsync };
 
@@ -423,6 +423,6 @@ std::string ConfigToJson(const Config& config);
 
 const char* DTypeName(DType dtype);  // "bf16", "fp32", "fp16"
 
-}  // namespace zerorl
+}  // namespace zerorl::config
 
 #endif  // ZERORL_CONFIG_CONFIG_H_

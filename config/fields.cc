@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-namespace zerorl {
+namespace zerorl::config {
 namespace {
 
 size_t EditDistance(const std::string& a, const std::string& b) {
@@ -57,7 +57,8 @@ std::string SuggestKey(const std::string& key, const std::vector<std::string>& c
 }
 
 Fields::Fields(const rapidjson::Value* object, std::string path,
-               const std::map<std::string, JsonOrigin>* origins, std::vector<ConfigError>* errors)
+               const std::map<std::string, core::JsonOrigin>* origins,
+               std::vector<ConfigError>* errors)
     : in_(object), path_(std::move(path)), origins_(origins), errors_(errors) {}
 
 Fields::Fields(rapidjson::Value* out, rapidjson::Document::AllocatorType* allocator)
@@ -70,7 +71,7 @@ std::string Fields::Where(const std::string& full_path) const {
 }
 
 void Fields::Error(const std::string& key, const std::string& message) {
-  std::string full = JoinKeyPath(path_, key);
+  std::string full = core::JoinKeyPath(path_, key);
   errors_->push_back({full, Where(full), message});
 }
 
@@ -85,7 +86,7 @@ const rapidjson::Value* Fields::Find(const char* key, FieldFlag flag) {
   // struct's defaults whole.
   if (v == nullptr && flag == FieldFlag::kRequired && in_ != nullptr) {
     std::string where = Where(path_);
-    errors_->push_back({JoinKeyPath(path_, key), where, "required key is missing"});
+    errors_->push_back({core::JoinKeyPath(path_, key), where, "required key is missing"});
   }
   return v;
 }
@@ -198,7 +199,7 @@ void Fields::StringList(const char* key, std::vector<std::string>& value) {
   std::vector<std::string> parsed;
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
     if (!(*v)[i].IsString()) {
-      Error(IndexKeyPath(key, i), std::string("must be a string, got ") + TypeName((*v)[i]));
+      Error(core::IndexKeyPath(key, i), std::string("must be a string, got ") + TypeName((*v)[i]));
       return;
     }
     parsed.emplace_back((*v)[i].GetString(), (*v)[i].GetStringLength());
@@ -227,7 +228,7 @@ void Fields::DoubleList(const char* key, std::vector<double>& value, size_t exac
   std::vector<double> parsed;
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
     if (!(*v)[i].IsNumber()) {
-      Error(IndexKeyPath(key, i), std::string("must be a number, got ") + TypeName((*v)[i]));
+      Error(core::IndexKeyPath(key, i), std::string("must be a number, got ") + TypeName((*v)[i]));
       return;
     }
     parsed.push_back((*v)[i].GetDouble());
@@ -235,4 +236,4 @@ void Fields::DoubleList(const char* key, std::vector<double>& value, size_t exac
   value = std::move(parsed);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::config

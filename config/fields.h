@@ -28,7 +28,7 @@
 #include "core/json.h"
 #include "rapidjson/document.h"
 
-namespace zerorl {
+namespace zerorl::config {
 
 // One problem found in a config.
 struct ConfigError {
@@ -70,7 +70,7 @@ class Fields {
  public:
   // Reader over `object` (must be a JSON object or null for "all defaults").
   Fields(const rapidjson::Value* object, std::string path,
-         const std::map<std::string, JsonOrigin>* origins, std::vector<ConfigError>* errors);
+         const std::map<std::string, core::JsonOrigin>* origins, std::vector<ConfigError>* errors);
   // Writer into `out` (an object value allocated from `allocator`).
   Fields(rapidjson::Value* out, rapidjson::Document::AllocatorType* allocator);
 
@@ -112,7 +112,7 @@ class Fields {
   // Reading state.
   const rapidjson::Value* in_ = nullptr;
   std::string path_;
-  const std::map<std::string, JsonOrigin>* origins_ = nullptr;
+  const std::map<std::string, core::JsonOrigin>* origins_ = nullptr;
   std::vector<ConfigError>* errors_ = nullptr;
   std::vector<std::string> claimed_;
   // Writing state.
@@ -192,7 +192,7 @@ void Fields::Object(const char* key, T& value) {
     Error(key, "must be an object");
     return;
   }
-  Fields sub(v, JoinKeyPath(path_, key), origins_, errors_);
+  Fields sub(v, core::JoinKeyPath(path_, key), origins_, errors_);
   Describe(sub, value);
   sub.ReportUnknownKeys();
 }
@@ -218,7 +218,7 @@ void Fields::ObjectList(const char* key, std::vector<T>& values) {
   }
   std::vector<T> parsed;
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
-    std::string element_path = IndexKeyPath(JoinKeyPath(path_, key), i);
+    std::string element_path = core::IndexKeyPath(core::JoinKeyPath(path_, key), i);
     if (!(*v)[i].IsObject()) {
       errors_->push_back({element_path, Where(element_path), "must be an object"});
       continue;
@@ -232,6 +232,6 @@ void Fields::ObjectList(const char* key, std::vector<T>& values) {
   values = std::move(parsed);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::config
 
 #endif  // ZERORL_CONFIG_FIELDS_H_

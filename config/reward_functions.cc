@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace zerorl {
+namespace zerorl::config {
 
 namespace {
 
@@ -135,7 +135,7 @@ void Describe(Fields& f, RewardConfig& c) {
   for (size_t i = 0; i < c.functions.size(); ++i) {
     const std::string& label = c.functions[i].Label();
     if (std::find(labels.begin(), labels.end(), label) != labels.end()) {
-      f.Error(IndexKeyPath("functions", i) + ".label",
+      f.Error(core::IndexKeyPath("functions", i) + ".label",
               "reward function label \"" + label +
                   "\" is used twice; give each function of one kind its own \"label\"");
     }
@@ -143,4 +143,4 @@ void Describe(Fields& f, RewardConfig& c) {
   }
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::config

@@ -6,11 +6,11 @@
 
 #include "controller/controller_impl.h"
 #include "core/log.h"
-#include "metrics/sink.h"
 #include "core/status.h"
+#include "metrics/sink.h"
 #include "wire/transport.h"
 
-namespace zerorl {
+namespace zerorl::controller {
 namespace {
 using Clock = std::chrono::steady_clock;
 }  // namespace
@@ -21,16 +21,16 @@ Controller::Controller(const ControllerOptions& options)
 absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOptions& options) {
   std::unique_ptr<Controller> controller(new Controller(options));
   Impl& impl = *controller->impl_;
-  SocketOptions socket_options;
+  wire::SocketOptions socket_options;
   // The loop serving every worker never waits on one that stopped reading.
   socket_options.send_timeout_ms = 0;
   socket_options.linger_ms = 200;
-  ASSIGN_OR_RETURN(zmq::socket_t router, MakeRouterSocket(impl.context, socket_options));
+  ASSIGN_OR_RETURN(zmq::socket_t router, wire::MakeRouterSocket(impl.context, socket_options));
   impl.router.emplace(std::move(router));
-  ASSIGN_OR_RETURN(controller->endpoint_, Bind(*impl.router, options.endpoint));
+  ASSIGN_OR_RETURN(controller->endpoint_, wire::Bind(*impl.router, options.endpoint));
   if (!options.ledger_path.empty()) {
-    ASSIGN_OR_RETURN(impl.ledger_log,
-                     MetricsSink::Open(options.ledger_path, MetricsSink::kAppend));
+    ASSIGN_OR_RETURN(impl.ledger_log, metrics::MetricsSink::Open(options.ledger_path,
+                                                                 metrics::MetricsSink::kAppend));
   }
   controller->thread_ = std::thread([raw = controller.get()] { raw->Run(); });
   return controller;
@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOp
 
 Controller::~Controller() { Shutdown("controller destroyed"); }
 
-absl::Status Controller::Submit(PromptBatch batch) {
+absl::Status Controller::Submit(wire::PromptBatch batch) {
   absl::MutexLock lock(&mu_);
   if (stop_.load()) return absl::FailedPreconditionError("controller is shut down");
   Command command{Command::kSubmit, std::move(batch), 0, {}, 0, 0};
@@ -58,7 +58,7 @@ std::optional<ScoredBatch> Controller::Next(std::chrono::milliseconds timeout) {
   return result;
 }
 
-absl::Status Controller::Publish(int64_t version, std::vector<NamedTensor> tensors) {
+absl::Status Controller::Publish(int64_t version, std::vector<wire::NamedTensor> tensors) {
   absl::MutexLock lock(&mu_);
   if (stop_.load()) return absl::FailedPreconditionError("controller is shut down");
   if (version <= stats_.published_version) {
@@ -128,4 +128,4 @@ void Controller::Shutdown(const std::string& reason) {
   stop_.store(true);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::controller

@@ -1,4 +1,4 @@
-// The controller: the broker of DESIGN.md, living in the learner's rank-0 process. It binds
+// The controller: the broker (README: How it works), in the learner's rank-0 process. It binds
 // one ROUTER socket and runs the conversation of wire/protocol.h on its own thread; the
 // learner talks to it through this thread-safe facade.
 //
@@ -41,27 +41,27 @@
 #include "wire/messages.h"
 #include "wire/weight_sync.h"
 
-namespace zerorl {
+namespace zerorl::controller {
 
 struct ControllerOptions {
   std::string endpoint;  // where to bind: "ipc://DIR/controller.sock", "tcp://0.0.0.0:5555"
   // Liveness (wire/protocol.h); tests shorten these.
-  std::chrono::milliseconds heartbeat_interval = kHeartbeatInterval;
-  int liveness = kHeartbeatLiveness;
+  std::chrono::milliseconds heartbeat_interval = wire::kHeartbeatInterval;
+  int liveness = wire::kHeartbeatLiveness;
   // A batch held by one worker longer than this is also given to another (the first answer
   // wins). 0 = no deadline: only a worker's death re-dispatches its work.
   std::chrono::milliseconds work_deadline{0};
   // A worker that still reports an older version this long after a push gets it again.
-  std::chrono::milliseconds weight_repush = kWeightTimeout;
-  size_t weight_chunk_bytes = kWeightChunkBytes;
+  std::chrono::milliseconds weight_repush = wire::kWeightTimeout;
+  size_t weight_chunk_bytes = wire::kWeightChunkBytes;
   std::string ledger_path;  // JSON lines of ledger events; empty = none
 };
 
 // A batch that went through both phases.
 struct ScoredBatch {
-  PromptBatch batch;     // as submitted
-  Rollouts rollouts;     // the accepted completions (prompts not attached)
-  ScoredGroups scores;   // one ScoredCompletion per completion
+  wire::PromptBatch batch;     // as submitted
+  wire::Rollouts rollouts;     // the accepted completions (prompts not attached)
+  wire::ScoredGroups scores;   // one ScoredCompletion per completion
   std::string rollout_worker;
   std::string reward_worker;
   double rollout_s = 0.0;  // wall time from dispatch to accepted answer, per phase
@@ -78,7 +78,7 @@ struct ControllerStats {
   int64_t redispatched = 0;
   int64_t workers_lost = 0;
   int64_t bad_messages = 0;
-  int64_t published_version = kNoPolicyVersion;
+  int64_t published_version = wire::kNoPolicyVersion;
   int64_t weight_pushes = 0;
   double last_weight_push_s = 0.0;  // encoding + queueing one version for all workers
   std::map<std::string, int64_t> worker_versions;  // rollout worker -> version it reports
@@ -97,12 +97,12 @@ class Controller {
   const std::string& endpoint() const { return endpoint_; }
 
   // Queues a batch. Its batch_id must be new; kAlreadyExists otherwise.
-  absl::Status Submit(PromptBatch batch);
+  absl::Status Submit(wire::PromptBatch batch);
   // The next scored batch, or nullopt after `timeout`.
   std::optional<ScoredBatch> Next(std::chrono::milliseconds timeout);
   // Publishes `version`: rollout workers behind it get the tensors pushed. The tensors'
   // memory (their Frames' owners) must stay unchanged until the next Publish.
-  absl::Status Publish(int64_t version, std::vector<NamedTensor> tensors);
+  absl::Status Publish(int64_t version, std::vector<wire::NamedTensor> tensors);
   // Writes a "trained" ledger line for the batch.
   void RecordTrained(uint64_t batch_id, int64_t step);
   // Waits until at least this many workers of each kind said Hello; kDeadlineExceeded.
@@ -137,6 +137,6 @@ class Controller {
   std::string shutdown_reason_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace zerorl
+}  // namespace zerorl::controller
 
 #endif  // ZERORL_CONTROLLER_CONTROLLER_H_

@@ -10,32 +10,32 @@
 #include "metrics/sink.h"
 #include "wire/transport.h"
 
-namespace zerorl {
+namespace zerorl::controller {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kPollSlice{10};
 
-Phase PhaseOf(WorkerKind kind) {
-  return kind == WorkerKind::kRollout ? Phase::kRollout : Phase::kReward;
+Phase PhaseOf(wire::WorkerKind kind) {
+  return kind == wire::WorkerKind::kRollout ? Phase::kRollout : Phase::kReward;
 }
 
 double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-MetricsRow Event(const char* name) {
-  MetricsRow row;
-  row.Add("event", name).Add("time", UnixTimeSeconds());
+metrics::MetricsRow Event(const char* name) {
+  metrics::MetricsRow row;
+  row.Add("event", name).Add("time", metrics::UnixTimeSeconds());
   return row;
 }
 
 // Checks that a rollout worker's answer covers exactly the batch: n completions for every
 // prompt, sample indices 0..n-1, log-probs per token.
-absl::Status CheckRollouts(const PromptBatch& batch, const Rollouts& rollouts) {
+absl::Status CheckRollouts(const wire::PromptBatch& batch, const wire::Rollouts& rollouts) {
   std::map<uint64_t, std::set<int32_t>> seen;
-  for (const Prompt& p : batch.prompts) seen[p.id];
-  for (const Completion& c : rollouts.completions) {
+  for (const wire::Prompt& p : batch.prompts) seen[p.id];
+  for (const wire::Completion& c : rollouts.completions) {
     auto it = seen.find(c.prompt_id);
     if (it == seen.end()) {
       return absl::InvalidArgumentError("completion for prompt " + std::to_string(c.prompt_id) +
@@ -58,7 +58,7 @@ absl::Status CheckRollouts(const PromptBatch& batch, const Rollouts& rollouts) {
   return absl::OkStatus();
 }
 
-absl::Status CheckScores(const Rollouts& rollouts, const ScoredGroups& scores) {
+absl::Status CheckScores(const wire::Rollouts& rollouts, const wire::ScoredGroups& scores) {
   if (scores.completions.size() != rollouts.completions.size()) {
     return absl::InvalidArgumentError("scored " + std::to_string(scores.completions.size()) +
                                       " completions, sent " +
@@ -88,7 +88,7 @@ void Controller::Run() {
     stats_.connected.clear();
     for (const auto& [id, w] : s.workers) {
       stats_.connected.insert(id);
-      if (w.kind == WorkerKind::kRollout) {
+      if (w.kind == wire::WorkerKind::kRollout) {
         ++stats_.rollout_workers;
         stats_.worker_versions[id] = w.held_version;
       } else {
@@ -105,8 +105,8 @@ void Controller::Run() {
     stats_.last_weight_push_s = s.last_weight_push_s;
   };
 
-  auto send_to = [&](const std::string& id, const Frames& frames) {
-    absl::Status sent = SendFramesTo(router, id, frames);
+  auto send_to = [&](const std::string& id, const wire::Frames& frames) {
+    absl::Status sent = wire::SendFramesTo(router, id, frames);
     auto it = s.workers.find(id);
     if (it != s.workers.end()) it->second.last_sent = Clock::now();
     return sent;
@@ -124,8 +124,8 @@ void Controller::Run() {
   };
 
   auto push_weights = [&](const std::string& id, Impl::Worker& w) {
-    if (s.weight_chunks.empty() || w.kind != WorkerKind::kRollout) return;
-    for (const Frames& chunk : s.weight_chunks) {
+    if (s.weight_chunks.empty() || w.kind != wire::WorkerKind::kRollout) return;
+    for (const wire::Frames& chunk : s.weight_chunks) {
       absl::Status sent = send_to(id, chunk);
       if (!sent.ok()) {
         lose_worker(id, "weight push failed: " + std::string(sent.message()));
@@ -164,15 +164,15 @@ void Controller::Run() {
           Clock::time_point started = Clock::now();
           s.published_version = c.version;
           s.weight_chunks.clear();
-          absl::StatusOr<std::vector<WeightUpdate>> chunks =
-              SplitWeights(c.version, c.tensors, options_.weight_chunk_bytes);
+          absl::StatusOr<std::vector<wire::WeightUpdate>> chunks =
+              wire::SplitWeights(c.version, c.tensors, options_.weight_chunk_bytes);
           if (!chunks.ok()) {
             ZLOG(ERROR) << "controller: cannot publish version " << c.version << ": "
                         << chunks.status();
             break;
           }
-          for (const WeightUpdate& chunk : *chunks) {
-            absl::StatusOr<Frames> frames = Encode(chunk);
+          for (const wire::WeightUpdate& chunk : *chunks) {
+            absl::StatusOr<wire::Frames> frames = wire::Encode(chunk);
             if (!frames.ok()) {
               ZLOG(ERROR) << "controller: encode weights: " << frames.status();
               s.weight_chunks.clear();
@@ -202,24 +202,26 @@ void Controller::Run() {
     if (!running) break;
 
     // 2. Messages from workers.
-    absl::StatusOr<std::vector<bool>> readable = PollReadable({&router}, kPollSlice);
+    absl::StatusOr<std::vector<bool>> readable = wire::PollReadable({&router}, kPollSlice);
     while (readable.ok() && (*readable)[0]) {
-      absl::StatusOr<Received> in = ReceiveRoutedMessage(router, std::chrono::milliseconds(0));
+      absl::StatusOr<wire::Received> in =
+          wire::ReceiveRoutedMessage(router, std::chrono::milliseconds(0));
       if (!in.ok()) break;
       const std::string id = in->routing_id;
       if (!in->message.ok()) {
         ++s.bad_messages;
-        ZLOG(WARNING) << "controller: refused a message from " << PeerName(id) << ": "
+        ZLOG(WARNING) << "controller: refused a message from " << wire::PeerName(id) << ": "
                       << in->message.status();
         if (in->message.status().code() == absl::StatusCode::kFailedPrecondition) {
-          (void)SendMessageTo(router, id, ::zerorl::Shutdown{std::string(in->message.status().message())});
+          (void)wire::SendMessageTo(
+              router, id, ::zerorl::wire::Shutdown{std::string(in->message.status().message())});
         }
         continue;
       }
-      Message& message = *in->message;
+      wire::Message& message = *in->message;
       auto worker_it = s.workers.find(id);
-      if (TypeOf(message) == MessageType::kHello) {
-        const Hello& hello = std::get<Hello>(message);
+      if (wire::TypeOf(message) == wire::MessageType::kHello) {
+        const wire::Hello& hello = std::get<wire::Hello>(message);
         if (worker_it != s.workers.end()) lose_worker(id, "said Hello again (restarted)");
         Impl::Worker w;
         w.kind = hello.kind;
@@ -229,31 +231,32 @@ void Controller::Run() {
         w.hostname = hello.hostname;
         s.workers[id] = w;
         s.ledger.AddWorker(id, PhaseOf(hello.kind), std::max(1, hello.slots));
-        ZLOG(INFO) << "controller: " << WorkerKindName(hello.kind) << " worker " << id
+        ZLOG(INFO) << "controller: " << wire::WorkerKindName(hello.kind) << " worker " << id
                    << " joined (pid " << hello.pid << " on " << hello.hostname << ", version "
                    << hello.policy_version << ")";
-        s.Log(Event("worker_joined").Add("worker", id).Add("kind", WorkerKindName(hello.kind)));
+        s.Log(
+            Event("worker_joined").Add("worker", id).Add("kind", wire::WorkerKindName(hello.kind)));
         Impl::Worker& stored = s.workers[id];
-        (void)send_to(id, *Encode(Heartbeat{s.published_version}));
+        (void)send_to(id, *wire::Encode(wire::Heartbeat{s.published_version}));
         if (stored.held_version < s.published_version) push_weights(id, stored);
         continue;
       }
       if (worker_it == s.workers.end()) continue;  // not introduced: it will re-Hello
       Impl::Worker& w = worker_it->second;
       w.last_heard = Clock::now();
-      switch (TypeOf(message)) {
-        case MessageType::kHeartbeat:
-          w.held_version = std::get<Heartbeat>(message).policy_version;
+      switch (wire::TypeOf(message)) {
+        case wire::MessageType::kHeartbeat:
+          w.held_version = std::get<wire::Heartbeat>(message).policy_version;
           break;
-        case MessageType::kMetrics: {
+        case wire::MessageType::kMetrics: {
           absl::MutexLock lock(&mu_);
-          for (const auto& [name, value] : std::get<Metrics>(message).values) {
+          for (const auto& [name, value] : std::get<wire::Metrics>(message).values) {
             worker_metrics_[id][name] = value;
           }
           break;
         }
-        case MessageType::kRollouts: {
-          Rollouts& rollouts = std::get<Rollouts>(message);
+        case wire::MessageType::kRollouts: {
+          wire::Rollouts& rollouts = std::get<wire::Rollouts>(message);
           uint64_t batch_id = rollouts.batch_id;
           auto batch_it = s.batches.find(batch_id);
           if (batch_it != s.batches.end()) {
@@ -279,8 +282,8 @@ void Controller::Run() {
           s.Log(Event("accepted").Add("batch", batch_id).Add("phase", "rollout").Add("worker", id));
           break;
         }
-        case MessageType::kScoredGroups: {
-          ScoredGroups& scores = std::get<ScoredGroups>(message);
+        case wire::MessageType::kScoredGroups: {
+          wire::ScoredGroups& scores = std::get<wire::ScoredGroups>(message);
           uint64_t batch_id = scores.batch_id;
           auto batch_it = s.batches.find(batch_id);
           if (batch_it != s.batches.end()) {
@@ -313,10 +316,10 @@ void Controller::Run() {
           break;
         }
         default:
-          ZLOG(WARNING) << "controller: unexpected " << MessageTypeName(TypeOf(message))
+          ZLOG(WARNING) << "controller: unexpected " << wire::MessageTypeName(wire::TypeOf(message))
                         << " from " << id << "; ignored";
       }
-      readable = PollReadable({&router}, std::chrono::milliseconds(0));
+      readable = wire::PollReadable({&router}, std::chrono::milliseconds(0));
     }
 
     // 3. Liveness, deadlines, weight re-pushes, heartbeats.
@@ -340,14 +343,14 @@ void Controller::Run() {
       auto it = s.workers.find(id);
       if (it == s.workers.end()) continue;
       Impl::Worker& w = it->second;
-      if (w.kind == WorkerKind::kRollout && w.held_version < s.published_version &&
+      if (w.kind == wire::WorkerKind::kRollout && w.held_version < s.published_version &&
           w.pushed_version >= s.published_version && now - w.pushed_at > options_.weight_repush) {
         ZLOG(WARNING) << "controller: " << id << " still reports version " << w.held_version
                       << "; pushing " << s.published_version << " again";
         push_weights(id, w);
       }
       if (s.workers.count(id) && now - w.last_sent >= options_.heartbeat_interval) {
-        absl::Status sent = send_to(id, *Encode(Heartbeat{s.published_version}));
+        absl::Status sent = send_to(id, *wire::Encode(wire::Heartbeat{s.published_version}));
         if (!sent.ok()) lose_worker(id, "heartbeat send failed: " + std::string(sent.message()));
       }
     }
@@ -363,14 +366,14 @@ void Controller::Run() {
         std::optional<uint64_t> next = s.ledger.PeekWaiting(phase);
         if (!next) break;
         Impl::Batch& b = s.batches.at(*next);
-        Frames frames;
+        wire::Frames frames;
         if (phase == Phase::kRollout) {
           if (std::max(w.held_version, w.pushed_version) < b.batch.policy_version) break;
-          frames = *Encode(b.batch);
+          frames = *wire::Encode(b.batch);
         } else {
-          Rollouts with_prompts = b.rollouts;
+          wire::Rollouts with_prompts = b.rollouts;
           with_prompts.prompts = b.batch.prompts;
-          frames = *Encode(with_prompts);
+          frames = *wire::Encode(with_prompts);
         }
         absl::Status sent = send_to(id, frames);
         if (!sent.ok()) {
@@ -392,8 +395,9 @@ void Controller::Run() {
     absl::MutexLock lock(&mu_);
     reason = shutdown_reason_;
   }
-  for (const auto& [id, w] : s.workers) (void)SendMessageTo(router, id, ::zerorl::Shutdown{reason});
+  for (const auto& [id, w] : s.workers)
+    (void)wire::SendMessageTo(router, id, ::zerorl::wire::Shutdown{reason});
   s.router.reset();
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::controller

@@ -1,6 +1,6 @@
 #include "controller/ledger.h"
 
-namespace zerorl {
+namespace zerorl::controller {
 
 const char* PhaseName(Phase phase) { return phase == Phase::kRollout ? "rollout" : "reward"; }
 
@@ -144,4 +144,4 @@ size_t Ledger::in_flight() const {
   return n;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::controller

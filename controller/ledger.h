@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace zerorl {
+namespace zerorl::controller {
 
 enum class Phase { kRollout, kReward };
 const char* PhaseName(Phase phase);  // "rollout", "reward"
@@ -93,6 +93,6 @@ class Ledger {
   int64_t redispatched_ = 0;
 };
 
-}  // namespace zerorl
+}  // namespace zerorl::controller
 
 #endif  // ZERORL_CONTROLLER_LEDGER_H_

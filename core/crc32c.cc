@@ -7,7 +7,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace zerorl {
+namespace zerorl::core {
 namespace {
 
 constexpr uint32_t kPolyReflected = 0x82F63B78u;
@@ -136,4 +136,4 @@ uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t size) {
 
 uint32_t Crc32c(const void* data, size_t size) { return Crc32cExtend(0, data, size); }
 
-}  // namespace zerorl
+}  // namespace zerorl::core

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace zerorl {
+namespace zerorl::core {
 
 // The CRC-32C of `size` bytes at `data` (`data` may be null when `size` is 0).
 // Crc32c("123456789", 9) == 0xE3069283.
@@ -30,6 +30,6 @@ uint32_t Crc32cExtendPortable(uint32_t crc, const void* data, size_t size);
 bool Crc32cUsesHardware();
 }  // namespace internal
 
-}  // namespace zerorl
+}  // namespace zerorl::core
 
 #endif  // ZERORL_CORE_CRC32C_H_

@@ -18,7 +18,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
-namespace zerorl {
+namespace zerorl::core {
 namespace {
 
 constexpr unsigned kConfigParseFlags =
@@ -250,4 +250,4 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view contents)
   return absl::OkStatus();
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::core

@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "rapidjson/document.h"
 
-namespace zerorl {
+namespace zerorl::core {
 
 // Where a JSON value came from: a file and 1-based line, or a command-line override.
 struct JsonOrigin {
@@ -51,6 +51,6 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view contents)
 std::string JoinKeyPath(const std::string& parent, const std::string& key);
 std::string IndexKeyPath(const std::string& parent, size_t index);  // "a.b[3]"
 
-}  // namespace zerorl
+}  // namespace zerorl::core
 
 #endif  // ZERORL_CORE_JSON_H_

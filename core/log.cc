@@ -9,7 +9,7 @@
 #include <ctime>
 #include <mutex>
 
-namespace zerorl {
+namespace zerorl::core {
 namespace {
 
 LogLevel LevelFromEnv() {
@@ -92,4 +92,4 @@ LogMessage::~LogMessage() {
 }
 
 }  // namespace internal
-}  // namespace zerorl
+}  // namespace zerorl::core

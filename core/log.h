@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-namespace zerorl {
+namespace zerorl::core {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
@@ -40,18 +40,18 @@ struct LogVoidify {
 };
 }  // namespace internal
 
-}  // namespace zerorl
+}  // namespace zerorl::core
 
-#define ZERORL_LOG_LEVEL_DEBUG ::zerorl::LogLevel::kDebug
-#define ZERORL_LOG_LEVEL_INFO ::zerorl::LogLevel::kInfo
-#define ZERORL_LOG_LEVEL_WARNING ::zerorl::LogLevel::kWarning
-#define ZERORL_LOG_LEVEL_ERROR ::zerorl::LogLevel::kError
+#define ZERORL_LOG_LEVEL_DEBUG ::zerorl::core::LogLevel::kDebug
+#define ZERORL_LOG_LEVEL_INFO ::zerorl::core::LogLevel::kInfo
+#define ZERORL_LOG_LEVEL_WARNING ::zerorl::core::LogLevel::kWarning
+#define ZERORL_LOG_LEVEL_ERROR ::zerorl::core::LogLevel::kError
 
 #define ZLOG(severity)                                                      \
-  (ZERORL_LOG_LEVEL_##severity < ::zerorl::GetLogLevel())                   \
+  (ZERORL_LOG_LEVEL_##severity < ::zerorl::core::GetLogLevel())             \
       ? (void)0                                                             \
-      : ::zerorl::internal::LogVoidify() &                                  \
-            ::zerorl::internal::LogMessage(ZERORL_LOG_LEVEL_##severity,     \
+      : ::zerorl::core::internal::LogVoidify() &                            \
+            ::zerorl::core::internal::LogMessage(ZERORL_LOG_LEVEL_##severity, \
                                            __FILE__, __LINE__).stream()
 
 #endif  // ZERORL_CORE_LOG_H_

@@ -35,12 +35,12 @@
   if (!statusor.ok()) return std::move(statusor).status();  \
   lhs = std::move(statusor).value()
 
-namespace zerorl {
+namespace zerorl::core {
 
 // Prefixes a non-OK status's message with `context` ("reading model.path: ...").
 // An OK status is returned unchanged.
 absl::Status Annotate(const absl::Status& status, const std::string& context);
 
-}  // namespace zerorl
+}  // namespace zerorl::core
 
 #endif  // ZERORL_CORE_STATUS_H_

@@ -18,7 +18,7 @@
 #define ZERORL_VECTOR_KERNEL
 #endif
 
-namespace zerorl {
+namespace zerorl::core {
 
 // exp(x) for x in [-87, 88] (clamped outside) to about 1 ulp: Cephes' expf, branch-free so
 // that loops over it vectorize.
@@ -63,6 +63,6 @@ inline uint16_t FloatToBf16(float value) {
 // The float32 value a bfloat16 rounding of `value` holds.
 inline float RoundToBf16(float value) { return Bf16ToFloat(FloatToBf16(value)); }
 
-}  // namespace zerorl
+}  // namespace zerorl::core
 
 #endif  // ZERORL_CORE_VECTOR_MATH_H_

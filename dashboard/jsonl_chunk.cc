@@ -55,7 +55,7 @@ void SplitLines(const std::string& text, JsonlChunk* chunk) {
     uint64_t line_offset = chunk->offset + start;
     start = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     std::string why;
     if (!doc.ok()) {
       why = std::string(doc.status().message());

@@ -22,7 +22,7 @@ std::string Lower(const std::string& text) {
 
 // The sample in `line`, or the reason it is not one.
 std::optional<Sample> ParseSample(const std::string& line, std::string* why) {
-  absl::StatusOr<rapidjson::Document> parsed = ParseJson(line);
+  absl::StatusOr<rapidjson::Document> parsed = core::ParseJson(line);
   if (!parsed.ok() || !parsed->IsObject()) {
     *why = "not a JSON object";
     return std::nullopt;

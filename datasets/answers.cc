@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 namespace {
 
@@ -116,4 +116,4 @@ std::optional<std::string> Gsm8kFinalAnswer(std::string_view solution) {
   return StripThousandsSeparators(answer);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 // The contents of the last `\boxed{...}` (or `\fbox{...}`) in `text`, braces balanced;
 // `\{`, `\}` and `\\` inside do not count as braces. `\boxed 5` (no braces) gives "5".
@@ -26,6 +26,6 @@ std::optional<std::string> Gsm8kFinalAnswer(std::string_view solution);
 // "1,2" or "12,34") is returned unchanged.
 std::string StripThousandsSeparators(std::string_view number);
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets
 
 #endif  // ZERORL_DATASETS_ANSWERS_H_

@@ -9,12 +9,12 @@
 #include "datasets/rng.h"
 #include "datasets/synthetic.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 namespace {
 
-using datasets_internal::MixSeed;
-using datasets_internal::Rng;
+using internal::MixSeed;
+using internal::Rng;
 
 // Decimal digits, least significant first; {0} for 0.
 std::vector<int> Digits(int64_t n) {
@@ -103,8 +103,8 @@ int CountCarries(int64_t a, char op, int64_t b) {
   return carries;
 }
 
-absl::StatusOr<std::vector<ArithmeticProblem>> GenerateArithmetic(const ArithmeticConfig& config,
-                                                                  int64_t seed, int count) {
+absl::StatusOr<std::vector<ArithmeticProblem>> GenerateArithmetic(
+    const config::ArithmeticConfig& config, int64_t seed, int count) {
   if (config.operators.empty() || config.digits_min < 1 || config.digits_max > 9 ||
       config.digits_min > config.digits_max || count < 0) {
     return absl::InvalidArgumentError("arithmetic: invalid config (operators, digits 1..9)");
@@ -124,15 +124,15 @@ absl::StatusOr<std::vector<ArithmeticProblem>> GenerateArithmetic(const Arithmet
     ArithmeticProblem p;
     p.op = config.operators[rng.Below(config.operators.size())][0];
     // Carry-free products need small digits; uniform digits almost never give one.
-    int max_digit = (p.op == '*' && config.carries == CarryMode::kForbid) ? 3 : 9;
+    int max_digit = (p.op == '*' && config.carries == config::CarryMode::kForbid) ? 3 : 9;
     p.a = DrawNumber(rng, static_cast<int>(rng.Range(config.digits_min, config.digits_max)),
                      max_digit);
     p.b = DrawNumber(rng, static_cast<int>(rng.Range(config.digits_min, config.digits_max)),
                      max_digit);
     if (p.op == '-' && !config.allow_negative && p.a < p.b) std::swap(p.a, p.b);
     int carries = CountCarries(p.a, p.op, p.b);
-    if (config.carries == CarryMode::kForce && carries == 0) continue;
-    if (config.carries == CarryMode::kForbid && carries > 0) continue;
+    if (config.carries == config::CarryMode::kForce && carries == 0) continue;
+    if (config.carries == config::CarryMode::kForbid && carries > 0) continue;
     if (!seen.insert({p.a, p.op, p.b}).second) continue;
     p.result = Apply(p.a, p.op, p.b);
     out.push_back(p);
@@ -310,4 +310,4 @@ std::string ArithmeticCompactSolution(const ArithmeticProblem& p) {
   return out;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets

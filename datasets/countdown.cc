@@ -12,12 +12,12 @@
 #include "datasets/rng.h"
 #include "datasets/synthetic.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 namespace {
 
-using datasets_internal::MixSeed;
-using datasets_internal::Rng;
+using internal::MixSeed;
+using internal::Rng;
 
 constexpr size_t kMaxExpressionChars = 1000;
 constexpr int kMaxNesting = 100;
@@ -266,8 +266,8 @@ Piece RandomExpression(Rng& rng, const std::vector<int64_t>& numbers) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<CountdownProblem>> GenerateCountdown(const CountdownConfig& config,
-                                                                int64_t seed, int count) {
+absl::StatusOr<std::vector<CountdownProblem>> GenerateCountdown(
+    const config::CountdownConfig& config, int64_t seed, int count) {
   if (config.numbers_min < 2 || config.numbers_max > 6 ||
       config.numbers_min > config.numbers_max || config.number_min < 0 ||
       config.number_min > config.number_max || config.target_min > config.target_max) {
@@ -306,4 +306,4 @@ std::string CountdownPrompt(const CountdownTask& task) {
                       ". You can use +, -, * and /, and each number at most once.");
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets

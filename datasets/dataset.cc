@@ -20,9 +20,9 @@
 #include "datasets/sampler.h"
 #include "datasets/synthetic.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
-namespace datasets_internal {
+namespace internal {
 
 class ProblemSource {
  public:
@@ -65,7 +65,7 @@ class JsonlSource : public ProblemSource {
     const IndexedRow& r = rows_[row];
     std::string where = path_ + ":" + std::to_string(r.line);
     absl::StatusOr<std::string> text = ReadAt(fd_, path_, r.offset, r.length);
-    if (!text.ok()) return Annotate(text.status(), where);
+    if (!text.ok()) return core::Annotate(text.status(), where);
     if (Fnv1a(*text) != r.checksum) {
       return absl::DataLossError(where + ": the file changed since it was loaded");
     }
@@ -88,9 +88,9 @@ constexpr size_t kBadLinesKept = 5;  // LoadStats::first_bad_lines
 
 // Records a malformed row, or refuses it under on_bad_line: error.
 absl::Status BadLine(const std::string& path, int64_t line, const std::string& why,
-                     BadLinePolicy policy, LoadStats* stats) {
+                     config::BadLinePolicy policy, LoadStats* stats) {
   std::string message = absl::StrCat(path, ":", line, ": ", why);
-  if (policy == BadLinePolicy::kError) {
+  if (policy == config::BadLinePolicy::kError) {
     return absl::InvalidArgumentError(
         message + " (data.on_bad_line is \"error\"; \"skip\" skips malformed rows)");
   }
@@ -104,8 +104,8 @@ absl::Status BadLine(const std::string& path, int64_t line, const std::string& w
 
 // The ids listed in `path`, one per line (blank lines ignored).
 absl::StatusOr<std::set<std::string>> ReadIds(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return Annotate(text.status(), "ids_file");
+  absl::StatusOr<std::string> text = core::ReadFile(path);
+  if (!text.ok()) return core::Annotate(text.status(), "ids_file");
   std::set<std::string> ids;
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
@@ -121,8 +121,8 @@ struct Indexed {
 };
 
 // One pass over the file: every row parsed and checked, good ones indexed.
-absl::StatusOr<Indexed> IndexFile(const DatasetConfig& config, const RowParser& parser,
-                                  BadLinePolicy policy) {
+absl::StatusOr<Indexed> IndexFile(const config::DatasetConfig& config, const RowParser& parser,
+                                  config::BadLinePolicy policy) {
   const std::string& path = config.path;
   ASSIGN_OR_RETURN(LineReader reader, LineReader::Open(path));
   if (reader.file_bytes() == 0) {
@@ -209,9 +209,9 @@ absl::StatusOr<Indexed> IndexFile(const DatasetConfig& config, const RowParser& 
 }
 
 }  // namespace
-}  // namespace datasets_internal
+}  // namespace internal
 
-using datasets_internal::ProblemSource;
+using internal::ProblemSource;
 
 const char* TaskKindName(TaskKind kind) {
   switch (kind) {
@@ -231,7 +231,7 @@ Dataset Dataset::FromProblems(std::string name, std::vector<Problem> problems,
                               LoadStats stats) {
   std::vector<uint32_t> rows(problems.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
-  auto source = std::make_shared<datasets_internal::MemorySource>(std::move(problems));
+  auto source = std::make_shared<internal::MemorySource>(std::move(problems));
   return Dataset(std::move(name), std::move(source), std::move(rows), std::move(stats));
 }
 
@@ -252,43 +252,44 @@ Dataset Dataset::Subset(const std::vector<size_t>& indices, std::string name) co
   return Dataset(std::move(name), source_, std::move(rows), stats_);
 }
 
-absl::StatusOr<Dataset> LoadDataset(const DatasetConfig& config, BadLinePolicy on_bad_line) {
-  if (datasets_internal::FindJsonlPreset(config.preset) == nullptr) {
+absl::StatusOr<Dataset> LoadDataset(const config::DatasetConfig& config,
+                                    config::BadLinePolicy on_bad_line) {
+  if (internal::FindJsonlPreset(config.preset) == nullptr) {
     ASSIGN_OR_RETURN(std::vector<Problem> problems, GenerateProblems(config));
     return Dataset::FromProblems(config.Name(), std::move(problems));
   }
-  ASSIGN_OR_RETURN(datasets_internal::RowParser parser,
-                   datasets_internal::RowParser::Create(config));
-  ASSIGN_OR_RETURN(datasets_internal::Indexed indexed,
-                   datasets_internal::IndexFile(config, parser, on_bad_line));
+  ASSIGN_OR_RETURN(internal::RowParser parser,
+                   internal::RowParser::Create(config));
+  ASSIGN_OR_RETURN(internal::Indexed indexed,
+                   internal::IndexFile(config, parser, on_bad_line));
   int fd = ::open(config.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return absl::UnavailableError(config.path + ": " + std::strerror(errno));
   std::vector<uint32_t> rows(indexed.rows.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
-  auto source = std::make_shared<datasets_internal::JsonlSource>(
+  auto source = std::make_shared<internal::JsonlSource>(
       fd, config.path, std::move(parser), std::move(indexed.rows));
   return Dataset(config.Name(), std::move(source), std::move(rows), std::move(indexed.stats));
 }
 
-absl::StatusOr<DataSets> OpenData(const DataConfig& config) {
+absl::StatusOr<DataSets> OpenData(const config::DataConfig& config) {
   DataSets out;
   absl::StatusOr<Dataset> train = LoadDataset(config.train, config.on_bad_line);
-  if (!train.ok()) return Annotate(train.status(), "data.train");
+  if (!train.ok()) return core::Annotate(train.status(), "data.train");
   out.train = *std::move(train);
   for (size_t i = 0; i < config.eval.size(); ++i) {
     absl::StatusOr<Dataset> eval = LoadDataset(config.eval[i], config.on_bad_line);
-    if (!eval.ok()) return Annotate(eval.status(), IndexKeyPath("data.eval", i));
+    if (!eval.ok()) return core::Annotate(eval.status(), core::IndexKeyPath("data.eval", i));
     out.eval.push_back(*std::move(eval));
   }
   if (config.holdout_fraction > 0.0) {
     absl::StatusOr<HoldoutSplit> split =
         SplitHoldout(out.train, config.holdout_fraction, config.train.seed,
                      out.train.name() + "_holdout");
-    if (!split.ok()) return Annotate(split.status(), "data.holdout_fraction");
+    if (!split.ok()) return core::Annotate(split.status(), "data.holdout_fraction");
     out.train = std::move(split->train);
     out.eval.push_back(std::move(split->held_out));
   }
   return out;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets

@@ -48,7 +48,7 @@
 #include "absl/status/statusor.h"
 #include "config/config.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 enum class TaskKind {
   kMath,       // `answer` is the gold final answer (math verifier)
@@ -101,9 +101,9 @@ struct LoadStats {
   std::vector<std::string> first_bad_lines;  // "FILE:LINE: why" for the first few
 };
 
-namespace datasets_internal {
+namespace internal {
 class ProblemSource;  // where rows live: an indexed file or generated problems
-}
+}  // namespace internal
 
 // An ordered, immutable list of problems. Copies are cheap and share the underlying rows;
 // Get() may be called from several threads.
@@ -126,12 +126,12 @@ class Dataset {
   Dataset Subset(const std::vector<size_t>& indices, std::string name) const;
 
  private:
-  friend absl::StatusOr<Dataset> LoadDataset(const DatasetConfig&, BadLinePolicy);
-  Dataset(std::string name, std::shared_ptr<const datasets_internal::ProblemSource> source,
+  friend absl::StatusOr<Dataset> LoadDataset(const config::DatasetConfig&, config::BadLinePolicy);
+  Dataset(std::string name, std::shared_ptr<const internal::ProblemSource> source,
           std::vector<uint32_t> rows, LoadStats stats);
 
   std::string name_;
-  std::shared_ptr<const datasets_internal::ProblemSource> source_;
+  std::shared_ptr<const internal::ProblemSource> source_;
   std::vector<uint32_t> rows_;  // [size()] row numbers in source_
   LoadStats stats_;
 };
@@ -140,7 +140,8 @@ class Dataset {
 // config.count problems). Errors: kNotFound/kPermissionDenied for the file,
 // kInvalidArgument for an empty file, a file with no good rows, an ids_file id that is not
 // in the data, or (on_bad_line: error) the first malformed row as "FILE:LINE: why".
-absl::StatusOr<Dataset> LoadDataset(const DatasetConfig& config, BadLinePolicy on_bad_line);
+absl::StatusOr<Dataset> LoadDataset(const config::DatasetConfig& config,
+                                    config::BadLinePolicy on_bad_line);
 
 struct DataSets {
   Dataset train;               // without the held-out rows
@@ -149,7 +150,7 @@ struct DataSets {
 
 // Loads data.train and every data.eval and applies data.holdout_fraction. Errors name the
 // config key ("data.eval[1]: ...").
-absl::StatusOr<DataSets> OpenData(const DataConfig& config);
+absl::StatusOr<DataSets> OpenData(const config::DataConfig& config);
 
 // One JSON object per problem, for samples.jsonl and wire messages; every field above is
 // written, and ProblemFromJson(ProblemToJson(p)) == p. ProblemFromJson refuses (with the
@@ -158,6 +159,6 @@ std::string ProblemToJson(const Problem& problem);
 absl::StatusOr<Problem> ProblemFromJson(std::string_view json);
 bool operator==(const Problem& a, const Problem& b);
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets
 
 #endif  // ZERORL_DATASETS_DATASETS_H_

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <utility>
 
-namespace zerorl::datasets_internal {
+namespace zerorl::datasets::internal {
 
 namespace {
 
@@ -167,4 +167,4 @@ absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, uint64_t off
   return out;
 }
 
-}  // namespace zerorl::datasets_internal
+}  // namespace zerorl::datasets::internal

@@ -23,7 +23,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace zerorl::datasets_internal {
+namespace zerorl::datasets::internal {
 
 struct LineReaderOptions {
   size_t chunk_bytes = 1 << 20;          // bytes per read(2)
@@ -81,6 +81,6 @@ class LineReader {
 absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, uint64_t offset,
                                    uint64_t length);
 
-}  // namespace zerorl::datasets_internal
+}  // namespace zerorl::datasets::internal
 
 #endif  // ZERORL_DATASETS_JSONL_READER_H_

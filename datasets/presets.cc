@@ -11,13 +11,13 @@
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
 
-namespace zerorl::datasets_internal {
+namespace zerorl::datasets::internal {
 
 namespace {
 
 using rapidjson::Value;
 
-FieldMapConfig Keys(const char* id, const char* prompt, const char* messages,
+config::FieldMapConfig Keys(const char* id, const char* prompt, const char* messages,
                     const char* answer, const char* solution, const char* tests,
                     const char* entry_point, const char* test_setup, const char* level,
                     const char* subject) {
@@ -95,7 +95,7 @@ absl::Status ReadText(const Value& row, const std::string& keys, bool required, 
   if (v->IsString()) {
     out->assign(v->GetString(), v->GetStringLength());
   } else if (numbers && v->IsNumber()) {
-    *out = JsonToString(*v);
+    *out = core::JsonToString(*v);
   } else {
     return Bad("field \"" + used + "\" must be a string" + (numbers ? " or a number" : "") +
                ", got " + TypeName(*v));
@@ -220,7 +220,7 @@ std::string NormalizeNewlines(std::string text) {
   return out;
 }
 
-absl::Status ReadAnswer(const Value& row, const Preset& preset, const FieldMapConfig& keys,
+absl::Status ReadAnswer(const Value& row, const Preset& preset, const config::FieldMapConfig& keys,
                         bool has_tests, Problem* p) {
   if (preset.answer_rule == AnswerRule::kNone) return absl::OkStatus();
   if (preset.answer_rule == AnswerRule::kGsm8k) {
@@ -262,7 +262,7 @@ const Preset* FindJsonlPreset(const std::string& name) {
   return nullptr;
 }
 
-absl::StatusOr<RowParser> RowParser::Create(const DatasetConfig& config) {
+absl::StatusOr<RowParser> RowParser::Create(const config::DatasetConfig& config) {
   const Preset* preset = FindJsonlPreset(config.preset);
   if (preset == nullptr) {
     return absl::InvalidArgumentError("preset \"" + config.preset + "\" reads no JSONL file");
@@ -270,7 +270,7 @@ absl::StatusOr<RowParser> RowParser::Create(const DatasetConfig& config) {
   RowParser parser;
   parser.preset_ = preset;
   parser.keys_ = preset->keys;
-  const FieldMapConfig& o = config.fields;
+  const config::FieldMapConfig& o = config.fields;
   auto use = [](std::string& key, const std::string& override_key) {
     if (!override_key.empty()) key = override_key;
   };
@@ -345,4 +345,4 @@ absl::StatusOr<Problem> RowParser::Parse(std::string_view line, int64_t line_num
   return p;
 }
 
-}  // namespace zerorl::datasets_internal
+}  // namespace zerorl::datasets::internal

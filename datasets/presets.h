@@ -11,7 +11,7 @@
 #include "config/config.h"
 #include "datasets/datasets.h"
 
-namespace zerorl::datasets_internal {
+namespace zerorl::datasets::internal {
 
 enum class AnswerRule {
   kNone,          // code: no final answer
@@ -21,7 +21,7 @@ enum class AnswerRule {
 
 struct Preset {
   const char* name;
-  FieldMapConfig keys;        // the JSON keys read; "a|b" = a, else b; "" = not read
+  config::FieldMapConfig keys;        // the JSON keys read; "a|b" = a, else b; "" = not read
   AnswerRule answer_rule;
   bool needs_tests;           // a row without tests is malformed
   bool needs_entry_point;     // HumanEval: check() is given the entry point
@@ -35,7 +35,7 @@ class RowParser {
  public:
   // For a JSONL preset; config.fields overrides the preset's keys. kInvalidArgument for a
   // preset that reads no file.
-  static absl::StatusOr<RowParser> Create(const DatasetConfig& config);
+  static absl::StatusOr<RowParser> Create(const config::DatasetConfig& config);
 
   // Parses one line (`line_number` 1-based) into a Problem. On a malformed row returns
   // kInvalidArgument whose message is only the reason ("missing field \"question\""); the
@@ -49,7 +49,7 @@ class RowParser {
   RowParser() = default;
 
   const Preset* preset_ = nullptr;
-  FieldMapConfig keys_;
+  config::FieldMapConfig keys_;
   std::string name_;
   std::string path_;
   std::string stem_;  // file name without folders and extension
@@ -57,6 +57,6 @@ class RowParser {
   std::string instruction_;
 };
 
-}  // namespace zerorl::datasets_internal
+}  // namespace zerorl::datasets::internal
 
 #endif  // ZERORL_DATASETS_PRESETS_H_

@@ -8,7 +8,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 namespace {
 
@@ -235,4 +235,4 @@ bool operator==(const Problem& a, const Problem& b) {
          a.source_path == b.source_path && a.source_line == b.source_line;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace zerorl::datasets_internal {
+namespace zerorl::datasets::internal {
 
 // Mixes two words into one seed, so that (seed, epoch) or (seed, index) pairs give
 // unrelated streams.
@@ -65,6 +65,6 @@ class Rng {
   uint64_t state_;
 };
 
-}  // namespace zerorl::datasets_internal
+}  // namespace zerorl::datasets::internal
 
 #endif  // ZERORL_DATASETS_RNG_H_

@@ -10,10 +10,10 @@
 #include "datasets/rng.h"
 #include "rapidjson/document.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
-using datasets_internal::MixSeed;
-using datasets_internal::Rng;
+using internal::MixSeed;
+using internal::Rng;
 
 std::string CursorToJson(const DataCursor& cursor) {
   return absl::StrCat("{\"epoch\":", cursor.epoch, ",\"index\":", cursor.index,
@@ -21,8 +21,8 @@ std::string CursorToJson(const DataCursor& cursor) {
 }
 
 absl::StatusOr<DataCursor> CursorFromJson(std::string_view json) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(json);
-  if (!doc.ok()) return Annotate(doc.status(), "dataset cursor");
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
+  if (!doc.ok()) return core::Annotate(doc.status(), "dataset cursor");
   if (!doc->IsObject()) return absl::InvalidArgumentError("dataset cursor: not a JSON object");
   DataCursor cursor;
   struct Field {
@@ -144,4 +144,4 @@ absl::StatusOr<HoldoutSplit> SplitHoldout(const Dataset& dataset, double fractio
   return split;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets

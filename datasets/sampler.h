@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "datasets/datasets.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 // Where a sampler is: the next problem is position `index` of epoch `epoch`'s order.
 struct DataCursor {
@@ -83,6 +83,6 @@ struct HoldoutSplit {
 absl::StatusOr<HoldoutSplit> SplitHoldout(const Dataset& dataset, double fraction, int64_t seed,
                                           std::string held_out_name);
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets
 
 #endif  // ZERORL_DATASETS_SAMPLER_H_

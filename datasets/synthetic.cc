@@ -3,11 +3,11 @@
 #include "core/status.h"
 #include "datasets/synthetic.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 namespace {
 
-Problem Base(const DatasetConfig& config, size_t index) {
+Problem Base(const config::DatasetConfig& config, size_t index) {
   Problem p;
   p.id = absl::StrCat(config.Name(), "/", index);
   p.dataset = config.Name();
@@ -18,7 +18,7 @@ Problem Base(const DatasetConfig& config, size_t index) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<Problem>> GenerateProblems(const DatasetConfig& config) {
+absl::StatusOr<std::vector<Problem>> GenerateProblems(const config::DatasetConfig& config) {
   std::vector<Problem> out;
   if (config.preset == "arithmetic") {
     ASSIGN_OR_RETURN(std::vector<ArithmeticProblem> generated,
@@ -28,7 +28,7 @@ absl::StatusOr<std::vector<Problem>> GenerateProblems(const DatasetConfig& confi
       p.kind = TaskKind::kMath;
       p.prompt = ArithmeticPrompt(generated[i]);
       p.answer = absl::StrCat(generated[i].result);
-      p.solution = config.arithmetic.style == ArithmeticStyle::kCompact
+      p.solution = config.arithmetic.style == config::ArithmeticStyle::kCompact
                        ? ArithmeticCompactSolution(generated[i])
                        : ArithmeticWorkedSolution(generated[i]);
       out.push_back(std::move(p));
@@ -52,4 +52,4 @@ absl::StatusOr<std::vector<Problem>> GenerateProblems(const DatasetConfig& confi
   return absl::InvalidArgumentError("preset \"" + config.preset + "\" is not a synthetic task");
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets

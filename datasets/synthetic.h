@@ -21,7 +21,7 @@
 #include "config/config.h"
 #include "datasets/datasets.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 
 // ---- arithmetic ----
 
@@ -34,8 +34,8 @@ struct ArithmeticProblem {
 
 // `count` distinct problems. kInvalidArgument when the config cannot give that many (e.g.
 // 1-digit additions without carries: only 55 exist), saying how many it found.
-absl::StatusOr<std::vector<ArithmeticProblem>> GenerateArithmetic(const ArithmeticConfig& config,
-                                                                  int64_t seed, int count);
+absl::StatusOr<std::vector<ArithmeticProblem>> GenerateArithmetic(
+    const config::ArithmeticConfig& config, int64_t seed, int count);
 
 // Carries in the column method: carries for +, borrows for - (larger minus smaller), and for
 // * the carries inside each partial product plus those when adding the partial products.
@@ -61,8 +61,8 @@ struct CountdownProblem {
   CountdownTask task;
   std::string solution;  // e.g. "(44 - 35) * 19 - 73"
 };
-absl::StatusOr<std::vector<CountdownProblem>> GenerateCountdown(const CountdownConfig& config,
-                                                                int64_t seed, int count);
+absl::StatusOr<std::vector<CountdownProblem>> GenerateCountdown(
+    const config::CountdownConfig& config, int64_t seed, int count);
 
 // "Using the numbers [44, 19, 35], create an expression that equals 98. ..."
 std::string CountdownPrompt(const CountdownTask& task);
@@ -94,8 +94,8 @@ CountdownResult CountdownCheck(const std::vector<int64_t>& numbers, int64_t targ
 
 // The `config.count` problems of a synthetic preset ("arithmetic", "countdown") as Problems:
 // ids "<name>/<i>", answer, solution (worked / an expression), and for countdown the task.
-absl::StatusOr<std::vector<Problem>> GenerateProblems(const DatasetConfig& config);
+absl::StatusOr<std::vector<Problem>> GenerateProblems(const config::DatasetConfig& config);
 
-}  // namespace zerorl
+}  // namespace zerorl::datasets
 
 #endif  // ZERORL_DATASETS_SYNTHETIC_H_

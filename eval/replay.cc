@@ -48,7 +48,7 @@ std::string ReadCompletion(const rapidjson::Value& v, size_t i, Completion* out)
 
 absl::StatusOr<ReplayLine> ParseReplayLine(std::string_view text, int64_t line_number,
                                            const std::string& source) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(text);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text);
   if (!doc.ok()) return Bad(source, line_number, absl::StrCat("not JSON: ", std::string(doc.status().message())));
   if (!doc->IsObject()) {
     return Bad(source, line_number, "expected an object {\"id\" or \"index\", \"completions\": [...]}");
@@ -109,7 +109,7 @@ absl::StatusOr<std::vector<ReplayLine>> ReadReplayFile(const std::string& path) 
 }
 
 absl::StatusOr<std::vector<size_t>> MatchReplay(const std::vector<ReplayLine>& lines,
-                                                const std::vector<Problem>& problems,
+                                                const std::vector<datasets::Problem>& problems,
                                                 const std::string& source) {
   std::map<std::string, size_t> by_id;
   for (size_t i = 0; i < problems.size(); ++i) by_id.emplace(problems[i].id, i);

@@ -42,7 +42,7 @@ absl::StatusOr<std::vector<ReplayLine>> ReadReplayFile(const std::string& path);
 // order. kInvalidArgument "SOURCE:LINE: ..." for an id that is not in the dataset, an index
 // out of range, or a problem given twice.
 absl::StatusOr<std::vector<size_t>> MatchReplay(const std::vector<ReplayLine>& lines,
-                                                const std::vector<Problem>& problems,
+                                                const std::vector<datasets::Problem>& problems,
                                                 const std::string& source);
 
 }  // namespace zerorl::eval

@@ -76,7 +76,7 @@ std::string ProblemLine(const ProblemResult& r, int64_t index) {
   w.Key("dataset");
   String(w, r.problem.dataset);
   w.Key("kind");
-  w.String(TaskKindName(r.problem.kind));
+  w.String(datasets::TaskKindName(r.problem.kind));
   w.Key("prompt");
   String(w, r.prompt_text);
   w.Key("answer");
@@ -87,7 +87,7 @@ std::string ProblemLine(const ProblemResult& r, int64_t index) {
   w.Int64(r.num_correct());
   w.Key("samples");
   w.StartArray();
-  for (const ScoredSample& s : r.samples) Sample(w, s, r.problem.kind == TaskKind::kMath);
+  for (const ScoredSample& s : r.samples) Sample(w, s, r.problem.kind == datasets::TaskKind::kMath);
   w.EndArray();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

@@ -7,19 +7,19 @@ namespace {
 
 // Index of the first function called `name`, appending one with defaults when `needed` and
 // there is none; -1 when not needed and absent.
-int FindOrAdd(RewardConfig* reward, const std::string& name, bool needed) {
+int FindOrAdd(config::RewardConfig* reward, const std::string& name, bool needed) {
   for (size_t i = 0; i < reward->functions.size(); ++i) {
     if (reward->functions[i].name == name) return static_cast<int>(i);
   }
   if (!needed) return -1;
-  RewardFunctionConfig f;
+  config::RewardFunctionConfig f;
   f.name = name;
   reward->functions.push_back(f);
   return static_cast<int>(reward->functions.size() - 1);
 }
 
-MathOptions ToMathOptions(const MathAccuracyOptions& o) {
-  MathOptions m;
+math::MathOptions ToMathOptions(const config::MathAccuracyOptions& o) {
+  math::MathOptions m;
   m.deadline_ms = o.deadline_ms;
   m.float_rounding = o.float_rounding;
   m.boxed_first = o.boxed_first;
@@ -50,32 +50,35 @@ std::vector<ProblemStats> StatsOf(const std::vector<ProblemResult>& results) {
   return stats;
 }
 
-absl::StatusOr<std::unique_ptr<Scorer>> Scorer::Create(RewardConfig reward,
-                                                       const std::vector<TaskKind>& kinds,
-                                                       const RewardPipelineOptions& options) {
-  auto has = [&](TaskKind k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
+absl::StatusOr<std::unique_ptr<Scorer>> Scorer::Create(
+    config::RewardConfig reward, const std::vector<datasets::TaskKind>& kinds,
+    const reward::RewardPipelineOptions& options) {
+  auto has = [&](datasets::TaskKind k) {
+    return std::find(kinds.begin(), kinds.end(), k) != kinds.end();
+  };
   std::unique_ptr<Scorer> scorer(new Scorer());
-  scorer->math_index_ = FindOrAdd(&reward, "math_accuracy", has(TaskKind::kMath));
-  scorer->code_index_ = FindOrAdd(&reward, "code_tests", has(TaskKind::kCode));
-  scorer->countdown_index_ = FindOrAdd(&reward, "countdown", has(TaskKind::kCountdown));
+  scorer->math_index_ = FindOrAdd(&reward, "math_accuracy", has(datasets::TaskKind::kMath));
+  scorer->code_index_ = FindOrAdd(&reward, "code_tests", has(datasets::TaskKind::kCode));
+  scorer->countdown_index_ = FindOrAdd(&reward, "countdown", has(datasets::TaskKind::kCountdown));
   if (scorer->math_index_ >= 0) {
     scorer->math_options_ = ToMathOptions(reward.functions[scorer->math_index_].math_accuracy);
   }
-  absl::StatusOr<std::unique_ptr<RewardPipeline>> pipeline = RewardPipeline::Create(reward, options);
+  absl::StatusOr<std::unique_ptr<reward::RewardPipeline>> pipeline =
+      reward::RewardPipeline::Create(reward, options);
   if (!pipeline.ok()) return pipeline.status();
   scorer->pipeline_ = *std::move(pipeline);
   return scorer;
 }
 
-std::string Scorer::CorrectnessFunction(TaskKind kind) const {
-  int index = kind == TaskKind::kMath   ? math_index_
-              : kind == TaskKind::kCode ? code_index_
+std::string Scorer::CorrectnessFunction(datasets::TaskKind kind) const {
+  int index = kind == datasets::TaskKind::kMath   ? math_index_
+              : kind == datasets::TaskKind::kCode ? code_index_
                                         : countdown_index_;
   return index < 0 ? "" : function_names()[index];
 }
 
 std::vector<ProblemResult> Scorer::Score(std::vector<ProblemInput> inputs) {
-  RewardBatch batch;
+  reward::RewardBatch batch;
   for (const ProblemInput& in : inputs) {
     size_t prompt = batch.prompts.size();
     batch.prompts.push_back({in.prompt_text, in.problem.answer, ProblemToJson(in.problem)});
@@ -83,30 +86,30 @@ std::vector<ProblemResult> Scorer::Score(std::vector<ProblemInput> inputs) {
       batch.samples.push_back({prompt, c.text, c.num_tokens});
     }
   }
-  BatchRewards rewards = pipeline_->Score(batch);
+  reward::BatchRewards rewards = pipeline_->Score(batch);
   std::vector<ProblemResult> results;
   size_t next = 0;
   for (ProblemInput& in : inputs) {
     ProblemResult r;
-    TaskKind kind = in.problem.kind;
-    int index = kind == TaskKind::kMath   ? math_index_
-                : kind == TaskKind::kCode ? code_index_
+    datasets::TaskKind kind = in.problem.kind;
+    int index = kind == datasets::TaskKind::kMath   ? math_index_
+                : kind == datasets::TaskKind::kCode ? code_index_
                                           : countdown_index_;
     for (Completion& c : in.completions) {
-      const SampleReward& reward = rewards.samples[next++];
+      const reward::SampleReward& reward = rewards.samples[next++];
       ScoredSample s;
       s.completion = std::move(c);
       s.reward = reward.raw_total;
       if (index >= 0) {
-        const FunctionScore& score = reward.scores[index];
+        const wire::FunctionScore& score = reward.scores[index];
         s.verdict = score.detail;
-        if (score.mark == ScoreMark::kOk) s.correct = score.value >= 1.0 - 1e-9 ? 1 : 0;
+        if (score.mark == wire::ScoreMark::kOk) s.correct = score.value >= 1.0 - 1e-9 ? 1 : 0;
       }
       r.samples.push_back(std::move(s));
     }
     r.problem = std::move(in.problem);
     r.prompt_text = std::move(in.prompt_text);
-    if (kind == TaskKind::kMath) ExtractAnswers(&r);
+    if (kind == datasets::TaskKind::kMath) ExtractAnswers(&r);
     results.push_back(std::move(r));
   }
   return results;
@@ -115,13 +118,15 @@ std::vector<ProblemResult> Scorer::Score(std::vector<ProblemInput> inputs) {
 void Scorer::ExtractAnswers(ProblemResult* result) const {
   std::vector<std::string> answers;
   for (ScoredSample& s : result->samples) {
-    absl::StatusOr<std::string> answer = ExtractMathAnswer(s.completion.text, math_options_);
+    absl::StatusOr<std::string> answer = math::ExtractMathAnswer(s.completion.text, math_options_);
     s.extracted_answer = answer.ok() ? *answer : "";
     answers.push_back(s.extracted_answer);
   }
-  std::vector<int> clusters = ClusterAnswers(answers, [this](const std::string& a, const std::string& b) {
-    return a == b || VerifyMath(a, b, math_options_).verdict == MathVerdictKind::kCorrect;
-  });
+  std::vector<int> clusters =
+      ClusterAnswers(answers, [this](const std::string& a, const std::string& b) {
+        return a == b ||
+               math::VerifyMath(a, b, math_options_).verdict == math::MathVerdictKind::kCorrect;
+      });
   for (size_t i = 0; i < clusters.size(); ++i) result->samples[i].cluster = clusters[i];
 }
 

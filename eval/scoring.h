@@ -50,13 +50,13 @@ struct ScoredSample {
 };
 
 struct ProblemInput {
-  Problem problem;
+  datasets::Problem problem;
   std::string prompt_text;  // the rendered prompt the model saw
   std::vector<Completion> completions;
 };
 
 struct ProblemResult {
-  Problem problem;
+  datasets::Problem problem;
   std::string prompt_text;
   std::vector<ScoredSample> samples;
 
@@ -70,9 +70,9 @@ class Scorer {
  public:
   // Builds the reward pipeline from `reward` (plus the correctness functions `kinds` need,
   // see above). Errors are RewardPipeline::Create()'s, naming the config key.
-  static absl::StatusOr<std::unique_ptr<Scorer>> Create(RewardConfig reward,
-                                                        const std::vector<TaskKind>& kinds,
-                                                        const RewardPipelineOptions& options);
+  static absl::StatusOr<std::unique_ptr<Scorer>> Create(
+      config::RewardConfig reward, const std::vector<datasets::TaskKind>& kinds,
+      const reward::RewardPipelineOptions& options);
 
   // Scores every completion of every input (one pipeline call, so code tests run in
   // parallel in the sandbox pool). Results are in input order. Not thread-safe.
@@ -81,17 +81,17 @@ class Scorer {
   // The reward functions' labels, in config order (correctness functions included).
   const std::vector<std::string>& function_names() const { return pipeline_->function_names(); }
   // "math_accuracy", ... for a kind; "" when the run has none for it.
-  std::string CorrectnessFunction(TaskKind kind) const;
+  std::string CorrectnessFunction(datasets::TaskKind kind) const;
 
  private:
   Scorer() = default;
   void ExtractAnswers(ProblemResult* result) const;
 
-  std::unique_ptr<RewardPipeline> pipeline_;
+  std::unique_ptr<reward::RewardPipeline> pipeline_;
   int math_index_ = -1;       // index into function_names() per kind; -1 none
   int code_index_ = -1;
   int countdown_index_ = -1;
-  MathOptions math_options_;  // from the math_accuracy options
+  math::MathOptions math_options_;  // from the math_accuracy options
 };
 
 }  // namespace zerorl::eval

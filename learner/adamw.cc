@@ -9,7 +9,7 @@
 
 namespace zerorl::learner {
 
-AdamWOptions AdamWOptionsFromConfig(const OptimizerConfig& config) {
+AdamWOptions AdamWOptionsFromConfig(const config::OptimizerConfig& config) {
   AdamWOptions o;
   o.beta1 = config.betas.size() > 0 ? config.betas[0] : o.beta1;
   o.beta2 = config.betas.size() > 1 ? config.betas[1] : o.beta2;

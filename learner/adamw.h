@@ -34,7 +34,7 @@ struct AdamWOptions {
   double weight_decay = 0.0;
 };
 
-AdamWOptions AdamWOptionsFromConfig(const OptimizerConfig& config);
+AdamWOptions AdamWOptionsFromConfig(const config::OptimizerConfig& config);
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 

@@ -34,15 +34,15 @@ Moments MomentsOf(const std::vector<double>& values) {
 }
 
 // The baseline a sample's reward is compared with.
-double Baseline(const Moments& group, double reward, AdvantageEstimator estimator) {
-  if (estimator != AdvantageEstimator::kRloo) return group.mean;
+double Baseline(const Moments& group, double reward, config::AdvantageEstimator estimator) {
+  if (estimator != config::AdvantageEstimator::kRloo) return group.mean;
   if (group.n < 2) return reward;  // no other sample: no signal
   return (group.mean * group.n - reward) / (group.n - 1);
 }
 
 }  // namespace
 
-AdvantageOptions AdvantageOptionsFromConfig(const AlgorithmConfig& config) {
+AdvantageOptions AdvantageOptionsFromConfig(const config::AlgorithmConfig& config) {
   AdvantageOptions options;
   options.estimator = config.advantage;
   options.scale = config.scale_rewards;
@@ -90,8 +90,8 @@ absl::StatusOr<Advantages> ComputeAdvantages(const std::vector<double>& rewards,
       groups_with_rewards == 0 ? 0.0 : static_cast<double>(zero_std_groups) / groups_with_rewards;
 
   const double batch_std = MomentsOf(all_valid).std;
-  const bool divide = options.estimator != AdvantageEstimator::kDrGrpo &&
-                      options.scale != RewardScaling::kNone;
+  const bool divide = options.estimator != config::AdvantageEstimator::kDrGrpo &&
+                      options.scale != config::RewardScaling::kNone;
   for (size_t i = 0; i < rewards.size(); ++i) {
     if (std::isnan(rewards[i])) continue;
     out.trainable[i] = true;
@@ -99,7 +99,7 @@ absl::StatusOr<Advantages> ComputeAdvantages(const std::vector<double>& rewards,
     if (group.all_equal) continue;  // exactly 0: no gradient from a group that ties
     double advantage = rewards[i] - Baseline(group, rewards[i], options.estimator);
     if (divide) {
-      double std = options.scale == RewardScaling::kGroup ? group.std : batch_std;
+      double std = options.scale == config::RewardScaling::kGroup ? group.std : batch_std;
       advantage /= std + options.epsilon;
     }
     out.values[i] = static_cast<float>(advantage);

@@ -30,12 +30,12 @@
 namespace zerorl::learner {
 
 struct AdvantageOptions {
-  AdvantageEstimator estimator = AdvantageEstimator::kGrpo;
-  RewardScaling scale = RewardScaling::kGroup;
+  config::AdvantageEstimator estimator = config::AdvantageEstimator::kGrpo;
+  config::RewardScaling scale = config::RewardScaling::kGroup;
   double epsilon = 1e-4;  // added to the std (TRL's value)
 };
 
-AdvantageOptions AdvantageOptionsFromConfig(const AlgorithmConfig& config);
+AdvantageOptions AdvantageOptionsFromConfig(const config::AlgorithmConfig& config);
 
 struct Advantages {
   std::vector<float> values;   // [N] per sample; 0 where !trainable

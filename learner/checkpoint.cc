@@ -108,7 +108,7 @@ std::string TrainerStateJson(const Learner& learner, const rapidjson::Document& 
   doc.AddMember("total_steps", learner.options().total_steps, a);
   rapidjson::Value cursor_copy(cursor, a);
   doc.AddMember("dataset_cursor", cursor_copy, a);
-  return JsonToString(doc, /*pretty=*/true) + "\n";
+  return core::JsonToString(doc, /*pretty=*/true) + "\n";
 }
 
 absl::StatusOr<int64_t> Int64Field(const rapidjson::Document& doc, const char* key,
@@ -131,14 +131,15 @@ absl::Status WriteInto(Learner& learner, const fs::path& dir, const CheckpointEx
   for (auto& [name, t] : learner.optimizer().StateTensors()) optimizer[name] = t;
   RETURN_IF_ERROR(model::WriteSafetensors((dir / "optimizer.safetensors").string(), optimizer));
   RETURN_IF_ERROR(model::WriteSafetensors((dir / "rng_state.safetensors").string(), GeneratorStates()));
-  return WriteFileAtomic((dir / "trainer_state.json").string(), TrainerStateJson(learner, cursor));
+  return core::WriteFileAtomic((dir / "trainer_state.json").string(),
+                               TrainerStateJson(learner, cursor));
 }
 
 }  // namespace
 
 absl::StatusOr<std::string> SaveCheckpoint(Learner& learner, const std::string& checkpoints_dir,
                                            const CheckpointExtras& extras) {
-  absl::StatusOr<rapidjson::Document> cursor = ParseJson(extras.dataset_cursor_json);
+  absl::StatusOr<rapidjson::Document> cursor = core::ParseJson(extras.dataset_cursor_json);
   if (!cursor.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("checkpoint: dataset cursor is not JSON: ", cursor.status().message()));
@@ -156,7 +157,7 @@ absl::StatusOr<std::string> SaveCheckpoint(Learner& learner, const std::string& 
   absl::Status written = WriteInto(learner, temp_dir, extras, *cursor);
   if (!written.ok()) {
     fs::remove_all(temp_dir, ec);
-    return Annotate(written, "checkpoint " + final_dir.string());
+    return core::Annotate(written, "checkpoint " + final_dir.string());
   }
   // Replace an existing folder of the same step: move it aside, move the new one in.
   const fs::path old_dir = root / absl::StrCat(".", name, ".old-", getpid());
@@ -173,8 +174,8 @@ absl::StatusOr<std::string> SaveCheckpoint(Learner& learner, const std::string& 
 absl::StatusOr<ResumeState> LoadCheckpoint(const std::string& checkpoint_dir, Learner* learner) {
   const fs::path dir(checkpoint_dir);
   const std::string state_path = (dir / "trainer_state.json").string();
-  ASSIGN_OR_RETURN(std::string text, ReadFile(state_path));
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(text);
+  ASSIGN_OR_RETURN(std::string text, core::ReadFile(state_path));
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text);
   if (!doc.ok() || !doc->IsObject()) {
     return absl::InvalidArgumentError(state_path + ": not a JSON object");
   }
@@ -189,7 +190,7 @@ absl::StatusOr<ResumeState> LoadCheckpoint(const std::string& checkpoint_dir, Le
   ASSIGN_OR_RETURN(state.policy_version, Int64Field(*doc, "policy_version", state_path));
   ASSIGN_OR_RETURN(int64_t updates, Int64Field(*doc, "num_updates", state_path));
   auto cursor = doc->FindMember("dataset_cursor");
-  if (cursor != doc->MemberEnd()) state.dataset_cursor_json = JsonToString(cursor->value);
+  if (cursor != doc->MemberEnd()) state.dataset_cursor_json = core::JsonToString(cursor->value);
 
   ASSIGN_OR_RETURN(model::SafetensorsCheckpoint weights, model::ReadSafetensors(checkpoint_dir));
   ASSIGN_OR_RETURN(model::SafetensorsCheckpoint optimizer,
@@ -197,7 +198,7 @@ absl::StatusOr<ResumeState> LoadCheckpoint(const std::string& checkpoint_dir, Le
   ASSIGN_OR_RETURN(model::SafetensorsCheckpoint rng,
                    model::ReadSafetensors((dir / "rng_state.safetensors").string()));
   RETURN_IF_ERROR(model::LoadWeights(learner->policy(), weights.tensors, checkpoint_dir));
-  RETURN_IF_ERROR(Annotate(learner->optimizer().LoadState(optimizer.tensors),
+  RETURN_IF_ERROR(core::Annotate(learner->optimizer().LoadState(optimizer.tensors),
                            (dir / "optimizer.safetensors").string()));
   RETURN_IF_ERROR(RestoreGeneratorStates(rng.tensors, (dir / "rng_state.safetensors").string()));
   learner->RestoreCounters(state.step, state.policy_version, updates);

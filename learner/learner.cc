@@ -54,18 +54,18 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-torch::ScalarType TorchDtype(DType d) {
+torch::ScalarType TorchDtype(config::DType d) {
   switch (d) {
-    case DType::kBFloat16: return torch::kBFloat16;
-    case DType::kFloat16: return torch::kHalf;
-    case DType::kFloat32: return torch::kFloat;
+    case config::DType::kBFloat16: return torch::kBFloat16;
+    case config::DType::kFloat16: return torch::kHalf;
+    case config::DType::kFloat32: return torch::kFloat;
   }
   return torch::kFloat;
 }
 
 }  // namespace
 
-LearnerOptions LearnerOptionsFromConfig(const Config& config) {
+LearnerOptions LearnerOptionsFromConfig(const config::Config& config) {
   LearnerOptions o;
   o.algorithm = config.learner.algorithm;
   o.optimizer = config.learner.optimizer;
@@ -80,7 +80,7 @@ LearnerOptions LearnerOptionsFromConfig(const Config& config) {
   return o;
 }
 
-BatchOptions BatchOptionsFromConfig(const Config& config) {
+BatchOptions BatchOptionsFromConfig(const config::Config& config) {
   BatchOptions o;
   o.advantages = AdvantageOptionsFromConfig(config.learner.algorithm);
   o.mask_truncated_completions = config.learner.algorithm.mask_truncated_completions;

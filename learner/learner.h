@@ -42,12 +42,12 @@
 
 namespace zerorl::learner {
 
-// Metric name -> value for one step, named as DESIGN.md (TRL/veRL conventions).
+// Metric name -> value for one step, named as TRL and veRL name them (README: The run directory).
 using StepMetrics = std::map<std::string, double>;
 
 struct LearnerOptions {
-  AlgorithmConfig algorithm;
-  OptimizerConfig optimizer;
+  config::AlgorithmConfig algorithm;
+  config::OptimizerConfig optimizer;
   int64_t micro_batch_tokens = 8192;    // padded tokens per forward/backward
   torch::ScalarType compute_dtype = torch::kBFloat16;  // kFloat: all fp32
   int64_t logprob_chunk_tokens = 1024;
@@ -59,8 +59,8 @@ struct LearnerOptions {
   double peak_flops = 0.0;  // FLOP/s the MFU metric divides by; 0 = measure at Create()
 };
 
-LearnerOptions LearnerOptionsFromConfig(const Config& config);
-BatchOptions BatchOptionsFromConfig(const Config& config);
+LearnerOptions LearnerOptionsFromConfig(const config::Config& config);
+BatchOptions BatchOptionsFromConfig(const config::Config& config);
 
 class Learner {
  public:

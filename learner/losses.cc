@@ -16,9 +16,9 @@ torch::Tensor Zero(const torch::Tensor& like) { return at::zeros({}, like.option
 }  // namespace
 
 torch::Tensor LogImportanceRatio(const torch::Tensor& logprobs, const torch::Tensor& old_logprobs,
-                                 const torch::Tensor& mask, ImportanceLevel level) {
+                                 const torch::Tensor& mask, config::ImportanceLevel level) {
   torch::Tensor log_ratio = logprobs - old_logprobs;
-  if (level == ImportanceLevel::kToken) return log_ratio;
+  if (level == config::ImportanceLevel::kToken) return log_ratio;
   torch::Tensor lengths = mask.sum(-1).clamp_min(1.0);                      // [B]
   torch::Tensor row_mean = MaskedRowSums(log_ratio, mask) / lengths;        // [B]
   return row_mean.unsqueeze(-1).expand_as(log_ratio);
@@ -46,12 +46,12 @@ PolicyLoss ClippedPolicyLoss(const torch::Tensor& log_ratio, const torch::Tensor
 }
 
 torch::Tensor KlPenalty(const torch::Tensor& logprobs, const torch::Tensor& ref_logprobs,
-                        KlEstimator estimator) {
+                        config::KlEstimator estimator) {
   torch::Tensor d = (ref_logprobs - logprobs).clamp(-kMaxLogRatio, kMaxLogRatio);
   switch (estimator) {
-    case KlEstimator::kK1: return -d;
-    case KlEstimator::kK2: return 0.5 * d * d;
-    case KlEstimator::kK3: return d.exp() - d - 1.0;
+    case config::KlEstimator::kK1: return -d;
+    case config::KlEstimator::kK2: return 0.5 * d * d;
+    case config::KlEstimator::kK3: return d.exp() - d - 1.0;
   }
   return -d;
 }
@@ -71,22 +71,23 @@ LossDenominators DenominatorsOf(const torch::Tensor& mask, int64_t max_completio
 }
 
 torch::Tensor AggregateLoss(const torch::Tensor& per_token, const torch::Tensor& mask,
-                            LossAggregation aggregation, const LossDenominators& denominators) {
+                            config::LossAggregation aggregation,
+                            const LossDenominators& denominators) {
   switch (aggregation) {
-    case LossAggregation::kTokenMean:
+    case config::LossAggregation::kTokenMean:
       return (per_token * mask).sum() / denominators.num_tokens;
-    case LossAggregation::kSeqMeanTokenMean: {
+    case config::LossAggregation::kSeqMeanTokenMean: {
       torch::Tensor lengths = mask.sum(-1).clamp_min(1.0);
       return (MaskedRowSums(per_token, mask) / lengths).sum() / denominators.num_sequences;
     }
-    case LossAggregation::kSeqMeanTokenSumNorm:
+    case config::LossAggregation::kSeqMeanTokenSumNorm:
       return (per_token * mask).sum() / denominators.max_completion_length /
              denominators.num_sequences;
   }
   return (per_token * mask).sum() / denominators.num_tokens;
 }
 
-GrpoLossOptions GrpoLossOptionsFromConfig(const AlgorithmConfig& config) {
+GrpoLossOptions GrpoLossOptionsFromConfig(const config::AlgorithmConfig& config) {
   GrpoLossOptions o;
   o.clip = {config.epsilon_low, config.epsilon_high, config.clip_ratio_c};
   o.importance_level = config.importance_level;

@@ -32,7 +32,7 @@ namespace zerorl::learner {
 torch::Tensor LogImportanceRatio(const torch::Tensor& logprobs,      // [B, T] float32
                                  const torch::Tensor& old_logprobs,  // [B, T] float32
                                  const torch::Tensor& mask,          // [B, T] float32
-                                 ImportanceLevel level);             // -> [B, T] float32
+                                 config::ImportanceLevel level);             // -> [B, T] float32
 
 struct ClipOptions {
   double epsilon_low = 0.2;   // ratio floor 1 - epsilon_low
@@ -57,7 +57,7 @@ PolicyLoss ClippedPolicyLoss(const torch::Tensor& log_ratio,   // [B, T] float32
 // d is clamped to [-20, 20] before exp().
 torch::Tensor KlPenalty(const torch::Tensor& logprobs,      // [B, T] float32
                         const torch::Tensor& ref_logprobs,  // [B, T] float32
-                        KlEstimator estimator);             // -> [B, T] float32
+                        config::KlEstimator estimator);             // -> [B, T] float32
 
 // Truncated importance-sampling weights min(exp(learner - behaviour), cap), detached: they
 // reweight the policy loss for the gap between the policy the samples were drawn from
@@ -83,18 +83,19 @@ LossDenominators DenominatorsOf(const torch::Tensor& mask,  // [B, T] float32
 //   kSeqMeanTokenSumNorm sum(v * mask) / max_completion_length / num_sequences
 torch::Tensor AggregateLoss(const torch::Tensor& per_token,  // [B, T] float32
                             const torch::Tensor& mask,       // [B, T] float32
-                            LossAggregation aggregation, const LossDenominators& denominators);
+                            config::LossAggregation aggregation,
+                            const LossDenominators& denominators);
 
 struct GrpoLossOptions {
   ClipOptions clip;
-  ImportanceLevel importance_level = ImportanceLevel::kToken;
-  LossAggregation aggregation = LossAggregation::kTokenMean;
+  config::ImportanceLevel importance_level = config::ImportanceLevel::kToken;
+  config::LossAggregation aggregation = config::LossAggregation::kTokenMean;
   double beta = 0.0;  // KL coefficient; ref_logprobs must be given when > 0
-  KlEstimator kl_estimator = KlEstimator::kK3;
+  config::KlEstimator kl_estimator = config::KlEstimator::kK3;
   double entropy_coeff = 0.0;  // entropy must be given (with grad) when != 0
 };
 
-GrpoLossOptions GrpoLossOptionsFromConfig(const AlgorithmConfig& config);
+GrpoLossOptions GrpoLossOptionsFromConfig(const config::AlgorithmConfig& config);
 
 // One micro-batch. Tensors are on one device; the optional ones may be left undefined.
 struct GrpoLossInputs {

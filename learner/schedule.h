@@ -18,7 +18,7 @@
 namespace zerorl::learner {
 
 // `update` is 0-based; `total_updates` is the length of the run in optimizer updates.
-double LearningRate(const OptimizerConfig& config, int64_t update, int64_t total_updates);
+double LearningRate(const config::OptimizerConfig& config, int64_t update, int64_t total_updates);
 
 }  // namespace zerorl::learner
 

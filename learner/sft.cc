@@ -29,7 +29,7 @@ struct Cursor {
 };
 
 absl::StatusOr<Cursor> ParseCursor(const std::string& json, const std::string& source) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(json);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
   Cursor c;
   if (doc.ok() && doc->IsObject() && doc->HasMember("epoch") && (*doc)["epoch"].IsInt64() &&
       doc->HasMember("next") && (*doc)["next"].IsInt64()) {
@@ -75,7 +75,7 @@ std::string MetricsLine(int64_t step, const StepMetrics& metrics) {
     if (std::isfinite(value)) v.SetDouble(value);  // else null: JSON has no NaN
     doc.AddMember(rapidjson::Value(name, a), v, a);
   }
-  return JsonToString(doc) + "\n";
+  return core::JsonToString(doc) + "\n";
 }
 
 absl::Status AppendLine(const std::string& path, const std::string& line) {
@@ -88,7 +88,7 @@ absl::Status AppendLine(const std::string& path, const std::string& line) {
 
 // A bad-line message, or "" when the line is a usable example.
 std::string ParseLine(const std::string& line, SftText* out) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
   if (!doc.ok()) return std::string(doc.status().message());
   if (!doc->IsObject()) return "not a JSON object";
   for (const char* key : {"prompt", "completion"}) {
@@ -104,8 +104,8 @@ std::string ParseLine(const std::string& line, SftText* out) {
 
 }  // namespace
 
-absl::StatusOr<SftData> ReadSftJsonl(const std::string& path, BadLinePolicy on_bad_line) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+absl::StatusOr<SftData> ReadSftJsonl(const std::string& path, config::BadLinePolicy on_bad_line) {
+  ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
   SftData data;
   int line_number = 0;
   for (absl::string_view piece : absl::StrSplit(text, '\n')) {
@@ -120,7 +120,8 @@ absl::StatusOr<SftData> ReadSftJsonl(const std::string& path, BadLinePolicy on_b
       continue;
     }
     std::string where = absl::StrCat(path, ":", line_number, ": ");
-    if (on_bad_line == BadLinePolicy::kError) return absl::InvalidArgumentError(where + why);
+    if (on_bad_line == config::BadLinePolicy::kError)
+      return absl::InvalidArgumentError(where + why);
     ZLOG(WARNING) << where << "skipped: " << why;
     ++data.skipped_lines;
   }
@@ -131,9 +132,10 @@ absl::StatusOr<SftData> ReadSftJsonl(const std::string& path, BadLinePolicy on_b
   return data;
 }
 
-std::vector<SftExample> TokenizeSft(const std::vector<SftText>& texts, const Tokenizer& tokenizer,
-                                    const PromptTemplate& prompt_template) {
-  EncodeOptions prompt_options;
+std::vector<SftExample> TokenizeSft(const std::vector<SftText>& texts,
+                                    const tokenizer::Tokenizer& tokenizer,
+                                    const tokenizer::PromptTemplate& prompt_template) {
+  tokenizer::EncodeOptions prompt_options;
   prompt_options.add_special_tokens = prompt_template.add_special_tokens();
   const int32_t eos = tokenizer.special_ids().eos;
   std::vector<SftExample> out;
@@ -148,14 +150,14 @@ std::vector<SftExample> TokenizeSft(const std::vector<SftText>& texts, const Tok
   return out;
 }
 
-std::string SftRunDir(const Config& config) {
+std::string SftRunDir(const config::Config& config) {
   return (std::filesystem::path(config.run.output_dir) / config.run.name / "sft").string();
 }
 
-absl::StatusOr<SftResult> RunSft(const Config& config, const std::vector<SftExample>& examples,
-                                 bool resume,
+absl::StatusOr<SftResult> RunSft(const config::Config& config,
+                                 const std::vector<SftExample>& examples, bool resume,
                                  const std::function<void(int64_t, const StepMetrics&)>& on_step) {
-  const SftConfig& sft = config.learner.sft;
+  const config::SftConfig& sft = config.learner.sft;
   if (examples.empty()) return absl::InvalidArgumentError("sft: no examples to train on");
   const int64_t n = static_cast<int64_t>(examples.size());
   const int64_t total =
@@ -166,7 +168,8 @@ absl::StatusOr<SftResult> RunSft(const Config& config, const std::vector<SftExam
   std::error_code ec;
   std::filesystem::create_directories(checkpoints, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("creating ", checkpoints, ": ", ec.message()));
-  RETURN_IF_ERROR(WriteFileAtomic(result.run_dir + "/config.json", ConfigToJson(config) + "\n"));
+  RETURN_IF_ERROR(
+      core::WriteFileAtomic(result.run_dir + "/config.json", config::ConfigToJson(config) + "\n"));
 
   LearnerOptions options = LearnerOptionsFromConfig(config);
   options.optimizer.lr = sft.lr;

@@ -41,13 +41,14 @@ struct SftData {
 // (other fields ignored; blank lines skipped). A malformed line is skipped and counted
 // (kSkip, with a warning naming path:line) or fails the read (kError, kInvalidArgument
 // "path:line: why"). kNotFound for a missing file; kInvalidArgument when no example is left.
-absl::StatusOr<SftData> ReadSftJsonl(const std::string& path, BadLinePolicy on_bad_line);
+absl::StatusOr<SftData> ReadSftJsonl(const std::string& path, config::BadLinePolicy on_bad_line);
 
 // Prompt ids = the rendered template (default system prompt), completion ids = the
 // completion text followed by the tokenizer's EOS (when it has one), so the model learns to
 // stop.
-std::vector<SftExample> TokenizeSft(const std::vector<SftText>& texts, const Tokenizer& tokenizer,
-                                    const PromptTemplate& prompt_template);
+std::vector<SftExample> TokenizeSft(const std::vector<SftText>& texts,
+                                    const tokenizer::Tokenizer& tokenizer,
+                                    const tokenizer::PromptTemplate& prompt_template);
 
 struct SftResult {
   std::string run_dir;           // <output_dir>/<name>/sft
@@ -57,15 +58,15 @@ struct SftResult {
 };
 
 // The folder RunSft writes to.
-std::string SftRunDir(const Config& config);
+std::string SftRunDir(const config::Config& config);
 
 // Trains config.model.path on `examples` for learner.sft.steps steps (or learner.sft.epochs
 // passes) of learner.sft.batch_size examples, reshuffled every epoch (seeded by run.seed).
 // With `resume`, continues from the newest checkpoint in the run's sft/checkpoints (an error
 // when there is none). `on_step` (may be empty) sees every step's metrics.
-absl::StatusOr<SftResult> RunSft(const Config& config, const std::vector<SftExample>& examples,
-                                 bool resume,
-                                 const std::function<void(int64_t step, const StepMetrics&)>& on_step = {});
+absl::StatusOr<SftResult> RunSft(
+    const config::Config& config, const std::vector<SftExample>& examples, bool resume,
+    const std::function<void(int64_t step, const StepMetrics&)>& on_step = {});
 
 }  // namespace zerorl::learner
 

@@ -12,7 +12,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
-namespace zerorl {
+namespace zerorl::metrics {
 
 double UnixTimeSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -188,4 +188,4 @@ absl::Status MetricsSink::Write(const MetricsRow& row) {
   return absl::OkStatus();
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::metrics

@@ -25,7 +25,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace zerorl {
+namespace zerorl::metrics {
 
 class TensorBoardWriter;
 
@@ -115,6 +115,6 @@ class MetricsSink {
 // `text` with every byte sequence that is not well-formed UTF-8 replaced by U+FFFD.
 std::string ToValidUtf8(const std::string& text);
 
-}  // namespace zerorl
+}  // namespace zerorl::metrics
 
 #endif  // ZERORL_METRICS_SINK_H_

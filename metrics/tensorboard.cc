@@ -10,7 +10,7 @@
 #include "core/crc32c.h"
 #include "metrics/sink.h"
 
-namespace zerorl {
+namespace zerorl::metrics {
 namespace {
 
 // Protobuf wire types.
@@ -79,7 +79,7 @@ std::string HostName() {
 }  // namespace
 
 uint32_t MaskedCrc32c(const void* data, size_t size) {
-  uint32_t crc = Crc32c(data, size);
+  uint32_t crc = core::Crc32c(data, size);
   return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
 }
 
@@ -167,4 +167,4 @@ absl::Status TensorBoardWriter::WriteRecord(std::string_view data) {
   return absl::OkStatus();
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::metrics

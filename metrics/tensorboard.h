@@ -31,7 +31,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace zerorl {
+namespace zerorl::metrics {
 
 // The CRC TFRecord stores: CRC-32C rotated right by 15 bits plus 0xa282ead8 (a CRC of data
 // that contains CRCs is otherwise weak).
@@ -73,6 +73,6 @@ class TensorBoardWriter {
   int fd_;
 };
 
-}  // namespace zerorl
+}  // namespace zerorl::metrics
 
 #endif  // ZERORL_METRICS_TENSORBOARD_H_

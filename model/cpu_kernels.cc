@@ -37,14 +37,16 @@ ZERORL_VECTOR_KERNEL void SwiGluRows(const uint16_t* gate_up, int64_t rows, int6
     const uint16_t* up = gate + n;
     uint16_t* o = out + r * n;
     for (int64_t i = 0; i < n; ++i) {
-      float x = Bf16ToFloat(gate[i]);
+      float x = core::Bf16ToFloat(gate[i]);
 #if TORCH_VERSION_MAJOR >= 2
-      float silu = RoundToBf16(x / (1.0f + FastExp(-x)));  // computed in float, rounded once
+      float silu =
+          core::RoundToBf16(x / (1.0f + core::FastExp(-x)));  // computed in float, rounded once
 #else
       // LibTorch 1.x's Vectorized<BFloat16> rounds after every op: exp, the sum, the quotient.
-      float silu = RoundToBf16(x / RoundToBf16(1.0f + RoundToBf16(FastExp(-x))));
+      float silu =
+          core::RoundToBf16(x / core::RoundToBf16(1.0f + core::RoundToBf16(core::FastExp(-x))));
 #endif
-      o[i] = FloatToBf16(silu * Bf16ToFloat(up[i]));
+      o[i] = core::FloatToBf16(silu * core::Bf16ToFloat(up[i]));
     }
   }
 }
@@ -56,14 +58,15 @@ ZERORL_VECTOR_KERNEL void RmsNormRows(const uint16_t* x, const uint16_t* weight,
   for (int64_t r = 0; r < rows; ++r) {
     const uint16_t* row = x + r * d;
     auto square = [row](int64_t i) {
-      float v = Bf16ToFloat(row[i]);
+      float v = core::Bf16ToFloat(row[i]);
       return v * v;
     };
     float squares = lanes == 16 ? AtenOrderSum<16>(d, square) : AtenOrderSum<8>(d, square);
     float inv = 1.0f / std::sqrt(squares / static_cast<float>(d) + eps);
     uint16_t* o = out + r * d;
     for (int64_t i = 0; i < d; ++i) {
-      o[i] = FloatToBf16(Bf16ToFloat(weight[i]) * RoundToBf16(Bf16ToFloat(row[i]) * inv));
+      o[i] = core::FloatToBf16(core::Bf16ToFloat(weight[i]) *
+                               core::RoundToBf16(core::Bf16ToFloat(row[i]) * inv));
     }
   }
 }
@@ -88,7 +91,7 @@ ZERORL_VECTOR_KERNEL void AttendKvHead(const float* q, const uint16_t* keys,
   float* acc = scores + group * length;  // [group, hd]
   float* row = acc + group * hd;         // [hd] one widened key or value row
   for (int64_t l = 0; l < length; ++l) {
-    for (int64_t d = 0; d < hd; ++d) row[d] = Bf16ToFloat(keys[l * hd + d]);
+    for (int64_t d = 0; d < hd; ++d) row[d] = core::Bf16ToFloat(keys[l * hd + d]);
     for (int64_t r = 0; r < group; ++r) {
       const float* qr = q + r * hd;
       float lanes[kLanes] = {};
@@ -103,7 +106,7 @@ ZERORL_VECTOR_KERNEL void AttendKvHead(const float* q, const uint16_t* keys,
   }
   // q k^T rounded to bf16, then scaled and rounded again: GroupedAttention's two ops.
   for (int64_t i = 0; i < group * length; ++i) {
-    scores[i] = RoundToBf16(RoundToBf16(scores[i]) * scale);
+    scores[i] = core::RoundToBf16(core::RoundToBf16(scores[i]) * scale);
   }
   for (int64_t r = 0; r < group; ++r) {
     float* s = scores + r * length;
@@ -111,22 +114,22 @@ ZERORL_VECTOR_KERNEL void AttendKvHead(const float* q, const uint16_t* keys,
     for (int64_t l = 0; l < length; ++l) max = s[l] > max ? s[l] : max;
     float sum = 0.0f;
     for (int64_t l = 0; l < length; ++l) {
-      s[l] = FastExp(s[l] - max);
+      s[l] = core::FastExp(s[l] - max);
       sum += s[l];
     }
     float inv = 1.0f / sum;
-    for (int64_t l = 0; l < length; ++l) s[l] = RoundToBf16(s[l] * inv);  // cast back to bf16
+    for (int64_t l = 0; l < length; ++l) s[l] = core::RoundToBf16(s[l] * inv);  // cast back to bf16
   }
   for (int64_t i = 0; i < group * hd; ++i) acc[i] = 0.0f;
   for (int64_t l = 0; l < length; ++l) {
-    for (int64_t d = 0; d < hd; ++d) row[d] = Bf16ToFloat(values[l * hd + d]);
+    for (int64_t d = 0; d < hd; ++d) row[d] = core::Bf16ToFloat(values[l * hd + d]);
     for (int64_t r = 0; r < group; ++r) {
       float p = scores[r * length + l];
       float* a = acc + r * hd;
       for (int64_t d = 0; d < hd; ++d) a[d] += p * row[d];
     }
   }
-  for (int64_t i = 0; i < group * hd; ++i) out[i] = FloatToBf16(acc[i]);
+  for (int64_t i = 0; i < group * hd; ++i) out[i] = core::FloatToBf16(acc[i]);
 }
 
 // blocked ? when_blocked : value, as bit masks: a branch on the bool keeps GCC from
@@ -148,11 +151,11 @@ inline void RopeHalves(const uint16_t* __restrict x1, const uint16_t* __restrict
                        const uint16_t* __restrict sin, int64_t n, uint16_t* __restrict o1,
                        uint16_t* __restrict o2) {
   for (int64_t i = 0; i < n; ++i) {
-    float a = Bf16ToFloat(x1[i]), b = Bf16ToFloat(x2[i]), s = Bf16ToFloat(sin[i]);
+    float a = core::Bf16ToFloat(x1[i]), b = core::Bf16ToFloat(x2[i]), s = core::Bf16ToFloat(sin[i]);
     // ApplyRope's ATen ops: x * cos rounds to bf16; addcmul_ then adds the float product
     // (exact: two bf16 significands fit in a float's) and rounds once.
-    o1[i] = FloatToBf16(RoundToBf16(a * Bf16ToFloat(cos1[i])) - b * s);
-    o2[i] = FloatToBf16(RoundToBf16(b * Bf16ToFloat(cos2[i])) + a * s);
+    o1[i] = core::FloatToBf16(core::RoundToBf16(a * core::Bf16ToFloat(cos1[i])) - b * s);
+    o2[i] = core::FloatToBf16(core::RoundToBf16(b * core::Bf16ToFloat(cos2[i])) + a * s);
   }
 }
 
@@ -172,7 +175,8 @@ ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const uint8_t
                                            uint16_t* out) {
   const float kMinusInf = -std::numeric_limits<float>::infinity();
   for (int64_t l = 0; l < length; ++l) {
-    scratch[l] = Unless(blocked[l], RoundToBf16(Bf16ToFloat(scores[l]) * scale), kMinusInf);
+    scratch[l] =
+        Unless(blocked[l], core::RoundToBf16(core::Bf16ToFloat(scores[l]) * scale), kMinusInf);
   }
   // Max and sum in lanes, so that the reductions vectorize.
   float lanes[kLanes];
@@ -190,7 +194,7 @@ ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const uint8_t
     for (l = 0; l < length; ++l) out[l] = 0x7fc0;  // NaN
     return;
   }
-  for (l = 0; l < length; ++l) scratch[l] = FastExp(scratch[l] - max);
+  for (l = 0; l < length; ++l) scratch[l] = core::FastExp(scratch[l] - max);
   for (float& lane : lanes) lane = 0.0f;
   for (l = 0; l + kLanes <= length; l += kLanes) {
     for (int j = 0; j < kLanes; ++j) {
@@ -206,7 +210,7 @@ ZERORL_VECTOR_KERNEL void MaskedSoftmaxRow(const uint16_t* scores, const uint8_t
   }
   for (float lane : lanes) sum += lane;
   float inv = 1.0f / sum;
-  for (int64_t l = 0; l < length; ++l) out[l] = FloatToBf16(scratch[l] * inv);
+  for (int64_t l = 0; l < length; ++l) out[l] = core::FloatToBf16(scratch[l] * inv);
 }
 
 }  // namespace
@@ -244,7 +248,7 @@ int AtenSumLanes() {
         std::vector<float> values(n);
         for (float& v : values) {
           state = state * 6364136223846793005ull + 1442695040888963407ull;
-          v = RoundToBf16(static_cast<float>(static_cast<int32_t>(state >> 40) - (1 << 23)) *
+          v = core::RoundToBf16(static_cast<float>(static_cast<int32_t>(state >> 40) - (1 << 23)) *
                           (1.0f / (1 << 20)));
         }
         at::Tensor row = at::from_blob(values.data(), {n}, at::kFloat);
@@ -313,11 +317,11 @@ float AtenScalarMultiplier(double scalar) {
     const double probe = 1.0 / std::sqrt(32.0);
     at::Tensor x = at::linspace(0.5, 8.0, 1024, at::kFloat).to(at::kBFloat16);
     at::Tensor product = x.clone().mul_(probe);
-    float rounded = RoundToBf16(static_cast<float>(probe));
+    float rounded = core::RoundToBf16(static_cast<float>(probe));
     return at::equal(product, (x.to(at::kFloat) * rounded).to(at::kBFloat16));
   }();
   float value = static_cast<float>(scalar);
-  return rounds_to_bf16 ? RoundToBf16(value) : value;
+  return rounds_to_bf16 ? core::RoundToBf16(value) : value;
 }
 
 }  // namespace

@@ -273,8 +273,8 @@ const char* DefaultArchitecture(ModelFamily family) {
 }
 
 absl::StatusOr<ModelArchConfig> ParseHfConfig(std::string_view json, const std::string& source) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(json);
-  if (!doc.ok()) return Annotate(doc.status(), source);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
+  if (!doc.ok()) return core::Annotate(doc.status(), source);
   if (!doc->IsObject()) return absl::InvalidArgumentError(source + ": not a JSON object");
   Reader top(*doc, source);
   ModelArchConfig config;
@@ -302,7 +302,7 @@ absl::StatusOr<ModelArchConfig> ParseHfConfig(std::string_view json, const std::
 }
 
 absl::StatusOr<ModelArchConfig> ReadHfConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
   return ParseHfConfig(text, path);
 }
 

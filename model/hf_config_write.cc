@@ -131,7 +131,7 @@ std::string HfConfigJson(const ModelArchConfig& config, const std::string& torch
   AddFamilyParts(config, &builder);
   builder.String("torch_dtype", torch_dtype);
   if (!config.source_json.empty()) {
-    absl::StatusOr<rapidjson::Document> source = ParseJson(config.source_json);
+    absl::StatusOr<rapidjson::Document> source = core::ParseJson(config.source_json);
     if (source.ok() && source->IsObject()) {
       for (auto& member : source->GetObject()) {
         std::string key = member.name.GetString();
@@ -141,7 +141,7 @@ std::string HfConfigJson(const ModelArchConfig& config, const std::string& torch
     }
   }
   builder.Finish();
-  return JsonToString(doc, true) + "\n";
+  return core::JsonToString(doc, true) + "\n";
 }
 
 }  // namespace zerorl::model

@@ -176,7 +176,7 @@ absl::Status CheckLayout(std::vector<SafetensorsEntry> entries, uint64_t data_si
 absl::Status ParseHeader(std::string_view json, uint64_t data_size, const std::string& path,
                          std::vector<SafetensorsEntry>* entries,
                          std::map<std::string, std::string>* metadata) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(json);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
   if (!doc.ok()) return Malformed(path, absl::StrCat("header ", doc.status().message()));
   if (!doc->IsObject()) return Malformed(path, "header is not a JSON object");
   for (const auto& member : doc->GetObject()) {

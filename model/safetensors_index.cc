@@ -3,8 +3,8 @@
 
 #include <set>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/json.h"
 #include "core/status.h"
@@ -46,8 +46,8 @@ absl::Status BadIndex(const std::string& path, const std::string& what) {
 
 // weight_map as tensor name -> shard file name.
 absl::StatusOr<std::map<std::string, std::string>> ReadWeightMap(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(text);
+  ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text);
   if (!doc.ok()) return BadIndex(path, std::string(doc.status().message()));
   if (!doc->IsObject()) return BadIndex(path, "not a JSON object");
   auto it = doc->FindMember("weight_map");
@@ -87,7 +87,7 @@ absl::StatusOr<SafetensorsCheckpoint> ReadSharded(const std::string& index_path)
   for (const std::string& shard : shard_names) {
     std::string shard_path = dir + "/" + shard;
     absl::StatusOr<SafetensorsFile> file = SafetensorsFile::Open(shard_path);
-    if (!file.ok()) return Annotate(file.status(), "shard listed in " + index_path);
+    if (!file.ok()) return core::Annotate(file.status(), "shard listed in " + index_path);
     for (const SafetensorsEntry& entry : file->entries()) {
       auto it = weight_map.find(entry.name);
       if (it == weight_map.end() || it->second != shard) {

@@ -200,7 +200,8 @@ absl::StatusOr<std::vector<std::string>> WriteSafetensorsSharded(
   }
   index.AddMember("metadata", index_metadata, alloc);
   index.AddMember("weight_map", weight_map, alloc);
-  RETURN_IF_ERROR(WriteFileAtomic(dir + "/" + index_name, JsonToString(index, true) + "\n"));
+  RETURN_IF_ERROR(
+      core::WriteFileAtomic(dir + "/" + index_name, core::JsonToString(index, true) + "\n"));
   std::filesystem::remove(dir + "/model.safetensors", ec);
   files.push_back(index_name);
   return files;

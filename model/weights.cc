@@ -114,7 +114,7 @@ absl::Status SaveModel(CausalLMImpl& model, const std::string& dir, const SaveOp
   TensorMap tensors = StateDict(model);
   for (auto& [name, tensor] : tensors) tensor = tensor.to(options.dtype);
   RETURN_IF_ERROR(WriteSafetensorsSharded(dir, tensors, options.max_shard_bytes).status());
-  return WriteFileAtomic(dir + "/config.json",
+  return core::WriteFileAtomic(dir + "/config.json",
                          HfConfigJson(model.config(), TorchDtypeName(options.dtype)));
 }
 

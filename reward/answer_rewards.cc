@@ -1,23 +1,23 @@
 // math_accuracy and countdown: does the completion reach the problem's answer?
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "datasets/synthetic.h"
 #include "reward/reward_function.h"
 #include "reward/text.h"
 #include "verifiers/math/verifier.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
-using reward_text::Shorten;
+using text::Shorten;
 
 constexpr size_t kMaxDetail = 200;
 
 class MathAccuracy : public RewardFunction {
  public:
-  explicit MathAccuracy(const MathAccuracyOptions& o) {
+  explicit MathAccuracy(const config::MathAccuracyOptions& o) {
     options_.deadline_ms = o.deadline_ms;
     options_.float_rounding = o.float_rounding;
     options_.boxed_first = o.boxed_first;
@@ -25,7 +25,7 @@ class MathAccuracy : public RewardFunction {
     options_.set_relation = o.set_relation;
   }
 
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     for (size_t i = 0; i < context.size(); ++i) (*out)[i] = ScoreOne(context, i);
   }
 
@@ -35,24 +35,24 @@ class MathAccuracy : public RewardFunction {
   }
 
  private:
-  FunctionScore ScoreOne(const ScoringContext& context, size_t i) {
-    const Problem* problem = context.problem_of(i);
-    if (problem != nullptr && problem->kind != TaskKind::kMath) {
-      return NotApplicable(absl::StrCat("a ", TaskKindName(problem->kind), " problem"));
+  wire::FunctionScore ScoreOne(const ScoringContext& context, size_t i) {
+    const datasets::Problem* problem = context.problem_of(i);
+    if (problem != nullptr && problem->kind != datasets::TaskKind::kMath) {
+      return NotApplicable(absl::StrCat("a ", datasets::TaskKindName(problem->kind), " problem"));
     }
     std::string gold = context.prompt_of(i).answer;
     if (gold.empty() && problem != nullptr) gold = problem->answer;
     if (gold.empty()) return NotApplicable("no gold answer");
-    MathVerdict v = VerifyMath(gold, context.sample(i).completion, options_);
+    math::MathVerdict v = math::VerifyMath(gold, context.sample(i).completion, options_);
     std::string detail = Shorten(v.reason, kMaxDetail);
     switch (v.verdict) {
-      case MathVerdictKind::kCorrect:
+      case math::MathVerdictKind::kCorrect:
         return Ok(1.0, detail);
-      case MathVerdictKind::kIncorrect:
+      case math::MathVerdictKind::kIncorrect:
         return Ok(0.0, Shorten(absl::StrCat(detail, ": gold ", v.gold_answer, ", got ",
                                             v.pred_answer),
                                kMaxDetail));
-      case MathVerdictKind::kUnverifiable:
+      case math::MathVerdictKind::kUnverifiable:
         break;
     }
     // The verifier names the side it could not read: "gold: ..." or "prediction: ...".
@@ -64,52 +64,55 @@ class MathAccuracy : public RewardFunction {
     return Ok(0.0, "unverifiable " + detail);
   }
 
-  MathOptions options_;
+  math::MathOptions options_;
   int64_t unverifiable_gold_ = 0;
   int64_t unverifiable_prediction_ = 0;
 };
 
 class CountdownReward : public RewardFunction {
  public:
-  explicit CountdownReward(const CountdownRewardOptions& o) { rules_.use_all_numbers = o.use_all_numbers; }
+  explicit CountdownReward(const config::CountdownRewardOptions& o) {
+    rules_.use_all_numbers = o.use_all_numbers;
+  }
 
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     for (size_t i = 0; i < context.size(); ++i) {
-      const Problem* problem = context.problem_of(i);
+      const datasets::Problem* problem = context.problem_of(i);
       if (problem == nullptr || !problem->countdown) {
-        (*out)[i] = NotApplicable("not a countdown problem");
+        (*out)[i] = reward::NotApplicable("not a countdown problem");
         continue;
       }
-      std::string text = reward_text::AsWritten(context.prompt_of(i).text, context.sample(i).completion);
+      std::string text = text::AsWritten(context.prompt_of(i).text, context.sample(i).completion);
       std::optional<std::string_view> answer =
-          reward_text::LastTagContent(text, "<answer>", "</answer>");
+          text::LastTagContent(text, "<answer>", "</answer>");
       if (!answer) {
-        (*out)[i] = Ok(0.0, "no <answer>...</answer>");
+        (*out)[i] = reward::Ok(0.0, "no <answer>...</answer>");
         continue;
       }
       // "(3 + 5) * 2 = 16": the expression is the part before '='.
       std::string_view expression = answer->substr(0, answer->find('='));
-      CountdownResult r = CountdownCheck(problem->countdown->numbers, problem->countdown->target,
-                                         expression, rules_);
-      (*out)[i] = r.verdict == CountdownVerdict::kCorrect
-                      ? Ok(1.0, "reaches the target")
+      datasets::CountdownResult r = datasets::CountdownCheck(
+          problem->countdown->numbers, problem->countdown->target, expression, rules_);
+      (*out)[i] = r.verdict == datasets::CountdownVerdict::kCorrect
+                      ? reward::Ok(1.0, "reaches the target")
                       : Ok(0.0, Shorten(r.reason, kMaxDetail));
     }
   }
 
  private:
-  CountdownRules rules_;
+  datasets::CountdownRules rules_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RewardFunction>> MakeMathAccuracy(const MathAccuracyOptions& options) {
+absl::StatusOr<std::unique_ptr<RewardFunction>> MakeMathAccuracy(
+    const config::MathAccuracyOptions& options) {
   return std::make_unique<MathAccuracy>(options);
 }
 
 absl::StatusOr<std::unique_ptr<RewardFunction>> MakeCountdownReward(
-    const CountdownRewardOptions& options) {
+    const config::CountdownRewardOptions& options) {
   return std::make_unique<CountdownReward>(options);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

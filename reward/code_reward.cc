@@ -8,7 +8,7 @@
 #include "verifiers/sandbox/languages.h"
 #include "verifiers/sandbox/pool.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using sandbox::JudgeRequest;
@@ -26,13 +26,13 @@ bool Defines(const std::string& code, const std::string& function) {
 // else the completion itself, which then continues the prompt (HumanEval's completion
 // style). Code that calls for a function it does not define gets the prompt (the
 // signature and docstring) in front.
-std::string CodeToRun(const Problem& problem, const std::string& completion) {
+std::string CodeToRun(const datasets::Problem& problem, const std::string& completion) {
   std::string_view answer = completion;
-  if (auto tagged = reward_text::LastTagContent(completion, "<answer>", "</answer>")) {
+  if (auto tagged = text::LastTagContent(completion, "<answer>", "</answer>")) {
     answer = *tagged;
   }
-  std::optional<std::string> fenced = reward_text::LastFencedCode(answer);
-  if (!fenced) fenced = reward_text::LastFencedCode(completion);
+  std::optional<std::string> fenced = text::LastFencedCode(answer);
+  if (!fenced) fenced = text::LastFencedCode(completion);
   std::string code = fenced ? *fenced : completion;
   const std::string& entry = problem.tests->entry_point;
   if (!entry.empty() && !Defines(code, entry) && Defines(problem.prompt, entry)) {
@@ -43,23 +43,23 @@ std::string CodeToRun(const Problem& problem, const std::string& completion) {
 
 class CodeTestsReward : public RewardFunction {
  public:
-  CodeTestsReward(const CodeTestsOptions& options, std::unique_ptr<SandboxPool> pool)
+  CodeTestsReward(const config::CodeTestsOptions& options, std::unique_ptr<SandboxPool> pool)
       : options_(options), pool_(std::move(pool)) {
     limits_.wall_time_ms = options.wall_time_ms;
     limits_.cpu_time_ms = options.cpu_time_ms;
     limits_.memory_mib = options.memory_mib;
   }
 
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     // Everything goes to the pool first, so the sandboxes run in parallel.
     std::vector<std::optional<std::future<absl::StatusOr<JudgeResult>>>> pending(context.size());
     for (size_t i = 0; i < context.size(); ++i) {
-      const Problem* problem = context.problem_of(i);
+      const datasets::Problem* problem = context.problem_of(i);
       if (problem == nullptr || !problem->tests) {
-        (*out)[i] = NotApplicable("no tests");
+        (*out)[i] = reward::NotApplicable("no tests");
         continue;
       }
-      const zerorl::CodeTests& t = *problem->tests;
+      const zerorl::datasets::CodeTests& t = *problem->tests;
       JudgeRequest request;
       request.language = options_.language;
       request.code = CodeToRun(*problem, context.sample(i).completion);
@@ -73,7 +73,7 @@ class CodeTestsReward : public RewardFunction {
         }
       }
       if (request.test_programs.empty()) {
-        (*out)[i] = NotApplicable("the problem's tests are empty");
+        (*out)[i] = reward::NotApplicable("the problem's tests are empty");
         continue;
       }
       pending[i] = pool_->SubmitJudge(std::move(request));
@@ -83,8 +83,8 @@ class CodeTestsReward : public RewardFunction {
       absl::StatusOr<JudgeResult> result = pending[i]->get();
       if (!result.ok()) {
         ++sandbox_errors_;
-        (*out)[i] = Error(reward_text::Shorten("sandbox: " + std::string(result.status().message()),
-                                               kMaxDetail));
+        (*out)[i] = reward::Error(
+            text::Shorten("sandbox: " + std::string(result.status().message()), kMaxDetail));
         continue;
       }
       (*out)[i] = FromResult(*result);
@@ -96,7 +96,7 @@ class CodeTestsReward : public RewardFunction {
   }
 
  private:
-  FunctionScore FromResult(const JudgeResult& r) const {
+  wire::FunctionScore FromResult(const JudgeResult& r) const {
     size_t passed = 0;
     std::string first_failure;
     for (size_t k = 0; k < r.results.size(); ++k) {
@@ -107,14 +107,14 @@ class CodeTestsReward : public RewardFunction {
                                      r.results[k].detail.empty() ? "" : ": ", r.results[k].detail);
       }
     }
-    std::string detail = reward_text::Shorten(
+    std::string detail = text::Shorten(
         absl::StrCat(passed, "/", r.results.size(), " tests passed", first_failure), kMaxDetail);
-    double score = options_.scoring == CodeScoring::kAllOrNothing ? (r.passed ? 1.0 : 0.0)
+    double score = options_.scoring == config::CodeScoring::kAllOrNothing ? (r.passed ? 1.0 : 0.0)
                                                                    : r.pass_fraction;
     return Ok(score, detail);
   }
 
-  CodeTestsOptions options_;
+  config::CodeTestsOptions options_;
   sandbox::Limits limits_;
   std::unique_ptr<SandboxPool> pool_;
   int64_t sandbox_errors_ = 0;
@@ -122,9 +122,8 @@ class CodeTestsReward : public RewardFunction {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RewardFunction>> MakeCodeTests(const CodeTestsOptions& options,
-                                                               int sandbox_workers,
-                                                               const std::string& key) {
+absl::StatusOr<std::unique_ptr<RewardFunction>> MakeCodeTests(
+    const config::CodeTestsOptions& options, int sandbox_workers, const std::string& key) {
   if (sandbox::FindLanguage(options.language) == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(key, ".language: unknown language \"",
                                                    options.language, "\"; one of: ",
@@ -140,4 +139,4 @@ absl::StatusOr<std::unique_ptr<RewardFunction>> MakeCodeTests(const CodeTestsOpt
   return std::make_unique<CodeTestsReward>(options, *std::move(pool));
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

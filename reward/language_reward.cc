@@ -9,7 +9,7 @@
 #include "reward/text.h"
 #include "utf8proc.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 enum Script { kLatin, kGreek, kCyrillic, kArmenian, kHebrew, kArabic, kDevanagari, kBengali,
@@ -81,9 +81,9 @@ std::array<int64_t, kNumScripts> CountLetters(std::string_view text) {
 
 class LanguageConsistency : public RewardFunction {
  public:
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     for (size_t i = 0; i < context.size(); ++i) {
-      const Problem* problem = context.problem_of(i);
+      const datasets::Problem* problem = context.problem_of(i);
       std::string_view question = problem != nullptr ? std::string_view(problem->prompt)
                                                      : std::string_view(context.prompt_of(i).text);
       std::array<int64_t, kNumScripts> q = CountLetters(question);
@@ -92,20 +92,20 @@ class LanguageConsistency : public RewardFunction {
         if (q[s] > q[main_script]) main_script = s;
       }
       if (q[main_script] == 0) {
-        (*out)[i] = NotApplicable("the question has no letters");
+        (*out)[i] = reward::NotApplicable("the question has no letters");
         continue;
       }
       std::string text =
-          reward_text::AsWritten(context.prompt_of(i).text, context.sample(i).completion);
-      std::array<int64_t, kNumScripts> r = CountLetters(reward_text::Reasoning(text));
+          text::AsWritten(context.prompt_of(i).text, context.sample(i).completion);
+      std::array<int64_t, kNumScripts> r = CountLetters(text::Reasoning(text));
       int64_t total = 0;
       for (int64_t n : r) total += n;
       if (total == 0) {
-        (*out)[i] = NotApplicable("the reasoning has no letters");
+        (*out)[i] = reward::NotApplicable("the reasoning has no letters");
         continue;
       }
       double share = static_cast<double>(r[main_script]) / static_cast<double>(total);
-      (*out)[i] = Ok(share, absl::StrCat(r[main_script], " of ", total, " letters in ",
+      (*out)[i] = reward::Ok(share, absl::StrCat(r[main_script], " of ", total, " letters in ",
                                          kScriptNames[main_script]));
     }
   }
@@ -117,4 +117,4 @@ std::unique_ptr<RewardFunction> MakeLanguageConsistency() {
   return std::make_unique<LanguageConsistency>();
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

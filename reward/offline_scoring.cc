@@ -4,11 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
-#include "metrics/sink.h"
 #include "core/status.h"
 #include "datasets/datasets.h"
+#include "metrics/sink.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using rapidjson::Value;
@@ -43,14 +43,14 @@ absl::StatusOr<Value> TestsObject(const Value& tests, const Value* entry_point,
 
 std::string AnswerText(const Value& answer) {
   if (answer.IsString()) return std::string(answer.GetString(), answer.GetStringLength());
-  return JsonToString(answer);  // a number
+  return core::JsonToString(answer);  // a number
 }
 
 }  // namespace
 
 absl::StatusOr<ScoreLine> ParseScoreLine(std::string_view text, int64_t line,
                                          const ScoreLineOptions& options) {
-  absl::StatusOr<rapidjson::Document> parsed = ParseJson(text);
+  absl::StatusOr<rapidjson::Document> parsed = core::ParseJson(text);
   if (!parsed.ok()) return Bad(line, std::string(parsed.status().message()));
   rapidjson::Document& doc = *parsed;
   if (!doc.IsObject()) return Bad(line, "not a JSON object");
@@ -78,7 +78,7 @@ absl::StatusOr<ScoreLine> ParseScoreLine(std::string_view text, int64_t line,
   }
   if (const Value* id = find("id")) {
     if (!id->IsString() && !id->IsNumber()) return Bad(line, "\"id\" must be a string or a number");
-    out.id = JsonToString(*id);
+    out.id = core::JsonToString(*id);
   }
 
   // The problem: `metadata`, or else the line itself, completed with the line's own keys.
@@ -97,7 +97,7 @@ absl::StatusOr<ScoreLine> ParseScoreLine(std::string_view text, int64_t line,
     const Value* id = problem.HasMember("id") ? &problem["id"] : find("id");
     std::string problem_id = id == nullptr || id->IsNull() ? absl::StrCat("line-", line)
                              : id->IsString() ? std::string(id->GetString(), id->GetStringLength())
-                                              : JsonToString(*id);
+                                              : core::JsonToString(*id);
     set("id", Value(problem_id, a));
   }
   if (!problem.HasMember("prompt")) set("prompt", Value(*prompt, a));
@@ -117,8 +117,8 @@ absl::StatusOr<ScoreLine> ParseScoreLine(std::string_view text, int64_t line,
                                : "math";
     set("kind", Value(inferred, a));
   }
-  out.prompt.metadata = JsonToString(problem);
-  absl::StatusOr<Problem> check = ProblemFromJson(out.prompt.metadata);
+  out.prompt.metadata = core::JsonToString(problem);
+  absl::StatusOr<datasets::Problem> check = datasets::ProblemFromJson(out.prompt.metadata);
   if (!check.ok()) return Bad(line, std::string(check.status().message()));
   if (out.prompt.answer.empty()) out.prompt.answer = check->answer;
   return out;
@@ -126,21 +126,21 @@ absl::StatusOr<ScoreLine> ParseScoreLine(std::string_view text, int64_t line,
 
 std::string ScoredLineJson(int64_t line, const std::string& id,
                            const std::vector<std::string>& functions, const SampleReward& reward) {
-  MetricsRow row;
+  metrics::MetricsRow row;
   row.Add("line", line);
   if (!id.empty()) {
-    absl::StatusOr<rapidjson::Document> parsed = ParseJson(id);
+    absl::StatusOr<rapidjson::Document> parsed = core::ParseJson(id);
     if (parsed.ok() && parsed->IsString()) row.Add("id", std::string(parsed->GetString()));
     if (parsed.ok() && parsed->IsInt64()) row.Add("id", parsed->GetInt64());
     if (parsed.ok() && parsed->IsNumber() && !parsed->IsInt64()) row.Add("id", parsed->GetDouble());
   }
   row.Add("total", reward.total);
-  MetricsRow scores;
+  metrics::MetricsRow scores;
   for (size_t f = 0; f < functions.size() && f < reward.scores.size(); ++f) {
-    const FunctionScore& s = reward.scores[f];
-    MetricsRow score;
-    score.Add("value", s.mark == ScoreMark::kOk ? s.value : std::nan(""));
-    score.Add("mark", ScoreMarkName(s.mark));
+    const wire::FunctionScore& s = reward.scores[f];
+    metrics::MetricsRow score;
+    score.Add("value", s.mark == wire::ScoreMark::kOk ? s.value : std::nan(""));
+    score.Add("mark", wire::ScoreMarkName(s.mark));
     score.Add("detail", s.detail);
     scores.Add(functions[f], std::move(score));
   }
@@ -149,10 +149,10 @@ std::string ScoredLineJson(int64_t line, const std::string& id,
 }
 
 std::string ErrorLineJson(int64_t line, const std::string& message) {
-  MetricsRow row;
+  metrics::MetricsRow row;
   row.Add("line", line);
   row.Add("error", message);
   return row.ToJson();
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "reward/reward.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 
 struct ScoreLineOptions {
   std::string completion_key = "completion";  // which key holds the completion
@@ -49,6 +49,6 @@ std::string ScoredLineJson(int64_t line_number, const std::string& id,
                            const std::vector<std::string>& functions, const SampleReward& reward);
 std::string ErrorLineJson(int64_t line_number, const std::string& message);
 
-}  // namespace zerorl
+}  // namespace zerorl::reward
 
 #endif  // ZERORL_REWARD_OFFLINE_SCORING_H_

@@ -13,7 +13,7 @@
 #include "reward/plugin_abi.h"
 #include "reward/plugin_wire.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using plugin_wire::LoadReply;
@@ -134,4 +134,4 @@ int RunPluginHost(int fd) {
   return 0;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

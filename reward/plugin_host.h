@@ -13,7 +13,7 @@
 #ifndef ZERORL_REWARD_PLUGIN_HOST_H_
 #define ZERORL_REWARD_PLUGIN_HOST_H_
 
-namespace zerorl {
+namespace zerorl::reward {
 
 inline constexpr int kPluginHostFd = 3;
 
@@ -21,6 +21,6 @@ inline constexpr int kPluginHostFd = 3;
 // 1 when loading failed or the first message was not a load request).
 int RunPluginHost(int fd = kPluginHostFd);
 
-}  // namespace zerorl
+}  // namespace zerorl::reward
 
 #endif  // ZERORL_REWARD_PLUGIN_HOST_H_

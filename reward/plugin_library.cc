@@ -23,7 +23,7 @@
 
 extern char** environ;
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -145,25 +145,25 @@ class HostProcess {
 
 class LibraryPlugin : public RewardFunction {
  public:
-  LibraryPlugin(const PluginOptions& options, std::chrono::milliseconds timeout,
+  LibraryPlugin(const config::PluginOptions& options, std::chrono::milliseconds timeout,
                 std::vector<std::string> command, std::unique_ptr<HostProcess> host)
       : load_{options.library, options.args},
         timeout_(timeout),
         command_(std::move(command)),
         host_(std::move(host)) {}
 
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     int failures_in_a_row = 0;
     std::string last_failure;
     for (size_t i = 0; i < context.size(); ++i) {
       if (failures_in_a_row >= kMaxConsecutiveFailures) {
         ++counters_.skipped;
-        (*out)[i] = Error(absl::StrCat("not scored: the plugin failed ", failures_in_a_row,
+        (*out)[i] = reward::Error(absl::StrCat("not scored: the plugin failed ", failures_in_a_row,
                                        " times in a row in this batch (last: ", last_failure, ")"));
         continue;
       }
       (*out)[i] = ScoreOne(context, i);
-      if ((*out)[i].mark == ScoreMark::kError) {
+      if ((*out)[i].mark == wire::ScoreMark::kError) {
         ++failures_in_a_row;
         last_failure = (*out)[i].detail;
       } else {
@@ -182,7 +182,7 @@ class LibraryPlugin : public RewardFunction {
   }
 
  private:
-  FunctionScore ScoreOne(const ScoringContext& context, size_t i) {
+  wire::FunctionScore ScoreOne(const ScoringContext& context, size_t i) {
     if (host_ == nullptr) {
       absl::StatusOr<std::unique_ptr<HostProcess>> started =
           HostProcess::Start(command_, load_, timeout_);
@@ -223,7 +223,7 @@ class LibraryPlugin : public RewardFunction {
       host_.reset();  // its state is not to be trusted any more
       return Error("plugin broke the ABI contract: " + broken + "; restarted");
     }
-    std::string detail = reward_text::Shorten(reply.detail, ZERORL_REWARD_DETAIL_SIZE);
+    std::string detail = text::Shorten(reply.detail, ZERORL_REWARD_DETAIL_SIZE);
     switch (reply.status) {
       case ZERORL_REWARD_OK: return Ok(reply.score, std::move(detail));
       case ZERORL_REWARD_NOT_APPLICABLE: return NotApplicable(std::move(detail));
@@ -258,8 +258,8 @@ class LibraryPlugin : public RewardFunction {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RewardFunction>> MakeLibraryPlugin(
-    const PluginOptions& options, int timeout_ms, const std::vector<std::string>& host_command,
-    const std::string& key) {
+    const config::PluginOptions& options, int timeout_ms,
+    const std::vector<std::string>& host_command, const std::string& key) {
   if (host_command.empty()) {
     return absl::FailedPreconditionError(
         key + ": this program cannot host plugins (no plugin host command was given)");
@@ -274,4 +274,4 @@ absl::StatusOr<std::unique_ptr<RewardFunction>> MakeLibraryPlugin(
   return std::make_unique<LibraryPlugin>(options, timeout, host_command, *std::move(host));
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

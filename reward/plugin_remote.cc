@@ -10,20 +10,20 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "metrics/sink.h"
-#include "wire/transport.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "reward/reward_function.h"
 #include "reward/text.h"
+#include "wire/transport.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxDetail = 200;
 
 void String(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view text) {
-  std::string valid = ToValidUtf8(std::string(text));
+  std::string valid = metrics::ToValidUtf8(std::string(text));
   w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
@@ -50,7 +50,7 @@ std::string RequestJson(uint64_t id, const std::string& label, const ScoringCont
     w.Key("answer");
     String(w, prompt.answer);
     w.Key("metadata");
-    absl::StatusOr<rapidjson::Document> metadata = ParseJson(prompt.metadata);
+    absl::StatusOr<rapidjson::Document> metadata = core::ParseJson(prompt.metadata);
     if (prompt.metadata.empty() || !metadata.ok()) {
       w.Null();
     } else {
@@ -66,7 +66,7 @@ std::string RequestJson(uint64_t id, const std::string& label, const ScoringCont
 }
 
 // One entry of "scores": a number, null, or {"score"|"not_applicable"|"error", "detail"?}.
-FunctionScore ParseEntry(const rapidjson::Value& v, size_t k) {
+wire::FunctionScore ParseEntry(const rapidjson::Value& v, size_t k) {
   if (v.IsNull()) return NotApplicable("");
   if (v.IsNumber()) return Ok(v.GetDouble());
   auto bad = [k](const std::string& why) {
@@ -76,7 +76,7 @@ FunctionScore ParseEntry(const rapidjson::Value& v, size_t k) {
   std::string detail;
   if (auto d = v.FindMember("detail"); d != v.MemberEnd()) {
     if (!d->value.IsString()) return bad("detail must be a string");
-    detail = reward_text::Shorten(d->value.GetString(), kMaxDetail);
+    detail = text::Shorten(d->value.GetString(), kMaxDetail);
   }
   if (auto s = v.FindMember("score"); s != v.MemberEnd()) {
     if (!s->value.IsNumber()) return bad("score must be a number");
@@ -84,22 +84,25 @@ FunctionScore ParseEntry(const rapidjson::Value& v, size_t k) {
   }
   if (auto e = v.FindMember("error"); e != v.MemberEnd()) {
     if (!e->value.IsString()) return bad("error must be a string");
-    return Error("server: " + reward_text::Shorten(e->value.GetString(), kMaxDetail));
+    return Error("server: " + text::Shorten(e->value.GetString(), kMaxDetail));
   }
   if (auto n = v.FindMember("not_applicable"); n != v.MemberEnd()) {
     if (!n->value.IsString()) return bad("not_applicable must be a string");
-    return NotApplicable(reward_text::Shorten(n->value.GetString(), kMaxDetail));
+    return NotApplicable(text::Shorten(n->value.GetString(), kMaxDetail));
   }
   return bad("has none of score, not_applicable, error");
 }
 
 class RemotePlugin : public RewardFunction {
  public:
-  RemotePlugin(const PluginOptions& options, std::chrono::milliseconds timeout, std::string label)
-      : endpoint_(options.endpoint), max_batch_(options.max_batch), timeout_(timeout),
+  RemotePlugin(const config::PluginOptions& options, std::chrono::milliseconds timeout,
+               std::string label)
+      : endpoint_(options.endpoint),
+        max_batch_(options.max_batch),
+        timeout_(timeout),
         label_(std::move(label)) {}
 
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     for (size_t begin = 0; begin < context.size(); begin += max_batch_) {
       size_t end = std::min(context.size(), begin + static_cast<size_t>(max_batch_));
       absl::Status done = Request(context, begin, end, out);
@@ -107,7 +110,7 @@ class RemotePlugin : public RewardFunction {
       socket_.reset();  // reconnect for the next request
       ++counters_.reconnects;
       for (size_t i = begin; i < end; ++i) {
-        (*out)[i] = Error(reward_text::Shorten(std::string(done.message()), kMaxDetail));
+        (*out)[i] = reward::Error(text::Shorten(std::string(done.message()), kMaxDetail));
       }
     }
   }
@@ -123,13 +126,14 @@ class RemotePlugin : public RewardFunction {
  private:
   absl::Status Connect() {
     if (socket_) return absl::OkStatus();
-    SocketOptions options;
+    wire::SocketOptions options;
     options.linger_ms = 0;
     options.send_timeout_ms = static_cast<int>(timeout_.count());
-    ASSIGN_OR_RETURN(zmq::socket_t socket,
-                     MakeDealerSocket(context_, absl::StrCat("zerorl-reward-", ::getpid(), "-",
-                                                             ++connections_), options));
-    RETURN_IF_ERROR(zerorl::Connect(socket, endpoint_));
+    ASSIGN_OR_RETURN(
+        zmq::socket_t socket,
+        wire::MakeDealerSocket(
+            context_, absl::StrCat("zerorl-reward-", ::getpid(), "-", ++connections_), options));
+    RETURN_IF_ERROR(zerorl::wire::Connect(socket, endpoint_));
     socket_ = std::make_unique<zmq::socket_t>(std::move(socket));
     return absl::OkStatus();
   }
@@ -137,18 +141,19 @@ class RemotePlugin : public RewardFunction {
   // Sends samples [begin, end) and fills their scores; a non-OK status is the reason every
   // one of them gets an error mark.
   absl::Status Request(const ScoringContext& context, size_t begin, size_t end,
-                       std::vector<FunctionScore>* out) {
+                       std::vector<wire::FunctionScore>* out) {
     RETURN_IF_ERROR(Connect());
     const uint64_t id = ++counters_.requests;
     // An empty delimiter first: a REP server then sees a normal request.
-    Frames request = {Frame(), Frame::FromString(RequestJson(id, label_, context, begin, end))};
-    absl::Status sent = SendFrames(*socket_, request);
-    if (!sent.ok()) return Annotate(sent, "sending to the reward server at " + endpoint_);
+    wire::Frames request = {wire::Frame(),
+                            wire::Frame::FromString(RequestJson(id, label_, context, begin, end))};
+    absl::Status sent = wire::SendFrames(*socket_, request);
+    if (!sent.ok()) return core::Annotate(sent, "sending to the reward server at " + endpoint_);
     const Clock::time_point deadline = Clock::now() + timeout_;
     while (true) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      absl::StatusOr<Frames> reply =
-          ReceiveFrames(*socket_, std::max(left, std::chrono::milliseconds(0)));
+      absl::StatusOr<wire::Frames> reply =
+          wire::ReceiveFrames(*socket_, std::max(left, std::chrono::milliseconds(0)));
       if (!reply.ok() && reply.status().code() == absl::StatusCode::kDeadlineExceeded) {
         ++counters_.timeouts;
         return absl::DeadlineExceededError(absl::StrCat("the reward server at ", endpoint_,
@@ -159,7 +164,7 @@ class RemotePlugin : public RewardFunction {
       absl::StatusOr<bool> mine = Parse(*reply, id, end - begin, out, begin);
       if (!mine.ok()) {
         ++counters_.bad_replies;
-        return Annotate(mine.status(), "bad reply from the reward server at " + endpoint_);
+        return core::Annotate(mine.status(), "bad reply from the reward server at " + endpoint_);
       }
       if (*mine) return absl::OkStatus();
       ++counters_.stale_replies;  // an answer to an earlier request: keep waiting
@@ -167,14 +172,14 @@ class RemotePlugin : public RewardFunction {
   }
 
   // False when the reply carries another request's id; an error when it breaks the protocol.
-  absl::StatusOr<bool> Parse(const Frames& frames, uint64_t id, size_t count,
-                             std::vector<FunctionScore>* out, size_t begin) {
+  absl::StatusOr<bool> Parse(const wire::Frames& frames, uint64_t id, size_t count,
+                             std::vector<wire::FunctionScore>* out, size_t begin) {
     size_t first = !frames.empty() && frames[0].empty() ? 1 : 0;  // REP's empty delimiter
     if (frames.size() != first + 1) {
       return absl::InvalidArgumentError(absl::StrCat("expected one JSON frame, got ",
                                                      frames.size() - first));
     }
-    ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(frames[first].view()));
+    ASSIGN_OR_RETURN(rapidjson::Document doc, core::ParseJson(frames[first].view()));
     if (!doc.IsObject()) return absl::InvalidArgumentError("the reply is not a JSON object");
     if (auto i = doc.FindMember("id"); i != doc.MemberEnd()) {
       if (!i->value.IsUint64()) return absl::InvalidArgumentError("id must be an integer");
@@ -210,13 +215,12 @@ class RemotePlugin : public RewardFunction {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RewardFunction>> MakeRemotePlugin(const PluginOptions& options,
-                                                                 int timeout_ms,
-                                                                 const std::string& key,
-                                                                 const std::string& label) {
-  absl::Status valid = ValidateEndpoint(options.endpoint);
+absl::StatusOr<std::unique_ptr<RewardFunction>> MakeRemotePlugin(
+    const config::PluginOptions& options, int timeout_ms, const std::string& key,
+    const std::string& label) {
+  absl::Status valid = wire::ValidateEndpoint(options.endpoint);
   if (!valid.ok()) return absl::InvalidArgumentError(key + ".endpoint: " + std::string(valid.message()));
   return std::make_unique<RemotePlugin>(options, std::chrono::milliseconds(timeout_ms), label);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

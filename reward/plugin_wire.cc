@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-namespace zerorl::plugin_wire {
+namespace zerorl::reward::plugin_wire {
 namespace {
 
 enum : uint32_t { kLoadRequest = 1, kLoadReply = 2, kScoreRequest = 3, kScoreReply = 4 };
@@ -169,4 +169,4 @@ ReadResult ReadFrame(int fd, std::chrono::steady_clock::time_point deadline, std
   return ReadExactly(fd, size, deadline, payload->data());
 }
 
-}  // namespace zerorl::plugin_wire
+}  // namespace zerorl::reward::plugin_wire

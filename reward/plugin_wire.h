@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace zerorl::plugin_wire {
+namespace zerorl::reward::plugin_wire {
 
 inline constexpr uint32_t kMaxFrameBytes = 1u << 30;
 
@@ -61,6 +61,6 @@ enum class ReadResult { kOk, kTimeout, kClosed };
 // a read error or an oversized frame.
 ReadResult ReadFrame(int fd, std::chrono::steady_clock::time_point deadline, std::string* payload);
 
-}  // namespace zerorl::plugin_wire
+}  // namespace zerorl::reward::plugin_wire
 
 #endif  // ZERORL_REWARD_PLUGIN_WIRE_H_

@@ -9,7 +9,7 @@
 #include "core/status.h"
 #include "reward/reward_function.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -25,8 +25,8 @@ uint64_t Mix(uint64_t a, uint64_t b) {  // SplitMix64's finaliser over a + b
   return z ^ (z >> 31);
 }
 
-absl::StatusOr<std::unique_ptr<RewardFunction>> MakeFunction(const RewardFunctionConfig& f,
-                                                             const RewardConfig& config,
+absl::StatusOr<std::unique_ptr<RewardFunction>> MakeFunction(const config::RewardFunctionConfig& f,
+                                                             const config::RewardConfig& config,
                                                              const RewardPipelineOptions& options,
                                                              const std::string& key) {
   const int timeout_ms = f.plugin.timeout_ms > 0 ? f.plugin.timeout_ms : config.timeout_ms;
@@ -49,7 +49,7 @@ ScoringContext::ScoringContext(const RewardBatch& batch)
   for (size_t p = 0; p < batch.prompts.size(); ++p) {
     const std::string& metadata = batch.prompts[p].metadata;
     if (metadata.empty()) continue;
-    absl::StatusOr<Problem> problem = ProblemFromJson(metadata);
+    absl::StatusOr<datasets::Problem> problem = datasets::ProblemFromJson(metadata);
     if (problem.ok()) {
       problems_[p] = *std::move(problem);
     } else {
@@ -58,8 +58,8 @@ ScoringContext::ScoringContext(const RewardBatch& batch)
   }
 }
 
-const Problem* ScoringContext::problem_of(size_t i) const {
-  const std::optional<Problem>& p = problems_[batch_.samples[i].prompt];
+const datasets::Problem* ScoringContext::problem_of(size_t i) const {
+  const std::optional<datasets::Problem>& p = problems_[batch_.samples[i].prompt];
   return p ? &*p : nullptr;
 }
 
@@ -67,26 +67,26 @@ const std::string& ScoringContext::problem_error_of(size_t i) const {
   return errors_[batch_.samples[i].prompt];
 }
 
-FunctionScore Ok(double value, std::string detail) {
-  return FunctionScore{ScoreMark::kOk, value, std::move(detail)};
+wire::FunctionScore Ok(double value, std::string detail) {
+  return wire::FunctionScore{wire::ScoreMark::kOk, value, std::move(detail)};
 }
-FunctionScore NotApplicable(std::string detail) {
-  return FunctionScore{ScoreMark::kNotApplicable, 0.0, std::move(detail)};
+wire::FunctionScore NotApplicable(std::string detail) {
+  return wire::FunctionScore{wire::ScoreMark::kNotApplicable, 0.0, std::move(detail)};
 }
-FunctionScore Error(std::string detail) {
-  return FunctionScore{ScoreMark::kError, 0.0, std::move(detail)};
+wire::FunctionScore Error(std::string detail) {
+  return wire::FunctionScore{wire::ScoreMark::kError, 0.0, std::move(detail)};
 }
 
 absl::StatusOr<std::unique_ptr<RewardPipeline>> RewardPipeline::Create(
-    const RewardConfig& config, const RewardPipelineOptions& options) {
+    const config::RewardConfig& config, const RewardPipelineOptions& options) {
   if (config.functions.empty()) {
     return absl::InvalidArgumentError("reward.functions: no reward function is configured");
   }
   std::unique_ptr<RewardPipeline> pipeline(new RewardPipeline());
   pipeline->config_ = config;
   for (size_t i = 0; i < config.functions.size(); ++i) {
-    const RewardFunctionConfig& f = config.functions[i];
-    const std::string key = IndexKeyPath("reward.functions", i);
+    const config::RewardFunctionConfig& f = config.functions[i];
+    const std::string key = core::IndexKeyPath("reward.functions", i);
     ASSIGN_OR_RETURN(std::unique_ptr<RewardFunction> function,
                      MakeFunction(f, config, options, key));
     pipeline->functions_.push_back(std::move(function));
@@ -115,7 +115,7 @@ BatchRewards RewardPipeline::Score(const RewardBatch& batch) {
   for (size_t i = 0; i < batch.samples.size(); ++i) {
     if (batch.samples[i].prompt < batch.prompts.size()) continue;
     any_missing = true;
-    for (FunctionScore& s : result.samples[i].scores) {
+    for (wire::FunctionScore& s : result.samples[i].scores) {
       s = Error(absl::StrCat("the sample's prompt (index ", batch.samples[i].prompt,
                              ") is not in the batch of ", batch.prompts.size(), " prompts"));
     }
@@ -134,7 +134,7 @@ BatchRewards RewardPipeline::Score(const RewardBatch& batch) {
   ScoringContext context(*scored);
   for (size_t f = 0; f < num_functions; ++f) {
     const Clock::time_point t0 = Clock::now();
-    std::vector<FunctionScore> out(context.size());
+    std::vector<wire::FunctionScore> out(context.size());
     functions_[f]->Score(context, &out);
     FunctionStats& stats = result.functions[f];
     stats.seconds = SecondsSince(t0);
@@ -146,10 +146,10 @@ BatchRewards RewardPipeline::Score(const RewardBatch& batch) {
   for (SampleReward& s : result.samples) {
     for (size_t f = 0; f < num_functions; ++f) {
       FunctionStats& stats = result.functions[f];
-      const FunctionScore& score = s.scores[f];
-      if (score.mark == ScoreMark::kOk) ++stats.ok, stats.sum += score.value;
-      if (score.mark == ScoreMark::kNotApplicable) ++stats.not_applicable;
-      if (score.mark == ScoreMark::kError) ++stats.errors;
+      const wire::FunctionScore& score = s.scores[f];
+      if (score.mark == wire::ScoreMark::kOk) ++stats.ok, stats.sum += score.value;
+      if (score.mark == wire::ScoreMark::kNotApplicable) ++stats.not_applicable;
+      if (score.mark == wire::ScoreMark::kError) ++stats.errors;
     }
     s.raw_total = s.total = CombineScores(s.scores, weights_);
   }
@@ -191,13 +191,14 @@ std::map<std::string, double> RewardPipeline::Counters() const {
   return out;
 }
 
-double CombineScores(const std::vector<FunctionScore>& scores, const std::vector<double>& weights) {
+double CombineScores(const std::vector<wire::FunctionScore>& scores,
+                     const std::vector<double>& weights) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   double total = 0.0;
   bool any_ok = false;
   for (size_t f = 0; f < scores.size() && f < weights.size(); ++f) {
-    if (scores[f].mark == ScoreMark::kError) return kNaN;
-    if (scores[f].mark != ScoreMark::kOk) continue;
+    if (scores[f].mark == wire::ScoreMark::kError) return kNaN;
+    if (scores[f].mark != wire::ScoreMark::kOk) continue;
     total += weights[f] * scores[f].value;
     any_ok = true;
   }
@@ -223,4 +224,4 @@ void ShuffleWithinGroups(uint64_t batch_id, const std::vector<uint64_t>& group_o
   }
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

@@ -68,7 +68,7 @@
 #include "config/config.h"
 #include "wire/messages.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 
 // What every completion of one prompt shares.
 struct RewardPrompt {
@@ -97,7 +97,7 @@ struct SampleReward {
   double total = 0.0;      // what the learner trains on (NaN = not applicable); shuffled
                            // among the group when reward.shuffle_within_group
   double raw_total = 0.0;  // this sample's own total, never shuffled
-  std::vector<FunctionScore> scores;  // [function_names().size()], raw, never shuffled
+  std::vector<wire::FunctionScore> scores;  // [function_names().size()], raw, never shuffled
 };
 
 // Per function, over one batch.
@@ -133,7 +133,7 @@ class RewardPipeline {
   // kInvalidArgument for a bad option (pattern, label), kFailedPrecondition when a plugin
   // cannot be loaded or the sandbox cannot be created on this machine.
   static absl::StatusOr<std::unique_ptr<RewardPipeline>> Create(
-      const RewardConfig& config, const RewardPipelineOptions& options);
+      const config::RewardConfig& config, const RewardPipelineOptions& options);
   ~RewardPipeline();
   RewardPipeline(const RewardPipeline&) = delete;
   RewardPipeline& operator=(const RewardPipeline&) = delete;
@@ -154,7 +154,7 @@ class RewardPipeline {
  private:
   RewardPipeline() = default;
 
-  RewardConfig config_;
+  config::RewardConfig config_;
   std::vector<std::string> names_;
   std::vector<double> weights_;
   std::vector<std::unique_ptr<RewardFunction>> functions_;
@@ -165,7 +165,8 @@ class RewardPipeline {
 
 // The weighted total of one sample's scores (see the header comment): NaN when any score
 // is an error or none is ok.
-double CombineScores(const std::vector<FunctionScore>& scores, const std::vector<double>& weights);
+double CombineScores(const std::vector<wire::FunctionScore>& scores,
+                     const std::vector<double>& weights);
 
 // Permutes `totals` among the samples that share a group id, with a permutation that
 // depends only on (batch_id, group id, group size): the same inputs give the same result
@@ -173,6 +174,6 @@ double CombineScores(const std::vector<FunctionScore>& scores, const std::vector
 void ShuffleWithinGroups(uint64_t batch_id, const std::vector<uint64_t>& group_of,
                          std::vector<double>* totals);
 
-}  // namespace zerorl
+}  // namespace zerorl::reward
 
 #endif  // ZERORL_REWARD_REWARD_H_

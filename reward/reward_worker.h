@@ -18,18 +18,18 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "reward/reward.h"
 #include "wire/messages.h"
 #include "wire/worker_link.h"
-#include "reward/reward.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 
 // Scores one Rollouts message. A completion whose prompt id is not among `rollouts.prompts`
 // gets an error mark from every function (and a NaN total). `totals` says which total goes
 // on the wire: ScoredCompletion::total is SampleReward::total (shuffled when
 // reward.shuffle_within_group), the scores are the raw per-function ones. `details`, when
 // given, receives the pipeline's full result.
-ScoredGroups ScoreRollouts(RewardPipeline& pipeline, const Rollouts& rollouts,
+wire::ScoredGroups ScoreRollouts(RewardPipeline& pipeline, const wire::Rollouts& rollouts,
                            BatchRewards* details = nullptr);
 
 // The Metrics values a worker sends after a batch: the pipeline's counters (cumulative
@@ -42,9 +42,9 @@ std::map<std::string, double> RewardWorkerMetrics(const RewardPipeline& pipeline
 // Serves until the controller sends Shutdown (OK) or `*stop` becomes true (OK). `link.kind`
 // is forced to kReward and `link.capabilities["functions"]` lists the function labels.
 // kInvalidArgument for a bad endpoint or worker id.
-absl::Status RunRewardWorker(WorkerLinkOptions link, RewardPipeline* pipeline,
+absl::Status RunRewardWorker(wire::WorkerLinkOptions link, RewardPipeline* pipeline,
                              const std::atomic<bool>* stop);
 
-}  // namespace zerorl
+}  // namespace zerorl::reward
 
 #endif  // ZERORL_REWARD_REWARD_WORKER_H_

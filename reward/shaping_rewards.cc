@@ -6,33 +6,33 @@
 #include "reward/reward_function.h"
 #include "reward/text.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 class FormatReward : public RewardFunction {
  public:
-  FormatReward(const FormatOptions& options, std::unique_ptr<RE2> pattern)
+  FormatReward(const config::FormatOptions& options, std::unique_ptr<RE2> pattern)
       : options_(options), pattern_(std::move(pattern)) {}
 
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     for (size_t i = 0; i < context.size(); ++i) {
       std::string text =
-          reward_text::AsWritten(context.prompt_of(i).text, context.sample(i).completion);
-      (*out)[i] = options_.mode == FormatMode::kPattern ? ByPattern(text) : ByTags(text);
+          text::AsWritten(context.prompt_of(i).text, context.sample(i).completion);
+      (*out)[i] = options_.mode == config::FormatMode::kPattern ? ByPattern(text) : ByTags(text);
     }
   }
 
  private:
-  FunctionScore ByPattern(const std::string& text) const {
+  wire::FunctionScore ByPattern(const std::string& text) const {
     if (RE2::FullMatch(text, *pattern_)) return Ok(1.0, "matches");
     return Ok(0.0, "does not match the format pattern");
   }
 
-  FunctionScore ByTags(const std::string& text) const {
+  wire::FunctionScore ByTags(const std::string& text) const {
     size_t once = 0;
     std::string off;
     for (const std::string& tag : options_.tags) {
-      size_t n = reward_text::CountOccurrences(text, tag);
+      size_t n = text::CountOccurrences(text, tag);
       if (n == 1) {
         ++once;
       } else {
@@ -43,23 +43,23 @@ class FormatReward : public RewardFunction {
     return Ok(score, off.empty() ? "every tag once" : "not once: " + off);
   }
 
-  FormatOptions options_;
+  config::FormatOptions options_;
   std::unique_ptr<RE2> pattern_;
 };
 
 class LengthReward : public RewardFunction {
  public:
-  LengthReward(LengthPenalty penalty, int max_length, int buffer)
+  LengthReward(config::LengthPenalty penalty, int max_length, int buffer)
       : penalty_(penalty), max_length_(max_length), buffer_(buffer) {}
 
-  void Score(const ScoringContext& context, std::vector<FunctionScore>* out) override {
+  void Score(const ScoringContext& context, std::vector<wire::FunctionScore>* out) override {
     for (size_t i = 0; i < context.size(); ++i) {
       int64_t length = context.sample(i).num_tokens;
       if (length < 0) {
-        (*out)[i] = NotApplicable("completion length in tokens unknown");
+        (*out)[i] = reward::NotApplicable("completion length in tokens unknown");
         continue;
       }
-      (*out)[i] = Ok(Penalty(length), absl::StrCat(length, " tokens of ", max_length_));
+      (*out)[i] = reward::Ok(Penalty(length), absl::StrCat(length, " tokens of ", max_length_));
     }
   }
 
@@ -69,31 +69,31 @@ class LengthReward : public RewardFunction {
     const double l_max = static_cast<double>(max_length_);
     if (length > max_length_) return -1.0;
     switch (penalty_) {
-      case LengthPenalty::kDapo: {
+      case config::LengthPenalty::kDapo: {
         // DAPO (Yu et al. 2025) eq. 13: 0 up to L_max - L_cache, then linear down to -1.
         const double soft_start = l_max - buffer_;
         if (buffer_ == 0 || l <= soft_start) return 0.0;
         return (soft_start - l) / buffer_;
       }
-      case LengthPenalty::kLinear:
+      case config::LengthPenalty::kLinear:
         return -l / l_max;
-      case LengthPenalty::kCosine:
+      case config::LengthPenalty::kCosine:
         return (std::cos(M_PI * l / l_max) - 1.0) / 2.0;
     }
     return 0.0;
   }
 
-  LengthPenalty penalty_;
+  config::LengthPenalty penalty_;
   int max_length_;
   int buffer_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RewardFunction>> MakeFormatReward(const FormatOptions& options,
-                                                                 const std::string& key) {
+absl::StatusOr<std::unique_ptr<RewardFunction>> MakeFormatReward(
+    const config::FormatOptions& options, const std::string& key) {
   std::unique_ptr<RE2> pattern;
-  if (options.mode == FormatMode::kPattern) {
+  if (options.mode == config::FormatMode::kPattern) {
     RE2::Options re2_options;
     re2_options.set_log_errors(false);
     pattern = std::make_unique<RE2>(options.pattern, re2_options);
@@ -105,9 +105,8 @@ absl::StatusOr<std::unique_ptr<RewardFunction>> MakeFormatReward(const FormatOpt
   return std::make_unique<FormatReward>(options, std::move(pattern));
 }
 
-absl::StatusOr<std::unique_ptr<RewardFunction>> MakeLengthReward(const LengthOptions& options,
-                                                                 int default_max_length,
-                                                                 const std::string& key) {
+absl::StatusOr<std::unique_ptr<RewardFunction>> MakeLengthReward(
+    const config::LengthOptions& options, int default_max_length, const std::string& key) {
   int max_length = options.max_length > 0 ? options.max_length : default_max_length;
   if (max_length < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -122,4 +121,4 @@ absl::StatusOr<std::unique_ptr<RewardFunction>> MakeLengthReward(const LengthOpt
   return std::make_unique<LengthReward>(options.penalty, max_length, buffer);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::reward

@@ -1,6 +1,6 @@
 #include "reward/text.h"
 
-namespace zerorl::reward_text {
+namespace zerorl::reward::text {
 namespace {
 
 constexpr std::string_view kThinkOpen = "<think>";
@@ -87,4 +87,4 @@ std::string Shorten(std::string_view text, size_t max_bytes) {
   return std::string(text.substr(0, cut)) + "...";
 }
 
-}  // namespace zerorl::reward_text
+}  // namespace zerorl::reward::text

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace zerorl::reward_text {
+namespace zerorl::reward::text {
 
 // True when `prompt` ends with "<think>" (whitespace after it allowed): the template opened
 // the reasoning, so the completion starts inside it (deepseek_r1).
@@ -34,6 +34,6 @@ size_t CountOccurrences(std::string_view text, std::string_view needle);
 // `text` cut to at most `max_bytes` (on a UTF-8 boundary) with "..." appended when cut.
 std::string Shorten(std::string_view text, size_t max_bytes);
 
-}  // namespace zerorl::reward_text
+}  // namespace zerorl::reward::text
 
 #endif  // ZERORL_REWARD_TEXT_H_

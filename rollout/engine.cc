@@ -24,8 +24,8 @@ void AddUnique(int64_t id, std::vector<int32_t>* ids) {
 absl::Status AddGenerationConfigEos(const std::string& dir, std::vector<int32_t>* ids) {
   std::string path = dir + "/generation_config.json";
   if (!std::filesystem::exists(path)) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(text);
+  ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text);
   if (!doc.ok() || !doc->IsObject()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
   }
@@ -52,7 +52,7 @@ absl::Status AddGenerationConfigEos(const std::string& dir, std::vector<int32_t>
 
 }  // namespace
 
-GenerationParams GenerationParams::FromConfig(const SamplingConfig& config) {
+GenerationParams GenerationParams::FromConfig(const config::SamplingConfig& config) {
   GenerationParams params;
   params.n = config.n;
   params.sampling.temperature = config.temperature;
@@ -64,17 +64,16 @@ GenerationParams GenerationParams::FromConfig(const SamplingConfig& config) {
   return params;
 }
 
-Engine::Engine(model::CausalLM model, std::optional<Tokenizer> tokenizer, EngineOptions options,
-               int64_t policy_version)
+Engine::Engine(model::CausalLM model, std::optional<tokenizer::Tokenizer> tokenizer,
+               EngineOptions options, int64_t policy_version)
     : model_(std::move(model)),
       tokenizer_(std::move(tokenizer)),
       options_(std::move(options)),
       policy_version_(policy_version) {}
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(model::CausalLM model,
-                                                       std::optional<Tokenizer> tokenizer,
-                                                       const EngineOptions& options,
-                                                       int64_t policy_version) {
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
+    model::CausalLM model, std::optional<tokenizer::Tokenizer> tokenizer,
+    const EngineOptions& options, int64_t policy_version) {
   if (options.max_batch < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("rollout engine: max_batch must be >= 1, got ", options.max_batch));
@@ -101,8 +100,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& model_di
                                                      EngineOptions options,
                                                      int64_t policy_version) {
   ASSIGN_OR_RETURN(model::CausalLM model, model::LoadModel(model_dir, load));
-  ASSIGN_OR_RETURN(Tokenizer tokenizer,
-                   Tokenizer::Load(tokenizer_path.empty() ? model_dir : tokenizer_path));
+  ASSIGN_OR_RETURN(tokenizer::Tokenizer tokenizer,
+                   tokenizer::Tokenizer::Load(tokenizer_path.empty() ? model_dir : tokenizer_path));
   for (int64_t id : model->config().eos_token_ids) AddUnique(id, &options.eos_token_ids);
   RETURN_IF_ERROR(AddGenerationConfigEos(model_dir, &options.eos_token_ids));
   AddUnique(tokenizer.special_ids().eos, &options.eos_token_ids);

@@ -33,11 +33,11 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "config/config.h"
-#include "wire/messages.h"
-#include "tokenizer/tokenizer.h"
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "rollout/sampler.h"
+#include "tokenizer/tokenizer.h"
+#include "wire/messages.h"
 
 namespace zerorl::rollout {
 
@@ -76,7 +76,7 @@ struct GenerationParams {
 
   // rollout.sampling of the run config (n, temperature, top_p, top_k, min_p, max_new_tokens,
   // stop).
-  static GenerationParams FromConfig(const SamplingConfig& config);
+  static GenerationParams FromConfig(const config::SamplingConfig& config);
 };
 
 struct PromptInput {
@@ -88,7 +88,7 @@ struct SampleOutput {
   int64_t prompt_index = 0;  // index into the prompts of the call
   int32_t sample_index = 0;  // 0 .. n-1
   int64_t policy_version = 0;
-  FinishReason finish_reason = FinishReason::kLength;  // kStop: EOS or a stop string
+  wire::FinishReason finish_reason = wire::FinishReason::kLength;  // kStop: EOS or a stop string
   std::vector<int32_t> completion_ids;  // [num_tokens_completion] int32 (an ending EOS included)
   std::vector<float> logprobs;  // [num_tokens_completion] float32: log_softmax(logits / T)[id]
                                 // (T = 1 for greedy; see sampler.h)
@@ -113,10 +113,9 @@ class Engine {
  public:
   // Wraps a loaded model (its dtype and device are the engine's). `tokenizer` is needed for
   // stop strings and output text. kInvalidArgument for bad options.
-  static absl::StatusOr<std::unique_ptr<Engine>> Create(model::CausalLM model,
-                                                        std::optional<Tokenizer> tokenizer,
-                                                        const EngineOptions& options,
-                                                        int64_t policy_version = 0);
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(
+      model::CausalLM model, std::optional<tokenizer::Tokenizer> tokenizer,
+      const EngineOptions& options, int64_t policy_version = 0);
   // Loads a Hugging Face model folder (and its tokenizer: `tokenizer_path`, or the folder
   // itself when empty). EOS ids: options.eos_token_ids, plus config.json's and
   // generation_config.json's eos_token_id, plus the tokenizer's eos token. Errors are
@@ -142,20 +141,20 @@ class Engine {
 
   int64_t policy_version() const { return policy_version_; }
   model::CausalLM& model() { return model_; }
-  const std::optional<Tokenizer>& tokenizer() const { return tokenizer_; }
+  const std::optional<tokenizer::Tokenizer>& tokenizer() const { return tokenizer_; }
   const EngineOptions& options() const { return options_; }
   // The last Generate() call's counters and timings.
   const EngineStats& stats() const { return stats_; }
 
  private:
-  Engine(model::CausalLM model, std::optional<Tokenizer> tokenizer, EngineOptions options,
-         int64_t policy_version);
+  Engine(model::CausalLM model, std::optional<tokenizer::Tokenizer> tokenizer,
+         EngineOptions options, int64_t policy_version);
   absl::Status Validate(absl::Span<const PromptInput> prompts,
                         const GenerationParams& params) const;
   absl::Status EnsureCache(int64_t slots, int64_t capacity);
 
   model::CausalLM model_;
-  std::optional<Tokenizer> tokenizer_;
+  std::optional<tokenizer::Tokenizer> tokenizer_;
   EngineOptions options_;
   int64_t policy_version_;
   std::optional<model::KvCache> cache_;

@@ -17,7 +17,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 }  // namespace
 
 Generation::Generation(model::CausalLMImpl* model, model::KvCache* cache,
-                       const Tokenizer* tokenizer, const EngineOptions& options,
+                       const tokenizer::Tokenizer* tokenizer, const EngineOptions& options,
                        absl::Span<const PromptInput> prompts, const GenerationParams& params,
                        int64_t policy_version, EngineStats* stats)
     : model_(model),
@@ -153,7 +153,7 @@ absl::Status Generation::SampleAndRecord(const at::Tensor& logits,
     sample.out.logprobs.push_back(token.logprob);
     if (params_.top_logits > 0) sample.out.top_logits.push_back(std::move(token.top_logits));
     sample.last_token = token.id;
-    std::optional<FinishReason> reason = sample.checker.Push(token.id);
+    std::optional<wire::FinishReason> reason = sample.checker.Push(token.id);
     if (reason) {
       sample.out.finish_reason = *reason;
       sample.out.text = sample.checker.TakeText();

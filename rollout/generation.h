@@ -16,9 +16,10 @@ namespace zerorl::rollout::internal {
 class Generation {
  public:
   // Everything referenced must outlive the Generation; `cache` is used exclusively.
-  Generation(model::CausalLMImpl* model, model::KvCache* cache, const Tokenizer* tokenizer,
-             const EngineOptions& options, absl::Span<const PromptInput> prompts,
-             const GenerationParams& params, int64_t policy_version, EngineStats* stats);
+  Generation(model::CausalLMImpl* model, model::KvCache* cache,
+             const tokenizer::Tokenizer* tokenizer, const EngineOptions& options,
+             absl::Span<const PromptInput> prompts, const GenerationParams& params,
+             int64_t policy_version, EngineStats* stats);
 
   // Runs until every sample has finished; returns them ordered by (prompt, sample).
   absl::StatusOr<std::vector<SampleOutput>> Run();

@@ -13,7 +13,7 @@ constexpr int kLanes = 16;
 template <typename T>
 inline float Load(const T* x, int64_t i) {
   if constexpr (sizeof(T) == 2) {
-    return Bf16ToFloat(x[i]);
+    return core::Bf16ToFloat(x[i]);
   } else {
     return x[i];
   }
@@ -52,14 +52,14 @@ inline float ExpBlock(const T* x, int64_t begin, int64_t end, float max, float i
   int64_t i = begin;
   for (; i + kLanes <= end; i += kLanes) {
     for (int l = 0; l < kLanes; ++l) {
-      float e = FastExp((Load(x, i + l) - max) * inv_t);
+      float e = core::FastExp((Load(x, i + l) - max) * inv_t);
       if constexpr (kStore) out[i + l] = e;
       lanes[l] += e;
     }
   }
   float sum = 0.0f;
   for (; i < end; ++i) {
-    float e = FastExp((Load(x, i) - max) * inv_t);
+    float e = core::FastExp((Load(x, i) - max) * inv_t);
     if constexpr (kStore) out[i] = e;
     sum += e;
   }

@@ -23,7 +23,7 @@ struct LogitsRow {
   int64_t size = 0;
 
   float At(int64_t i) const {
-    return f32 != nullptr ? f32[i] : Bf16ToFloat(bf16[i]);
+    return f32 != nullptr ? f32[i] : core::Bf16ToFloat(bf16[i]);
   }
 };
 
@@ -42,7 +42,7 @@ double ExpFill(const LogitsRow& row, float max, float inv_t, float* out, float* 
 // recomputes the one block it lands in, instead of storing V floats per row).
 double ExpBlockSums(const LogitsRow& row, float max, float inv_t, float* block_sums);
 
-using ::zerorl::FastExp;  // core/vector_math.h
+using ::zerorl::core::FastExp;  // core/vector_math.h
 
 }  // namespace zerorl::rollout::internal
 

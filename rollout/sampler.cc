@@ -84,7 +84,7 @@ int64_t DrawPlain(const LogitsRow& row, const Scratch& s, float max, float inv_t
   int64_t begin = block * kExpBlock, end = std::min(row.size, begin + kExpBlock);
   int64_t last_positive = begin;
   for (int64_t i = begin; i < end; ++i) {
-    float e = FastExp((row.At(i) - max) * inv_t);
+    float e = core::FastExp((row.At(i) - max) * inv_t);
     if (e <= 0.0f) continue;
     last_positive = i;
     cum += e;

@@ -4,29 +4,30 @@
 
 namespace zerorl::rollout {
 
-StopChecker::StopChecker(const StopRules* rules, const Tokenizer* tokenizer) : rules_(rules) {
+StopChecker::StopChecker(const StopRules* rules, const tokenizer::Tokenizer* tokenizer)
+    : rules_(rules) {
   if (tokenizer != nullptr) stream_.emplace(*tokenizer);
   for (const std::string& s : rules_->stop_strings) longest_stop_ = std::max(longest_stop_, s.size());
 }
 
-std::optional<FinishReason> StopChecker::Push(int32_t token) {
+std::optional<wire::FinishReason> StopChecker::Push(int32_t token) {
   ++num_tokens_;
   const std::vector<int32_t>& eos = rules_->eos_ids;
   if (std::find(eos.begin(), eos.end(), token) != eos.end()) {
     if (stream_) text_ += stream_->Finish();
-    return FinishReason::kStop;
+    return wire::FinishReason::kStop;
   }
   if (stream_) {
     size_t before = text_.size();
     absl::StatusOr<std::string> piece = stream_->Step(token);
     if (piece.ok()) text_ += *piece;  // an unknown id (embedding padding) adds nothing
     if (longest_stop_ > 0 && text_.size() > before && FindStopString(before)) {
-      return FinishReason::kStop;
+      return wire::FinishReason::kStop;
     }
   }
   if (num_tokens_ >= rules_->max_new_tokens) {
     if (stream_) text_ += stream_->Finish();
-    return FinishReason::kLength;
+    return wire::FinishReason::kLength;
   }
   return std::nullopt;
 }

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "wire/messages.h"
 #include "tokenizer/tokenizer.h"
+#include "wire/messages.h"
 
 namespace zerorl::rollout {
 
@@ -39,11 +39,11 @@ class StopChecker {
  public:
   // `rules` must outlive the checker. `tokenizer` may be null (no text, and stop strings are
   // then not looked for: the engine refuses stop strings without a tokenizer).
-  StopChecker(const StopRules* rules, const Tokenizer* tokenizer);
+  StopChecker(const StopRules* rules, const tokenizer::Tokenizer* tokenizer);
 
   // Takes the sample's next token; nullopt while it goes on, else why it ended. Must not be
   // called again after it returned a reason.
-  std::optional<FinishReason> Push(int32_t token);
+  std::optional<wire::FinishReason> Push(int32_t token);
 
   int64_t num_tokens() const { return num_tokens_; }
   // The completion text so far (all of it once Push() returned a reason).
@@ -54,7 +54,7 @@ class StopChecker {
   bool FindStopString(size_t searched_before);
 
   const StopRules* rules_;
-  std::optional<DecodeStream> stream_;
+  std::optional<tokenizer::DecodeStream> stream_;
   std::string text_;
   size_t longest_stop_ = 0;
   int64_t num_tokens_ = 0;

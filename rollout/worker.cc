@@ -9,20 +9,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-torch::ScalarType TorchDType(DType dtype) {
+torch::ScalarType TorchDType(config::DType dtype) {
   switch (dtype) {
-    case DType::kBFloat16: return torch::kBFloat16;
-    case DType::kFloat16: return torch::kHalf;
-    case DType::kFloat32: return torch::kFloat;
+    case config::DType::kBFloat16: return torch::kBFloat16;
+    case config::DType::kFloat16: return torch::kHalf;
+    case config::DType::kFloat32: return torch::kFloat;
   }
   return torch::kFloat;
 }
 
 // Views over the received bytes (no copy for single-piece tensors); UpdateWeights copies
 // them into the parameters while `frames` keeps them alive.
-model::TensorMap ToTensorMap(const std::vector<ReceivedTensor>& received, std::vector<Frame>* frames) {
+model::TensorMap ToTensorMap(const std::vector<wire::ReceivedTensor>& received,
+                             std::vector<wire::Frame>* frames) {
   model::TensorMap map;
-  for (const ReceivedTensor& t : received) {
+  for (const wire::ReceivedTensor& t : received) {
     frames->push_back(t.Contiguous());
     void* data = const_cast<uint8_t*>(frames->back().data());
     map[t.name] = torch::from_blob(data, t.shape, torch::TensorOptions().dtype(TorchDType(t.dtype)));
@@ -32,12 +33,13 @@ model::TensorMap ToTensorMap(const std::vector<ReceivedTensor>& received, std::v
 
 }  // namespace
 
-Rollouts GenerateBatch(Engine& engine, const PromptBatch& batch, Metrics* metrics) {
-  Rollouts out;
+wire::Rollouts GenerateBatch(Engine& engine, const wire::PromptBatch& batch,
+                             wire::Metrics* metrics) {
+  wire::Rollouts out;
   out.batch_id = batch.batch_id;
   std::vector<PromptInput> inputs;
   inputs.reserve(batch.prompts.size());
-  for (const Prompt& p : batch.prompts) inputs.push_back({p.tokens, p.seed});
+  for (const wire::Prompt& p : batch.prompts) inputs.push_back({p.tokens, p.seed});
   GenerationParams params = GenerationParams::FromConfig(batch.sampling);
   Clock::time_point start = Clock::now();
   absl::StatusOr<std::vector<SampleOutput>> samples = engine.Generate(inputs, params);
@@ -45,13 +47,13 @@ Rollouts GenerateBatch(Engine& engine, const PromptBatch& batch, Metrics* metric
   if (!samples.ok()) {
     ZLOG(ERROR) << "rollout: batch " << batch.batch_id << " refused by the engine: "
                 << samples.status() << "; answering with aborted samples";
-    for (const Prompt& p : batch.prompts) {
+    for (const wire::Prompt& p : batch.prompts) {
       for (int i = 0; i < batch.sampling.n; ++i) {
-        Completion c;
+        wire::Completion c;
         c.prompt_id = p.id;
         c.sample_index = i;
         c.policy_version = engine.policy_version();
-        c.finish_reason = FinishReason::kAbort;
+        c.finish_reason = wire::FinishReason::kAbort;
         out.completions.push_back(std::move(c));
       }
     }
@@ -60,7 +62,7 @@ Rollouts GenerateBatch(Engine& engine, const PromptBatch& batch, Metrics* metric
   }
   int64_t tokens = 0;
   for (SampleOutput& s : *samples) {
-    Completion c;
+    wire::Completion c;
     c.prompt_id = batch.prompts[s.prompt_index].id;
     c.sample_index = s.sample_index;
     c.policy_version = s.policy_version;
@@ -84,24 +86,24 @@ Rollouts GenerateBatch(Engine& engine, const PromptBatch& batch, Metrics* metric
   return out;
 }
 
-absl::Status RunRolloutWorker(Engine& engine, const WorkerLinkOptions& link_options,
+absl::Status RunRolloutWorker(Engine& engine, const wire::WorkerLinkOptions& link_options,
                               const std::atomic<bool>* stop) {
-  absl::StatusOr<std::unique_ptr<WorkerLink>> link =
-      WorkerLink::Start(link_options, engine.policy_version());
+  absl::StatusOr<std::unique_ptr<wire::WorkerLink>> link =
+      wire::WorkerLink::Start(link_options, engine.policy_version());
   if (!link.ok()) return link.status();
   ZLOG(INFO) << "rollout worker " << link_options.worker_id << " connecting to "
              << link_options.endpoint << " (policy version " << engine.policy_version() << ")";
   while (stop == nullptr || !stop->load()) {
-    std::optional<WorkerEvent> event = (*link)->Next(std::chrono::milliseconds(200));
+    std::optional<wire::WorkerEvent> event = (*link)->Next(std::chrono::milliseconds(200));
     if (!event) continue;
     switch (event->kind) {
-      case WorkerEvent::kShutdown:
+      case wire::WorkerEvent::kShutdown:
         ZLOG(INFO) << "rollout worker " << link_options.worker_id << ": shutdown ("
                    << event->shutdown_reason << ")";
         return absl::OkStatus();
-      case WorkerEvent::kWeights: {
+      case wire::WorkerEvent::kWeights: {
         Clock::time_point start = Clock::now();
-        std::vector<Frame> keep_alive;
+        std::vector<wire::Frame> keep_alive;
         model::TensorMap tensors = ToTensorMap(event->weights, &keep_alive);
         absl::Status applied = engine.UpdateWeights(tensors, event->weights_version);
         if (!applied.ok()) {
@@ -110,19 +112,19 @@ absl::Status RunRolloutWorker(Engine& engine, const WorkerLinkOptions& link_opti
           break;
         }
         (*link)->SetPolicyVersion(event->weights_version);
-        Metrics m;
+        wire::Metrics m;
         m.values["rollout/weight_apply_s"] =
             std::chrono::duration<double>(Clock::now() - start).count();
         (*link)->Send(std::move(m));
         break;
       }
-      case WorkerEvent::kWork: {
-        const PromptBatch* batch = std::get_if<PromptBatch>(&event->work);
+      case wire::WorkerEvent::kWork: {
+        const wire::PromptBatch* batch = std::get_if<wire::PromptBatch>(&event->work);
         if (batch == nullptr) {
           ZLOG(WARNING) << "rollout worker: got work that is not a PromptBatch; ignored";
           break;
         }
-        Metrics m;
+        wire::Metrics m;
         (*link)->Send(GenerateBatch(engine, *batch, &m));
         if (!m.values.empty()) (*link)->Send(std::move(m));
         break;

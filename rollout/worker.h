@@ -15,18 +15,19 @@
 #include <atomic>
 
 #include "absl/status/status.h"
-#include "wire/worker_link.h"
 #include "rollout/engine.h"
+#include "wire/worker_link.h"
 
 namespace zerorl::rollout {
 
 // Runs until the controller says Shutdown (OK) or `*stop` becomes true (OK). Errors only
 // for a link that cannot start.
-absl::Status RunRolloutWorker(Engine& engine, const WorkerLinkOptions& link_options,
+absl::Status RunRolloutWorker(Engine& engine, const wire::WorkerLinkOptions& link_options,
                               const std::atomic<bool>* stop);
 
 // Answers `batch` with the engine (exposed for tests).
-Rollouts GenerateBatch(Engine& engine, const PromptBatch& batch, Metrics* metrics);
+wire::Rollouts GenerateBatch(Engine& engine, const wire::PromptBatch& batch,
+                             wire::Metrics* metrics);
 
 }  // namespace zerorl::rollout
 

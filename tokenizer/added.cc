@@ -5,7 +5,7 @@
 
 #include "tokenizer/internal/unicode.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 namespace {
 
 char32_t LastChar(std::string_view text) {
@@ -134,4 +134,4 @@ void AddedTokenMatcher::Split(std::string_view text,
   if (done < text.size()) on_text(text.substr(done));
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

@@ -4,7 +4,7 @@
 
 #include "tokenizer/internal/unicode.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 namespace {
 
 // Min-heap order: lowest rank first, then leftmost position (Hugging Face's Merge order).
@@ -118,4 +118,4 @@ void BpeModel::MergeWord(std::string_view word, BpeScratch* scratch,
   for (int32_t i = 0; i >= 0; i = symbols[i].next) ids->push_back(symbols[i].id);
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

@@ -111,15 +111,15 @@ ByteTokenizerFiles MakeByteTokenizer(const std::vector<std::string>& extra_token
   config.AddMember("model_max_length", 4096, ca);
 
   ByteTokenizerFiles files;
-  files.tokenizer_json = JsonToString(doc, /*pretty=*/true);
-  files.tokenizer_config_json = JsonToString(config, /*pretty=*/true);
+  files.tokenizer_json = core::JsonToString(doc, /*pretty=*/true);
+  files.tokenizer_config_json = core::JsonToString(config, /*pretty=*/true);
   files.vocab_size = 256 + static_cast<int>(added.size());
   return files;
 }
 
 absl::Status WriteByteTokenizer(const std::string& dir, const ByteTokenizerFiles& files) {
-  RETURN_IF_ERROR(WriteFileAtomic(dir + "/tokenizer.json", files.tokenizer_json));
-  return WriteFileAtomic(dir + "/tokenizer_config.json", files.tokenizer_config_json);
+  RETURN_IF_ERROR(core::WriteFileAtomic(dir + "/tokenizer.json", files.tokenizer_json));
+  return core::WriteFileAtomic(dir + "/tokenizer_config.json", files.tokenizer_config_json);
 }
 
 }  // namespace zerorl::model

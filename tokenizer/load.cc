@@ -7,12 +7,12 @@
 #include "absl/strings/str_join.h"
 #include "core/log.h"
 #include "core/status.h"
-#include "tokenizer/internal/tokenizer_config.h"
 #include "tokenizer/internal/impl.h"
-#include "tokenizer/internal/tokenizer_json.h"
 #include "tokenizer/internal/sections.h"
+#include "tokenizer/internal/tokenizer_config.h"
+#include "tokenizer/internal/tokenizer_json.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 namespace {
 
 class Loader {
@@ -348,4 +348,4 @@ absl::StatusOr<std::shared_ptr<TokenizerImpl>> LoadTokenizerImpl(std::string_vie
   return Loader(source, config_source, config).Run(doc);
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "tokenizer/internal/unicode.h"
 #include "re2/re2.h"
+#include "tokenizer/internal/unicode.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 namespace {
 
 // GPT-2's pre-tokenizer regex (ByteLevel with use_regex).
@@ -279,4 +279,4 @@ absl::StatusOr<std::unique_ptr<PreTokenizerStep>> MakeByteLevelStep(bool add_pre
   return std::make_unique<ByteLevelStep>(add_prefix_space, std::move(regex_split));
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

@@ -8,7 +8,7 @@
 #include "tokenizer/internal/pretokenizer.h"
 #include "tokenizer/internal/unicode.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 namespace {
 
 // Unicode White_Space (Oniguruma's \s) and its complement, as class bodies.
@@ -234,4 +234,4 @@ absl::StatusOr<std::string> TranslateOnigurumaRegex(std::string_view pattern,
   return Translator(pattern).Run(whitespace_lookahead);
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

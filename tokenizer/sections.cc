@@ -7,7 +7,7 @@
 #include "core/status.h"
 #include "tokenizer/internal/pretokenizer.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 // --- normalizer ------------------------------------------------------------------------
 absl::Status SectionLoader::LoadNormalizer(const rapidjson::Value& n, const std::string& field) {
@@ -202,4 +202,4 @@ absl::Status SectionLoader::LoadTemplate(const rapidjson::Value& p, const std::s
   suffix->insert(suffix->end(), after.begin(), after.end());
   return absl::OkStatus();
 }
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 
-namespace zerorl {
+namespace zerorl::tokenizer {
 namespace {
 
 constexpr std::string_view kSystemPlaceholder = "{system}";
@@ -176,4 +176,4 @@ std::string PromptTemplate::Render(std::string_view system, std::string_view pro
   return out;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::tokenizer

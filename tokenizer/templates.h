@@ -33,7 +33,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace zerorl {
+namespace zerorl::tokenizer {
 
 // Where the reasoning block opens, for format rewards and for reading completions.
 enum class ThinkOpening {
@@ -89,6 +89,6 @@ class PromptTemplate {
   bool add_special_tokens_ = true;
 };
 
-}  // namespace zerorl
+}  // namespace zerorl::tokenizer
 
 #endif  // ZERORL_TOKENIZER_TEMPLATES_H_

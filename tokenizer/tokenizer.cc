@@ -10,7 +10,7 @@
 #include "core/status.h"
 #include "tokenizer/internal/impl.h"
 
-namespace zerorl {
+namespace zerorl::tokenizer {
 namespace {
 
 using internal::EncodeState;
@@ -84,11 +84,11 @@ absl::StatusOr<Tokenizer> Tokenizer::Load(const std::string& path) {
                      ": no such file or folder (expected a tokenizer.json or a folder "
                      "holding one)"));
   }
-  ASSIGN_OR_RETURN(std::string tokenizer_json, ReadFile(json_path));
+  ASSIGN_OR_RETURN(std::string tokenizer_json, core::ReadFile(json_path));
   std::string config_path = SiblingPath(json_path, "tokenizer_config.json");
   std::string config_json;
   if (FileExists(config_path)) {
-    ASSIGN_OR_RETURN(config_json, ReadFile(config_path));
+    ASSIGN_OR_RETURN(config_json, core::ReadFile(config_path));
   }
   ASSIGN_OR_RETURN(
       std::shared_ptr<TokenizerImpl> impl,
@@ -210,4 +210,4 @@ std::string DecodeStream::Finish() {
   return text;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::tokenizer

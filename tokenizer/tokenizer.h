@@ -36,7 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
-namespace zerorl {
+namespace zerorl::tokenizer {
 
 namespace internal {
 struct TokenizerImpl;
@@ -152,6 +152,6 @@ class DecodeStream {
   std::string pending_;
 };
 
-}  // namespace zerorl
+}  // namespace zerorl::tokenizer
 
 #endif  // ZERORL_TOKENIZER_TOKENIZER_H_

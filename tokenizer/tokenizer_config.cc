@@ -9,7 +9,7 @@
 #include "tokenizer/internal/tokenizer_json.h"
 #include "tokenizer/internal/unicode.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 namespace {
 
 // transformers classes whose __init__ rebuilds the post-processor from add_bos_token /
@@ -109,4 +109,4 @@ absl::StatusOr<TokenizerConfigFile> ParseTokenizerConfig(std::string_view text,
   return config;
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

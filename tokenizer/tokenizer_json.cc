@@ -3,10 +3,10 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "tokenizer/internal/unicode.h"
 #include "rapidjson/error/en.h"
+#include "tokenizer/internal/unicode.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 absl::StatusOr<rapidjson::Document> ParseJsonFile(std::string_view text,
                                                   const std::string& source) {
@@ -106,4 +106,4 @@ absl::Status JsonFields::ExpectArray(const rapidjson::Value& value, std::string_
   return Fail(field, absl::StrCat("expected an array, got ", JsonTypeName(value)));
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

@@ -7,7 +7,7 @@
 
 #include "utf8proc.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 namespace {
 
 constexpr char kReplacementChar[] = "\xEF\xBF\xBD";  // U+FFFD
@@ -305,4 +305,4 @@ bool ByteLevelSpellingToBytes(std::string_view spelling, std::string* bytes) {
   return true;
 }
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal

@@ -4,7 +4,8 @@
 
 namespace zerorl::train {
 
-absl::StatusOr<std::vector<ScoredBatch>> ResultCollector::Await(const std::set<uint64_t>& ids) {
+absl::StatusOr<std::vector<controller::ScoredBatch>> ResultCollector::Await(
+    const std::set<uint64_t>& ids) {
   auto missing = [&] {
     for (uint64_t id : ids) {
       if (!arrived_.count(id)) return true;
@@ -15,7 +16,7 @@ absl::StatusOr<std::vector<ScoredBatch>> ResultCollector::Await(const std::set<u
     if (stop_ != nullptr && stop_->load()) {
       return absl::CancelledError("interrupted while waiting for workers");
     }
-    std::optional<ScoredBatch> next = controller_->Next(std::chrono::milliseconds(250));
+    std::optional<controller::ScoredBatch> next = controller_->Next(std::chrono::milliseconds(250));
     if (next) {
       uint64_t id = next->batch.batch_id;
       arrived_.emplace(id, std::move(*next));
@@ -23,7 +24,7 @@ absl::StatusOr<std::vector<ScoredBatch>> ResultCollector::Await(const std::set<u
     }
     if (on_idle_) on_idle_();
   }
-  std::vector<ScoredBatch> out;
+  std::vector<controller::ScoredBatch> out;
   for (uint64_t id : ids) {
     out.push_back(std::move(arrived_.at(id)));
     arrived_.erase(id);

@@ -20,18 +20,18 @@ class ResultCollector {
  public:
   // `on_idle` runs about every `idle_period` while waiting (restarting dead workers,
   // progress messages); `stop` aborts a wait with kCancelled (Ctrl-C).
-  ResultCollector(Controller* controller, std::function<void()> on_idle,
+  ResultCollector(controller::Controller* controller, std::function<void()> on_idle,
                   const std::atomic<bool>* stop)
       : controller_(controller), on_idle_(std::move(on_idle)), stop_(stop) {}
 
   // Returns the batches with these ids, in id order, once all have arrived.
-  absl::StatusOr<std::vector<ScoredBatch>> Await(const std::set<uint64_t>& ids);
+  absl::StatusOr<std::vector<controller::ScoredBatch>> Await(const std::set<uint64_t>& ids);
 
  private:
-  Controller* controller_;
+  controller::Controller* controller_;
   std::function<void()> on_idle_;
   const std::atomic<bool>* stop_;
-  std::map<uint64_t, ScoredBatch> arrived_;
+  std::map<uint64_t, controller::ScoredBatch> arrived_;
 };
 
 }  // namespace zerorl::train

@@ -11,10 +11,10 @@
 
 namespace zerorl::train {
 
-Evaluator::Evaluator(const Config& config, const std::vector<Dataset>* eval_sets,
+Evaluator::Evaluator(const config::Config& config, const std::vector<datasets::Dataset>* eval_sets,
                      const PromptRenderer* renderer)
     : config_(config), eval_sets_(eval_sets), renderer_(renderer) {
-  for (const RewardFunctionConfig& f : config.reward.functions) {
+  for (const config::RewardFunctionConfig& f : config.reward.functions) {
     if (f.name == "math_accuracy" || f.name == "code_tests" || f.name == "countdown") {
       correctness_ = f.name;
       break;
@@ -22,27 +22,27 @@ Evaluator::Evaluator(const Config& config, const std::vector<Dataset>* eval_sets
   }
 }
 
-absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
+absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(controller::Controller* controller,
                                                       ResultCollector* collector,
                                                       int64_t version, int64_t step,
                                                       uint64_t* next_batch_id,
-                                                      std::vector<MetricsRow>* rows) {
+                                                      std::vector<metrics::MetricsRow>* rows) {
   std::vector<EvalResult> results;
-  SamplingConfig sampling = config_.rollout.sampling;
+  config::SamplingConfig sampling = config_.rollout.sampling;
   sampling.n = config_.run.eval_samples;
   sampling.temperature = config_.run.eval_temperature;
   // Prompts per batch: about max_batch sequences.
   const int per_batch = std::max(1, config_.rollout.max_batch / sampling.n);
-  for (const Dataset& set : *eval_sets_) {
+  for (const datasets::Dataset& set : *eval_sets_) {
     auto started = std::chrono::steady_clock::now();
     std::set<uint64_t> ids;
     for (size_t begin = 0; begin < set.size(); begin += per_batch) {
-      PromptBatch batch;
+      wire::PromptBatch batch;
       batch.batch_id = (*next_batch_id)++;
       batch.policy_version = version;
       batch.sampling = sampling;
       for (size_t i = begin; i < std::min(set.size(), begin + per_batch); ++i) {
-        absl::StatusOr<Problem> problem = set.Get(i);
+        absl::StatusOr<datasets::Problem> problem = set.Get(i);
         if (!problem.ok()) return problem.status();
         batch.prompts.push_back(renderer_->ToWire(*problem, (batch.batch_id << 20) + (i - begin), i));
       }
@@ -50,11 +50,11 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
       absl::Status submitted = controller->Submit(std::move(batch));
       if (!submitted.ok()) return submitted;
     }
-    absl::StatusOr<std::vector<ScoredBatch>> scored = collector->Await(ids);
+    absl::StatusOr<std::vector<controller::ScoredBatch>> scored = collector->Await(ids);
     if (!scored.ok()) return scored.status();
     StepSamples samples = CollectSamples(*scored, version, -1);
     std::vector<eval::ProblemStats> problems;
-    std::map<const Prompt*, size_t> problem_of;  // a prompt's samples are one problem's
+    std::map<const wire::Prompt*, size_t> problem_of;  // a prompt's samples are one problem's
     for (size_t i = 0; i < samples.samples.size(); ++i) {
       const SampleOrigin& o = samples.origins[i];
       auto [it, added] = problem_of.emplace(o.prompt, problems.size());
@@ -63,8 +63,8 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
       if (!correctness_.empty()) {
         for (size_t f = 0; f < o.functions->size(); ++f) {
           if ((*o.functions)[f] == correctness_ && f < o.score->scores.size()) {
-            const FunctionScore& score = o.score->scores[f];
-            correct = score.mark == ScoreMark::kOk && score.value >= 1.0 - 1e-9;
+            const wire::FunctionScore& score = o.score->scores[f];
+            correct = score.mark == wire::ScoreMark::kOk && score.value >= 1.0 - 1e-9;
           }
         }
       } else {
@@ -73,7 +73,7 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
       eval::SampleStats stats;
       stats.correct = correct ? 1 : 0;
       stats.length = static_cast<int64_t>(o.completion->tokens.size());
-      stats.truncated = o.completion->finish_reason == FinishReason::kLength ? 1 : 0;
+      stats.truncated = o.completion->finish_reason == wire::FinishReason::kLength ? 1 : 0;
       problems[it->second].samples.push_back(stats);
     }
     const eval::EvalMetrics metrics = eval::Summarize(problems, /*majority=*/false);
@@ -92,19 +92,20 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(Controller* controller,
     log.split = "eval/" + set.name();
     log.fraction = config_.run.log_samples_fraction;
     log.seed = static_cast<uint64_t>(config_.run.seed);
-    for (MetricsRow& row : SampleRows(samples, torch::Tensor(), log)) rows->push_back(std::move(row));
+    for (metrics::MetricsRow& row : SampleRows(samples, torch::Tensor(), log))
+      rows->push_back(std::move(row));
     results.push_back(r);
   }
   return results;
 }
 
-std::string EvalSamplingLabel(const RunConfig& run) {
+std::string EvalSamplingLabel(const config::RunConfig& run) {
   if (run.eval_temperature == 0.0) return "greedy";
   return absl::StrCat(run.eval_samples, run.eval_samples == 1 ? " sample" : " samples",
                       " at T=", run.eval_temperature);
 }
 
-void AddEvalMetrics(const std::vector<EvalResult>& results, MetricsRow* row) {
+void AddEvalMetrics(const std::vector<EvalResult>& results, metrics::MetricsRow* row) {
   for (const EvalResult& r : results) {
     std::string prefix = "eval/" + r.dataset + "/";
     row->Add(prefix + "pass@1", r.accuracy);

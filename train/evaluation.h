@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "controller/controller.h"
 #include "config/config.h"
-#include "metrics/sink.h"
+#include "controller/controller.h"
 #include "datasets/datasets.h"
+#include "metrics/sink.h"
 #include "train/collector.h"
 #include "train/prompts.h"
 
@@ -33,33 +33,33 @@ struct EvalResult {
 
 class Evaluator {
  public:
-  Evaluator(const Config& config, const std::vector<Dataset>* eval_sets,
+  Evaluator(const config::Config& config, const std::vector<datasets::Dataset>* eval_sets,
             const PromptRenderer* renderer);
 
   // Runs every eval set against policy `version` (the workers must hold it or be pushed
   // it). Batch ids come from `*next_batch_id` (incremented). Sample rows for samples.jsonl
   // (the first problem of each set and a fraction of the rest) are appended to `*rows`.
-  absl::StatusOr<std::vector<EvalResult>> Run(Controller* controller, ResultCollector* collector,
-                                              int64_t version, int64_t step,
-                                              uint64_t* next_batch_id,
-                                              std::vector<MetricsRow>* rows);
+  absl::StatusOr<std::vector<EvalResult>> Run(controller::Controller* controller,
+                                              ResultCollector* collector, int64_t version,
+                                              int64_t step, uint64_t* next_batch_id,
+                                              std::vector<metrics::MetricsRow>* rows);
 
   // "math_accuracy", ... or "" when the run has none.
   const std::string& correctness_function() const { return correctness_; }
 
  private:
-  const Config& config_;
-  const std::vector<Dataset>* eval_sets_;
+  const config::Config& config_;
+  const std::vector<datasets::Dataset>* eval_sets_;
   const PromptRenderer* renderer_;
   std::string correctness_;
 };
 
 // How run.eval_samples / run.eval_temperature draw the eval samples, for progress lines:
 // "greedy" or "8 samples at T=0.6".
-std::string EvalSamplingLabel(const RunConfig& run);
+std::string EvalSamplingLabel(const config::RunConfig& run);
 
 // eval/<dataset>/pass@1, pass@k (k > 1), mean_length, truncated_ratio, problems into `row`.
-void AddEvalMetrics(const std::vector<EvalResult>& results, MetricsRow* row);
+void AddEvalMetrics(const std::vector<EvalResult>& results, metrics::MetricsRow* row);
 
 }  // namespace zerorl::train
 

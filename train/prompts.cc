@@ -5,28 +5,29 @@
 namespace zerorl::train {
 
 absl::StatusOr<PromptRenderer> PromptRenderer::Create(const std::string& template_name,
-                                                      Tokenizer tokenizer) {
-  absl::StatusOr<PromptTemplate> t = PromptTemplate::FromName(template_name);
-  if (!t.ok()) return Annotate(t.status(), "data.template");
+                                                      tokenizer::Tokenizer tokenizer) {
+  absl::StatusOr<tokenizer::PromptTemplate> t = tokenizer::PromptTemplate::FromName(template_name);
+  if (!t.ok()) return core::Annotate(t.status(), "data.template");
   return PromptRenderer(*std::move(t), std::move(tokenizer));
 }
 
-std::string PromptRenderer::Text(const Problem& problem) const {
+std::string PromptRenderer::Text(const datasets::Problem& problem) const {
   return template_.Render(problem.system_prompt, problem.prompt, problem.instruction);
 }
 
-std::vector<int32_t> PromptRenderer::PromptIds(const Problem& problem) const {
-  EncodeOptions options;
+std::vector<int32_t> PromptRenderer::PromptIds(const datasets::Problem& problem) const {
+  tokenizer::EncodeOptions options;
   options.add_special_tokens = template_.add_special_tokens();
   return tokenizer_.Encode(Text(problem), options);
 }
 
-Prompt PromptRenderer::ToWire(const Problem& problem, uint64_t id, uint64_t seed) const {
-  Prompt p;
+wire::Prompt PromptRenderer::ToWire(const datasets::Problem& problem, uint64_t id,
+                                    uint64_t seed) const {
+  wire::Prompt p;
   p.id = id;
   p.seed = seed;
   p.text = Text(problem);
-  EncodeOptions options;
+  tokenizer::EncodeOptions options;
   options.add_special_tokens = template_.add_special_tokens();
   p.tokens = tokenizer_.Encode(p.text, options);
   p.answer = problem.answer;
@@ -34,20 +35,21 @@ Prompt PromptRenderer::ToWire(const Problem& problem, uint64_t id, uint64_t seed
   return p;
 }
 
-absl::StatusOr<std::vector<int32_t>> PromptRenderer::SftCompletionIds(const Problem& problem) const {
+absl::StatusOr<std::vector<int32_t>> PromptRenderer::SftCompletionIds(
+    const datasets::Problem& problem) const {
   if (problem.solution.empty()) {
     return absl::FailedPreconditionError("problem " + problem.id +
                                          " has no worked solution for cold-start SFT");
   }
   std::string text;
   switch (template_.think_opening()) {
-    case ThinkOpening::kByModel:
+    case tokenizer::ThinkOpening::kByModel:
       text = "<think>\n" + problem.solution + "\n</think>\n<answer>" + problem.answer + "</answer>";
       break;
-    case ThinkOpening::kInPrompt:
+    case tokenizer::ThinkOpening::kInPrompt:
       text = problem.solution + "\n</think>\n<answer>" + problem.answer + "</answer>";
       break;
-    case ThinkOpening::kNone:
+    case tokenizer::ThinkOpening::kNone:
       text = problem.solution + "\n<answer>" + problem.answer + "</answer>";
       break;
   }

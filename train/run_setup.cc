@@ -7,8 +7,8 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/status.h"
-#include "tokenizer/byte_tokenizer.h"
 #include "model/weights.h"
+#include "tokenizer/byte_tokenizer.h"
 
 namespace zerorl::train {
 namespace {
@@ -42,7 +42,7 @@ RunPaths PathsFor(const std::string& dir) {
 
 }  // namespace
 
-absl::StatusOr<RunPaths> PrepareRunDir(const Config& config, bool resume) {
+absl::StatusOr<RunPaths> PrepareRunDir(const config::Config& config, bool resume) {
   std::string base = config.run.output_dir + "/" + config.run.name;
   std::string dir = fs::absolute(base).lexically_normal().string();
   if (resume) {
@@ -62,7 +62,8 @@ absl::StatusOr<RunPaths> PrepareRunDir(const Config& config, bool resume) {
   return paths;
 }
 
-absl::StatusOr<InitialModel> PrepareInitialModel(const Config& config, const RunPaths& paths) {
+absl::StatusOr<InitialModel> PrepareInitialModel(const config::Config& config,
+                                                 const RunPaths& paths) {
   if (!config.model.path.empty()) {
     if (!fs::exists(config.model.path + "/config.json")) {
       return absl::NotFoundError("model.path: " + config.model.path +
@@ -75,7 +76,7 @@ absl::StatusOr<InitialModel> PrepareInitialModel(const Config& config, const Run
   if (fs::exists(paths.init_model + "/config.json")) return initial;
 
   model::ByteTokenizerFiles tokenizer = model::MakeByteTokenizer(kByteTokenizerTags);
-  const ModelInitConfig& init = config.model.init;
+  const config::ModelInitConfig& init = config.model.init;
   model::ModelArchConfig arch;
   arch.family = model::ModelFamily::kQwen2;
   arch.model_type = "qwen2";

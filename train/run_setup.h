@@ -34,7 +34,7 @@ struct RunPaths {
 // Creates output_dir/name and its sub-folders. Without `resume`, a folder that already holds
 // a run (a metrics.jsonl) is left alone and NAME-2, NAME-3, ... is used instead (the caller
 // reports which). With `resume`, the folder must exist (kNotFound otherwise).
-absl::StatusOr<RunPaths> PrepareRunDir(const Config& config, bool resume);
+absl::StatusOr<RunPaths> PrepareRunDir(const config::Config& config, bool resume);
 
 struct InitialModel {
   std::string model_dir;       // HF folder: config.json + safetensors (+ tokenizer)
@@ -45,7 +45,8 @@ struct InitialModel {
 // empty, a new Qwen2-architecture model with seeded random weights from model.init and the
 // byte-level tokenizer, written to paths.init_model (reused as it is when it exists, so a
 // resumed run starts from the same architecture).
-absl::StatusOr<InitialModel> PrepareInitialModel(const Config& config, const RunPaths& paths);
+absl::StatusOr<InitialModel> PrepareInitialModel(const config::Config& config,
+                                                 const RunPaths& paths);
 
 }  // namespace zerorl::train
 

@@ -18,36 +18,36 @@ uint64_t Mix(uint64_t x) {  // splitmix64: a seeded, platform-independent draw
 
 }  // namespace
 
-StepSamples CollectSamples(const std::vector<ScoredBatch>& batches, int64_t learner_version,
-                           int max_staleness) {
+StepSamples CollectSamples(const std::vector<controller::ScoredBatch>& batches,
+                           int64_t learner_version, int max_staleness) {
   StepSamples step;
   double lag_sum = 0.0;
-  for (const ScoredBatch& b : batches) {
-    std::map<uint64_t, const Prompt*> prompts;
-    for (const Prompt& p : b.batch.prompts) prompts[p.id] = &p;
+  for (const controller::ScoredBatch& b : batches) {
+    std::map<uint64_t, const wire::Prompt*> prompts;
+    for (const wire::Prompt& p : b.batch.prompts) prompts[p.id] = &p;
     for (size_t i = 0; i < b.rollouts.completions.size(); ++i) {
-      const Completion& c = b.rollouts.completions[i];
-      const ScoredCompletion& s = b.scores.completions[i];
+      const wire::Completion& c = b.rollouts.completions[i];
+      const wire::ScoredCompletion& s = b.scores.completions[i];
       int64_t lag = learner_version - c.policy_version;
       if (max_staleness >= 0 && lag > max_staleness) {
         ++step.dropped_stale;
         continue;
       }
       bool any_ok = false, any_error = false;
-      for (const FunctionScore& f : s.scores) {
-        any_ok |= f.mark == ScoreMark::kOk;
-        any_error |= f.mark == ScoreMark::kError;
+      for (const wire::FunctionScore& f : s.scores) {
+        any_ok |= f.mark == wire::ScoreMark::kOk;
+        any_error |= f.mark == wire::ScoreMark::kError;
       }
-      bool usable = c.finish_reason != FinishReason::kAbort && any_ok && !any_error;
+      bool usable = c.finish_reason != wire::FinishReason::kAbort && any_ok && !any_error;
       if (!usable) ++step.excluded;
-      const Prompt* prompt = prompts.at(c.prompt_id);
+      const wire::Prompt* prompt = prompts.at(c.prompt_id);
       learner::Sample sample;
       sample.prompt_ids = prompt->tokens;
       sample.completion_ids = c.tokens;
       sample.completion_logprobs = c.logprobs;
       sample.reward = usable ? s.total : std::nan("");
       sample.group_id = static_cast<int64_t>(c.prompt_id);
-      sample.truncated = c.finish_reason == FinishReason::kLength;
+      sample.truncated = c.finish_reason == wire::FinishReason::kLength;
       sample.policy_version = c.policy_version;
       step.samples.push_back(std::move(sample));
       step.origins.push_back({prompt, &c, &s, &b.scores.functions});
@@ -59,7 +59,7 @@ StepSamples CollectSamples(const std::vector<ScoredBatch>& batches, int64_t lear
   return step;
 }
 
-SampleSummary AddSampleMetrics(const StepSamples& step, MetricsRow* row) {
+SampleSummary AddSampleMetrics(const StepSamples& step, metrics::MetricsRow* row) {
   SampleSummary summary;
   double sum = 0, sum_sq = 0;
   int64_t n = 0;
@@ -83,11 +83,11 @@ SampleSummary AddSampleMetrics(const StepSamples& step, MetricsRow* row) {
       const std::string& name = (*o.functions)[f];
       if (!functions.count(name)) order.push_back(name);
       FunctionStats& st = functions[name];
-      const FunctionScore& score = o.score->scores[f];
-      if (score.mark == ScoreMark::kOk) {
+      const wire::FunctionScore& score = o.score->scores[f];
+      if (score.mark == wire::ScoreMark::kOk) {
         st.sum += score.value;
         ++st.ok;
-      } else if (score.mark == ScoreMark::kNotApplicable) {
+      } else if (score.mark == wire::ScoreMark::kNotApplicable) {
         ++st.not_applicable;
       } else {
         ++st.errors;
@@ -97,7 +97,7 @@ SampleSummary AddSampleMetrics(const StepSamples& step, MetricsRow* row) {
     length_sum += static_cast<double>(length);
     length_max = std::max(length_max, length);
     clipped += s.truncated;
-    aborted += o.completion->finish_reason == FinishReason::kAbort;
+    aborted += o.completion->finish_reason == wire::FinishReason::kAbort;
   }
   double mean = n ? sum / n : std::nan("");
   double var = n ? std::max(0.0, sum_sq / n - mean * mean) : std::nan("");
@@ -121,9 +121,10 @@ SampleSummary AddSampleMetrics(const StepSamples& step, MetricsRow* row) {
   return summary;
 }
 
-std::vector<MetricsRow> SampleRows(const StepSamples& step, const torch::Tensor& advantages,
-                                   const SampleLogOptions& options) {
-  std::vector<MetricsRow> rows;
+std::vector<metrics::MetricsRow> SampleRows(const StepSamples& step,
+                                            const torch::Tensor& advantages,
+                                            const SampleLogOptions& options) {
+  std::vector<metrics::MetricsRow> rows;
   if (step.samples.empty()) return rows;
   const int64_t first_group = step.samples.front().group_id;
   torch::Tensor adv = advantages.defined() ? advantages.to(torch::kFloat).contiguous() : advantages;
@@ -137,7 +138,7 @@ std::vector<MetricsRow> SampleRows(const StepSamples& step, const torch::Tensor&
       keep = static_cast<double>(draw >> 11) / 9007199254740992.0 < options.fraction;
     }
     if (!keep) continue;
-    MetricsRow row;
+    metrics::MetricsRow row;
     row.Add("schema", kSamplesSchemaVersion)
         .Add("step", options.step)
         .Add("split", options.split)
@@ -148,19 +149,19 @@ std::vector<MetricsRow> SampleRows(const StepSamples& step, const torch::Tensor&
         .Add("completion", o.completion->text)
         .Add("answer", o.prompt->answer)
         .Add("reward", s.reward)
-        .Add("finish_reason", FinishReasonName(o.completion->finish_reason))
+        .Add("finish_reason", wire::FinishReasonName(o.completion->finish_reason))
         .Add("num_tokens", static_cast<int64_t>(s.completion_ids.size()));
     if (adv.defined() && static_cast<int64_t>(i) < adv.size(0)) {
       row.Add("advantage", static_cast<double>(adv[static_cast<int64_t>(i)].item<float>()));
     }
-    MetricsRow rewards, marks;
+    metrics::MetricsRow rewards, marks;
     for (size_t f = 0; f < o.score->scores.size() && f < o.functions->size(); ++f) {
-      const FunctionScore& score = o.score->scores[f];
-      if (score.mark == ScoreMark::kOk) {
+      const wire::FunctionScore& score = o.score->scores[f];
+      if (score.mark == wire::ScoreMark::kOk) {
         rewards.Add((*o.functions)[f], score.value);
       } else {
         rewards.Add((*o.functions)[f], std::nan(""));
-        marks.Add((*o.functions)[f], std::string(ScoreMarkName(score.mark)) +
+        marks.Add((*o.functions)[f], std::string(wire::ScoreMarkName(score.mark)) +
                                          (score.detail.empty() ? "" : ": " + score.detail));
       }
     }

@@ -8,16 +8,16 @@
 #include <vector>
 
 #include "controller/controller.h"
-#include "metrics/sink.h"
 #include "learner/batch.h"
+#include "metrics/sink.h"
 
 namespace zerorl::train {
 
 // Where a learner sample came from (pointers into the batches it was built from).
 struct SampleOrigin {
-  const Prompt* prompt = nullptr;
-  const Completion* completion = nullptr;
-  const ScoredCompletion* score = nullptr;
+  const wire::Prompt* prompt = nullptr;
+  const wire::Completion* completion = nullptr;
+  const wire::ScoredCompletion* score = nullptr;
   const std::vector<std::string>* functions = nullptr;
 };
 
@@ -34,8 +34,8 @@ struct StepSamples {
 // at least one function scored it and none failed; otherwise NaN (no loss, out of the group
 // baseline), counted in `excluded`. With `max_staleness` >= 0, samples drawn with a version
 // older than learner_version - max_staleness are dropped (counted in `dropped_stale`).
-StepSamples CollectSamples(const std::vector<ScoredBatch>& batches, int64_t learner_version,
-                           int max_staleness);
+StepSamples CollectSamples(const std::vector<controller::ScoredBatch>& batches,
+                           int64_t learner_version, int max_staleness);
 
 // The headline numbers AddSampleMetrics() writes, for the progress line.
 struct SampleSummary {
@@ -46,7 +46,7 @@ struct SampleSummary {
 
 // reward/mean, reward/std, reward/<fn>/mean|not_applicable|errors, completions/mean_length,
 // max_length, clipped_ratio, aborted; the learner's samples only.
-SampleSummary AddSampleMetrics(const StepSamples& step, MetricsRow* row);
+SampleSummary AddSampleMetrics(const StepSamples& step, metrics::MetricsRow* row);
 
 // samples.jsonl rows: every sample of the step's first group and, for the other groups,
 // those a seeded draw with probability `fraction` keeps. `advantages` is the TrainBatch's
@@ -57,8 +57,9 @@ struct SampleLogOptions {
   double fraction = 0.1;
   uint64_t seed = 1;
 };
-std::vector<MetricsRow> SampleRows(const StepSamples& step, const torch::Tensor& advantages,
-                                   const SampleLogOptions& options);
+std::vector<metrics::MetricsRow> SampleRows(const StepSamples& step,
+                                            const torch::Tensor& advantages,
+                                            const SampleLogOptions& options);
 
 // The schema version written in every samples.jsonl row ("schema").
 inline constexpr int kSamplesSchemaVersion = 1;

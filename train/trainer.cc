@@ -8,10 +8,10 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/status.h"
-#include "wire/transport.h"
 #include "learner/checkpoint.h"
 #include "model/weights.h"
 #include "train/trainer_impl.h"
+#include "wire/transport.h"
 
 namespace zerorl::train {
 
@@ -32,18 +32,18 @@ void OnSignal(int) {
   (void)ignored;
 }
 
-torch::ScalarType WireDType(DType dtype) {
+torch::ScalarType WireDType(config::DType dtype) {
   switch (dtype) {
-    case DType::kBFloat16: return torch::kBFloat16;
-    case DType::kFloat16: return torch::kHalf;
-    case DType::kFloat32: return torch::kFloat;
+    case config::DType::kBFloat16: return torch::kBFloat16;
+    case config::DType::kFloat16: return torch::kHalf;
+    case config::DType::kFloat32: return torch::kFloat;
   }
   return torch::kBFloat16;
 }
 
 }  // namespace
 
-absl::StatusOr<TrainSummary> RunTraining(const Config& config, const TrainFlags& flags) {
+absl::StatusOr<TrainSummary> RunTraining(const config::Config& config, const TrainFlags& flags) {
   g_stop_requested.store(false);
   struct sigaction action = {};
   action.sa_handler = OnSignal;
@@ -60,21 +60,22 @@ absl::Status Trainer::Setup() {
   // The run folder's config.json says exactly what ran: the model folder filled in.
   config_.model.path = initial_.model_dir;
   config_.model.tokenizer = initial_.tokenizer_path;
-  RETURN_IF_ERROR(WriteFileAtomic(paths_.config_json, ConfigToJson(config_) + "\n"));
+  RETURN_IF_ERROR(core::WriteFileAtomic(paths_.config_json, config::ConfigToJson(config_) + "\n"));
   if (config_.model.threads > 0) at::set_num_threads(config_.model.threads);
 
-  ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Load(initial_.tokenizer_path));
+  ASSIGN_OR_RETURN(tokenizer::Tokenizer tokenizer,
+                   tokenizer::Tokenizer::Load(initial_.tokenizer_path));
   ASSIGN_OR_RETURN(PromptRenderer renderer,
                    PromptRenderer::Create(config_.data.template_name, std::move(tokenizer)));
   renderer_.emplace(std::move(renderer));
-  ASSIGN_OR_RETURN(data_, OpenData(config_.data));
+  ASSIGN_OR_RETURN(data_, datasets::OpenData(config_.data));
   if (data_.train.stats().bad_lines > 0) {
     ZLOG(WARNING) << "data.train: " << data_.train.stats().bad_lines << " malformed lines skipped";
   }
   evaluator_ = std::make_unique<Evaluator>(config_, &data_.eval, &*renderer_);
   RETURN_IF_ERROR(BuildLearner());
 
-  DataCursor cursor;
+  datasets::DataCursor cursor;
   cursor.seed = config_.run.seed;
   if (resumed_) {
     absl::StatusOr<std::string> last = learner::LatestCheckpoint(paths_.checkpoints);
@@ -84,11 +85,11 @@ absl::Status Trainer::Setup() {
     ASSIGN_OR_RETURN(learner::ResumeState state, learner::LoadCheckpoint(*last, learner_.get()));
     start_step_ = state.step;
     if (state.dataset_cursor_json != "null") {
-      ASSIGN_OR_RETURN(cursor, CursorFromJson(state.dataset_cursor_json));
+      ASSIGN_OR_RETURN(cursor, datasets::CursorFromJson(state.dataset_cursor_json));
     }
-    absl::StatusOr<std::string> summary = ReadFile(paths_.summary);
+    absl::StatusOr<std::string> summary = core::ReadFile(paths_.summary);
     if (summary.ok()) {
-      absl::StatusOr<rapidjson::Document> doc = ParseJson(*summary);
+      absl::StatusOr<rapidjson::Document> doc = core::ParseJson(*summary);
       if (doc.ok() && doc->IsObject() && doc->HasMember("eval_before") &&
           (*doc)["eval_before"].IsObject()) {
         for (auto& m : (*doc)["eval_before"].GetObject()) {
@@ -99,12 +100,14 @@ absl::Status Trainer::Setup() {
     ZLOG(INFO) << "resuming " << paths_.dir << " from " << *last << " (step " << start_step_
                << ", policy version " << learner_->policy_version() << ")";
   }
-  sampler_ = std::make_unique<PromptSampler>(data_.train, cursor, config_.data.shuffle);
+  sampler_ = std::make_unique<datasets::PromptSampler>(data_.train, cursor, config_.data.shuffle);
   next_batch_id_ = static_cast<uint64_t>(start_step_ + 1) * 1000000ULL;
 
-  ASSIGN_OR_RETURN(metrics_, MetricsSink::Open(paths_.metrics, MetricsSink::kAppend));
+  ASSIGN_OR_RETURN(metrics_,
+                   metrics::MetricsSink::Open(paths_.metrics, metrics::MetricsSink::kAppend));
   RETURN_IF_ERROR(metrics_->EnableTensorBoard(paths_.dir + "/tensorboard"));
-  ASSIGN_OR_RETURN(samples_, MetricsSink::Open(paths_.samples, MetricsSink::kAppend));
+  ASSIGN_OR_RETURN(samples_,
+                   metrics::MetricsSink::Open(paths_.samples, metrics::MetricsSink::kAppend));
   return absl::OkStatus();
 }
 
@@ -113,7 +116,7 @@ learner::LearnerOptions Trainer::SftLearnerOptions() const {
   options.optimizer.lr = config_.learner.sft.lr;
   // learner.optimizer.schedule shapes GRPO's steps; supervised steps keep their lr (after the
   // same warmup), so the continue_sft control carries on at the rate the cold start ended with.
-  options.optimizer.schedule = LrSchedule::kConstant;
+  options.optimizer.schedule = config::LrSchedule::kConstant;
   options.algorithm.beta = 0.0;
   return options;
 }
@@ -137,15 +140,15 @@ absl::Status Trainer::BuildLearner() {
 }
 
 absl::Status Trainer::StartWorkers() {
-  ControllerOptions options;
+  controller::ControllerOptions options;
   options.ledger_path = paths_.ledger;
   if (config_.cluster.spawn) {
-    absl::StatusOr<std::string> ipc = IpcEndpoint(paths_.dir, "controller");
+    absl::StatusOr<std::string> ipc = wire::IpcEndpoint(paths_.dir, "controller");
     options.endpoint = ipc.ok() ? *ipc : "tcp://127.0.0.1:*";
   } else {
     options.endpoint = config_.cluster.endpoint;
   }
-  ASSIGN_OR_RETURN(controller_, Controller::Start(options));
+  ASSIGN_OR_RETURN(controller_, controller::Controller::Start(options));
   collector_ = std::make_unique<ResultCollector>(controller_.get(), [this] { OnIdle(); },
                                                  &g_stop_requested);
   ZLOG(INFO) << "controller listening on " << controller_->endpoint();
@@ -174,13 +177,14 @@ absl::Status Trainer::Publish() {
   Clock::time_point start = Clock::now();
   auto weights = std::make_shared<model::TensorMap>(
       learner_->ExportWeights(WireDType(config_.model.dtype)));
-  std::vector<NamedTensor> tensors;
+  std::vector<wire::NamedTensor> tensors;
   for (const auto& [name, tensor] : *weights) {
-    NamedTensor t;
+    wire::NamedTensor t;
     t.name = name;
     t.dtype = config_.model.dtype;
     t.shape.assign(tensor.sizes().begin(), tensor.sizes().end());
-    t.data = Frame::Borrow(tensor.data_ptr(), tensor.numel() * tensor.element_size(), weights);
+    t.data =
+        wire::Frame::Borrow(tensor.data_ptr(), tensor.numel() * tensor.element_size(), weights);
     tensors.push_back(std::move(t));
   }
   RETURN_IF_ERROR(controller_->Publish(learner_->policy_version(), std::move(tensors)));
@@ -226,7 +230,7 @@ void Trainer::OnIdle() {
     // starts a fresh one. A healthy worker that lost its connection says Hello again long
     // before kHungWorkerGrace.
     constexpr auto kHungWorkerGrace = std::chrono::seconds(10);
-    ControllerStats s = controller_->stats();
+    controller::ControllerStats s = controller_->stats();
     Clock::time_point now = Clock::now();
     for (WorkerProcess& w : workers_.workers()) {
       if (s.connected.count(w.id)) {
@@ -243,7 +247,7 @@ void Trainer::OnIdle() {
   }
   if (Clock::now() - last_waiting_note_ > std::chrono::seconds(30)) {
     last_waiting_note_ = Clock::now();
-    ControllerStats s = controller_->stats();
+    controller::ControllerStats s = controller_->stats();
     if (s.rollout_workers < config_.rollout.workers || s.reward_workers < config_.reward.workers) {
       ZLOG(INFO) << "waiting for workers: " << s.rollout_workers << "/" << config_.rollout.workers
                  << " rollout, " << s.reward_workers << "/" << config_.reward.workers
@@ -255,14 +259,14 @@ void Trainer::OnIdle() {
 
 absl::StatusOr<learner::StepMetrics> Trainer::SupervisedStep(learner::Learner* learner) {
   if (!sft_sampler_) {
-    DataCursor cursor;
+    datasets::DataCursor cursor;
     cursor.seed = config_.run.seed + 7919;  // a different order than GRPO's
-    sft_sampler_ = std::make_unique<PromptSampler>(data_.train, cursor, /*shuffle=*/true);
+    sft_sampler_ = std::make_unique<datasets::PromptSampler>(data_.train, cursor, /*shuffle=*/true);
   }
-  ASSIGN_OR_RETURN(std::vector<Problem> problems,
+  ASSIGN_OR_RETURN(std::vector<datasets::Problem> problems,
                    sft_sampler_->NextBatch(config_.learner.sft.batch_size));
   std::vector<learner::SftExample> examples;
-  for (const Problem& p : problems) {
+  for (const datasets::Problem& p : problems) {
     ASSIGN_OR_RETURN(std::vector<int32_t> completion, renderer_->SftCompletionIds(p));
     examples.push_back({renderer_->PromptIds(p), std::move(completion)});
   }
@@ -281,10 +285,10 @@ absl::Status Trainer::ColdStartSft() {
   Clock::time_point start = Clock::now();
   for (int step = 1; step <= steps && !g_stop_requested.load(); ++step) {
     ASSIGN_OR_RETURN(learner::StepMetrics m, SupervisedStep(sft.get()));
-    MetricsRow row;
+    metrics::MetricsRow row;
     row.Add("phase", "sft").Add("sft_step", step);
     for (const auto& [name, value] : m) row.Add("sft/" + name, value);
-    row.Add("time", UnixTimeSeconds());  // so the dashboard's wall-time axis shows SFT too
+    row.Add("time", metrics::UnixTimeSeconds());  // so the dashboard's wall-time axis shows SFT too
     RETURN_IF_ERROR(metrics_->Write(row));
     if (!flags_.quiet && (step % 25 == 0 || step == steps)) {
       double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -338,7 +342,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
   }
   absl::Status status = absl::OkStatus();
   if (config_.run.eval_before && !resumed_ && !data_.eval.empty()) {
-    MetricsRow row;
+    metrics::MetricsRow row;
     row.Add("step", start_step_).Add("phase", "eval");
     status = Evaluate(start_step_, &row, &eval_before_);
     if (status.ok()) status = metrics_->Write(row);
@@ -365,7 +369,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
     bool evaluated_last = config_.run.eval_every > 0 && done % config_.run.eval_every == 0 &&
                           done > start_step_;
     if (!evaluated_last) {
-      MetricsRow row;
+      metrics::MetricsRow row;
       row.Add("step", done).Add("phase", "eval").Add("elapsed_s", summary.grpo_wall_s);
       status = Evaluate(done, &row, &eval_after_);
       if (status.ok()) status = metrics_->Write(row);
@@ -383,10 +387,10 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
 void Trainer::Finish(TrainSummary* summary) {
   if (controller_) controller_->Shutdown(summary->interrupted ? "run interrupted" : "run finished");
   workers_.StopAll(std::chrono::seconds(5));
-  MetricsRow row;
+  metrics::MetricsRow row;
   row.Add("schema", 1).Add("run_dir", paths_.dir).Add("steps", summary->steps)
       .Add("grpo_wall_s", summary->grpo_wall_s).Add("interrupted", summary->interrupted);
-  MetricsRow before, after;
+  metrics::MetricsRow before, after;
   for (const auto& [name, value] : summary->eval_before) before.Add(name, value);
   for (const auto& [name, value] : summary->eval_after) after.Add(name, value);
   // The headline numbers: the first eval set's accuracy.
@@ -394,12 +398,12 @@ void Trainer::Finish(TrainSummary* summary) {
   if (!summary->eval_after.empty()) row.Add("eval_after", summary->eval_after.begin()->second);
   row.Add("eval_before_by_dataset", before).Add("eval_after_by_dataset", after);
   if (controller_) {
-    ControllerStats s = controller_->stats();
+    controller::ControllerStats s = controller_->stats();
     row.Add("workers_lost", s.workers_lost).Add("redispatched", s.redispatched)
         .Add("duplicates_dropped", s.duplicates);
   }
   row.Add("worker_restarts", static_cast<int64_t>(workers_.total_restarts()));
-  absl::Status written = WriteFileAtomic(paths_.summary, row.ToJson() + "\n");
+  absl::Status written = core::WriteFileAtomic(paths_.summary, row.ToJson() + "\n");
   if (!written.ok()) ZLOG(ERROR) << "summary.json: " << written;
 }
 

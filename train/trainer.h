@@ -1,4 +1,4 @@
-// `zerorl train`: the whole loop of DESIGN.md in the rank-0 process. It prepares the run
+// `zerorl train`: the loop of README's How it works, in the rank-0 process. It prepares the run
 // folder and the starting model, loads the data, builds the learner, starts the controller
 // and (cluster.spawn) the worker processes, optionally runs the cold-start SFT, and then
 // trains: each step sends prompts to the rollout workers, waits for the scored groups,
@@ -40,7 +40,7 @@ struct TrainSummary {
   bool interrupted = false;
 };
 
-absl::StatusOr<TrainSummary> RunTraining(const Config& config, const TrainFlags& flags);
+absl::StatusOr<TrainSummary> RunTraining(const config::Config& config, const TrainFlags& flags);
 
 }  // namespace zerorl::train
 

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "controller/controller.h"
-#include "metrics/sink.h"
 #include "datasets/datasets.h"
 #include "datasets/sampler.h"
 #include "learner/learner.h"
+#include "metrics/sink.h"
 #include "train/collector.h"
 #include "train/evaluation.h"
 #include "train/launcher.h"
@@ -32,7 +32,7 @@ extern std::atomic<bool> g_stop_requested;
 
 class Trainer {
  public:
-  Trainer(const Config& config, const TrainFlags& flags) : config_(config), flags_(flags) {}
+  Trainer(const config::Config& config, const TrainFlags& flags) : config_(config), flags_(flags) {}
   absl::StatusOr<TrainSummary> Run();
 
  private:
@@ -59,38 +59,39 @@ class Trainer {
   absl::Status TrainStep(int64_t step);
   // run.continue_sft: a supervised step in place of the GRPO update (the control run).
   absl::Status SupervisedControlStep(int64_t step);
-  absl::Status Evaluate(int64_t step, MetricsRow* row, std::map<std::string, double>* out);
+  absl::Status Evaluate(int64_t step, metrics::MetricsRow* row, std::map<std::string, double>* out);
   absl::Status Checkpoint(int64_t step);
   // Evaluates and checkpoints when `step` is due (run.eval_every, run.checkpoint_every);
   // returns the seconds spent evaluating.
-  absl::StatusOr<double> EvaluateAndCheckpointIfDue(int64_t step, MetricsRow* row);
+  absl::StatusOr<double> EvaluateAndCheckpointIfDue(int64_t step, metrics::MetricsRow* row);
   struct Progress {
     double reward = 0, accuracy = NAN, mean_length = 0, tokens_per_s = 0;
     double generate_s = 0, reward_s = 0, learner_s = 0, sync_s = 0, step_s = 0;
   };
   void PrintProgress(int64_t step, const Progress& p);
 
-  Config config_;
+  config::Config config_;
   TrainFlags flags_;
   RunPaths paths_;
   InitialModel initial_;
   std::optional<PromptRenderer> renderer_;
-  DataSets data_;
-  std::unique_ptr<PromptSampler> sampler_;
-  std::unique_ptr<PromptSampler> sft_sampler_;  // worked solutions (cold start, continue_sft)
+  datasets::DataSets data_;
+  std::unique_ptr<datasets::PromptSampler> sampler_;
+  std::unique_ptr<datasets::PromptSampler>
+      sft_sampler_;  // worked solutions (cold start, continue_sft)
   std::unique_ptr<learner::Learner> learner_;
   model::CausalLM policy_{nullptr};
-  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<controller::Controller> controller_;
   WorkerProcesses workers_;
   std::unique_ptr<ResultCollector> collector_;
   std::unique_ptr<Evaluator> evaluator_;
-  std::unique_ptr<MetricsSink> metrics_;
-  std::unique_ptr<MetricsSink> samples_;
+  std::unique_ptr<metrics::MetricsSink> metrics_;
+  std::unique_ptr<metrics::MetricsSink> samples_;
 
   int64_t start_step_ = 0;             // GRPO steps done before this process (resume)
   uint64_t next_batch_id_ = 1;
   std::map<int64_t, std::set<uint64_t>> submitted_;  // step -> its batches in flight
-  std::map<int64_t, DataCursor> cursor_after_;       // step -> sampler position after it
+  std::map<int64_t, datasets::DataCursor> cursor_after_;       // step -> sampler position after it
   std::shared_ptr<const model::TensorMap> published_;  // the weights workers may still read
   double last_publish_s_ = 0.0;
   Clock::time_point grpo_started_;

@@ -33,8 +33,9 @@ std::string Compact(double value) {
 
 absl::Status Trainer::SubmitStep(int64_t step) {
   if (submitted_.count(step)) return absl::OkStatus();
-  const SamplingConfig& sampling = config_.rollout.sampling;
-  ASSIGN_OR_RETURN(std::vector<Problem> problems, sampler_->NextBatch(config_.data.prompts_per_step));
+  const config::SamplingConfig& sampling = config_.rollout.sampling;
+  ASSIGN_OR_RETURN(std::vector<datasets::Problem> problems,
+                   sampler_->NextBatch(config_.data.prompts_per_step));
   cursor_after_[step] = sampler_->cursor();
   // Enough batches for every rollout worker, each within its max_batch sequences.
   const int workers = std::max(1, config_.rollout.workers);
@@ -43,7 +44,7 @@ absl::Status Trainer::SubmitStep(int64_t step) {
   const size_t per_batch = static_cast<size_t>(std::max(1, std::min(by_capacity, by_workers)));
   std::set<uint64_t>& ids = submitted_[step];
   for (size_t begin = 0; begin < problems.size(); begin += per_batch) {
-    PromptBatch batch;
+    wire::PromptBatch batch;
     batch.batch_id = next_batch_id_++;
     batch.policy_version = learner_->policy_version();
     batch.sampling = sampling;
@@ -57,7 +58,7 @@ absl::Status Trainer::SubmitStep(int64_t step) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<double> Trainer::EvaluateAndCheckpointIfDue(int64_t step, MetricsRow* row) {
+absl::StatusOr<double> Trainer::EvaluateAndCheckpointIfDue(int64_t step, metrics::MetricsRow* row) {
   double eval_s = 0;
   if (config_.run.eval_every > 0 && step % config_.run.eval_every == 0 && !data_.eval.empty()) {
     Clock::time_point eval_start = Clock::now();
@@ -75,7 +76,7 @@ absl::Status Trainer::SupervisedControlStep(int64_t step) {
   ASSIGN_OR_RETURN(learner::StepMetrics m, SupervisedStep(learner_.get()));
   const double learner_s = std::chrono::duration<double>(Clock::now() - step_start).count();
   RETURN_IF_ERROR(Publish());
-  MetricsRow row;
+  metrics::MetricsRow row;
   row.Add("step", step).Add("phase", "continue_sft");
   for (const auto& [name, value] : m) row.Add("sft/" + name, value);
   row.Add("policy_version", learner_->policy_version());
@@ -83,7 +84,7 @@ absl::Status Trainer::SupervisedControlStep(int64_t step) {
   const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
   row.Add("timing/step_s", step_s).Add("timing/learner_s", learner_s)
       .Add("timing/weight_sync_s", last_publish_s_).Add("timing/eval_s", eval_s)
-      .Add("time", UnixTimeSeconds())
+      .Add("time", metrics::UnixTimeSeconds())
       .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
   RETURN_IF_ERROR(metrics_->Write(row));
   if (!flags_.quiet && (step % 10 == 0 || step == config_.run.steps)) {
@@ -98,18 +99,19 @@ absl::Status Trainer::SupervisedControlStep(int64_t step) {
 absl::Status Trainer::TrainStep(int64_t step) {
   if (config_.run.continue_sft) return SupervisedControlStep(step);
   const Clock::time_point step_start = Clock::now();
-  const bool async = config_.run.mode == RunMode::kAsync;
+  const bool async = config_.run.mode == config::RunMode::kAsync;
   RETURN_IF_ERROR(SubmitStep(step));
   // Async: the next step generates with the current weights while this one trains.
   if (async && step + 1 <= config_.run.steps) RETURN_IF_ERROR(SubmitStep(step + 1));
 
-  ASSIGN_OR_RETURN(std::vector<ScoredBatch> batches, collector_->Await(submitted_.at(step)));
+  ASSIGN_OR_RETURN(std::vector<controller::ScoredBatch> batches,
+                   collector_->Await(submitted_.at(step)));
   submitted_.erase(step);
   const double wait_s = std::chrono::duration<double>(Clock::now() - step_start).count();
 
   StepSamples step_samples =
       CollectSamples(batches, learner_->policy_version(), async ? config_.run.max_staleness : -1);
-  MetricsRow row;
+  metrics::MetricsRow row;
   row.Add("step", step).Add("phase", "grpo");
   SampleSummary summary = AddSampleMetrics(step_samples, &row);
 
@@ -129,7 +131,8 @@ absl::Status Trainer::TrainStep(int64_t step) {
     ZLOG(WARNING) << "step " << step << ": no sample with a usable reward; no update";
   }
   const double learner_s = std::chrono::duration<double>(Clock::now() - learn_start).count();
-  for (const ScoredBatch& b : batches) controller_->RecordTrained(b.batch.batch_id, step);
+  for (const controller::ScoredBatch& b : batches)
+    controller_->RecordTrained(b.batch.batch_id, step);
   if (trained) RETURN_IF_ERROR(Publish());
   for (const auto& [name, value] : learner_metrics) row.Add(name, value);
   row.Add("policy_version", learner_->policy_version());
@@ -138,18 +141,19 @@ absl::Status Trainer::TrainStep(int64_t step) {
   // (wait_s); in async mode that wait shrinks to what generation does not overlap.
   double generate_s = 0, reward_s = 0, rollout_busy = 0;
   int64_t tokens = 0;
-  for (const ScoredBatch& b : batches) {
+  for (const controller::ScoredBatch& b : batches) {
     generate_s = std::max(generate_s, b.rollout_s);
     reward_s = std::max(reward_s, b.reward_s);
     rollout_busy += b.rollout_s;
-    for (const Completion& c : b.rollouts.completions) tokens += static_cast<int64_t>(c.tokens.size());
+    for (const wire::Completion& c : b.rollouts.completions)
+      tokens += static_cast<int64_t>(c.tokens.size());
   }
   if (async) {
     row.Add("async/dropped_stale", step_samples.dropped_stale)
         .Add("async/policy_lag_mean", step_samples.mean_policy_lag)
         .Add("async/policy_lag_max", step_samples.max_policy_lag);
   }
-  ControllerStats cs = controller_->stats();
+  controller::ControllerStats cs = controller_->stats();
   row.Add("workers/rollout", cs.rollout_workers).Add("workers/reward", cs.reward_workers)
       .Add("workers/lost", cs.workers_lost).Add("ledger/redispatched", cs.redispatched)
       .Add("ledger/duplicates_dropped", cs.duplicates);
@@ -157,7 +161,7 @@ absl::Status Trainer::TrainStep(int64_t step) {
     for (const auto& [name, value] : values) row.Add("worker/" + worker + "/" + name, value);
   }
 
-  std::vector<MetricsRow> sample_rows;
+  std::vector<metrics::MetricsRow> sample_rows;
   SampleLogOptions log;
   log.step = step;
   log.fraction = config_.run.log_samples_fraction;
@@ -174,10 +178,10 @@ absl::Status Trainer::TrainStep(int64_t step) {
       .Add("timing/rollout_busy_fraction",
            step_s > 0 ? rollout_busy / (std::max(1, cs.rollout_workers) * step_s) : 0.0)
       .Add("throughput/tokens_per_s", step_s > 0 ? tokens / step_s : 0.0)
-      .Add("time", UnixTimeSeconds())
+      .Add("time", metrics::UnixTimeSeconds())
       .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
   RETURN_IF_ERROR(metrics_->Write(row));
-  for (const MetricsRow& r : sample_rows) RETURN_IF_ERROR(samples_->Write(r));
+  for (const metrics::MetricsRow& r : sample_rows) RETURN_IF_ERROR(samples_->Write(r));
   Progress progress;
   progress.reward = summary.reward_mean;
   auto acc = summary.function_means.find(evaluator_->correctness_function());
@@ -193,8 +197,9 @@ absl::Status Trainer::TrainStep(int64_t step) {
   return absl::OkStatus();
 }
 
-absl::Status Trainer::Evaluate(int64_t step, MetricsRow* row, std::map<std::string, double>* out) {
-  std::vector<MetricsRow> rows;
+absl::Status Trainer::Evaluate(int64_t step, metrics::MetricsRow* row,
+                               std::map<std::string, double>* out) {
+  std::vector<metrics::MetricsRow> rows;
   ASSIGN_OR_RETURN(std::vector<EvalResult> results,
                    evaluator_->Run(controller_.get(), collector_.get(), learner_->policy_version(),
                                    step, &next_batch_id_, &rows));
@@ -213,7 +218,7 @@ absl::Status Trainer::Evaluate(int64_t step, MetricsRow* row, std::map<std::stri
       std::fflush(stdout);
     }
   }
-  for (const MetricsRow& r : rows) RETURN_IF_ERROR(samples_->Write(r));
+  for (const metrics::MetricsRow& r : rows) RETURN_IF_ERROR(samples_->Write(r));
   return absl::OkStatus();
 }
 
@@ -221,8 +226,8 @@ absl::Status Trainer::Checkpoint(int64_t step) {
   learner::CheckpointExtras extras;
   extras.copy_files_from = {initial_.tokenizer_path, initial_.model_dir};
   auto it = cursor_after_.find(step);
-  DataCursor cursor = it != cursor_after_.end() ? it->second : sampler_->cursor();
-  extras.dataset_cursor_json = CursorToJson(cursor);
+  datasets::DataCursor cursor = it != cursor_after_.end() ? it->second : sampler_->cursor();
+  extras.dataset_cursor_json = datasets::CursorToJson(cursor);
   ASSIGN_OR_RETURN(std::string dir, learner::SaveCheckpoint(*learner_, paths_.checkpoints, extras));
   RETURN_IF_ERROR(learner::RotateCheckpoints(paths_.checkpoints, config_.run.keep_last));
   for (auto old = cursor_after_.begin(); old != cursor_after_.end() && old->first <= step;) {

@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-namespace zerorl {
+namespace zerorl::wire {
 
 class Frame {
  public:
@@ -64,6 +64,6 @@ class Frame {
 
 using Frames = std::vector<Frame>;
 
-}  // namespace zerorl
+}  // namespace zerorl::wire
 
 #endif  // ZERORL_WIRE_FRAME_H_

@@ -7,11 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/crc32c.h"
-#include "wire/internal/message_codecs.h"
 #include "core/status.h"
+#include "wire/internal/message_codecs.h"
 
-namespace zerorl {
-namespace wire {
+namespace zerorl::wire {
 namespace {
 
 constexpr size_t kMaxRoutingIdBytes = 255;  // ZeroMQ's limit on a routing id
@@ -113,13 +112,13 @@ absl::StatusOr<Frames> EncodeBody(const WeightUpdate& m) {
     w.Key("name");
     w.String(piece.name, "pieces[].name");
     w.Key("dtype");
-    w.String(DTypeName(piece.dtype), "pieces[].dtype");
+    w.String(config::DTypeName(piece.dtype), "pieces[].dtype");
     w.Key("shape");
     w.StartArray();
     for (int64_t dim : piece.shape) w.Int64(dim);
     w.EndArray();
     w.PutUint("offset", piece.offset);
-    w.PutUint("crc32c", Crc32c(piece.data.data(), piece.data.size()));
+    w.PutUint("crc32c", core::Crc32c(piece.data.data(), piece.data.size()));
     w.EndObject();
     payload.push_back(piece.data);  // shares the owner: no copy
   }
@@ -170,7 +169,7 @@ absl::Status DecodePiece(const rapidjson::Value& value, size_t index, const Fram
     return Invalid(f.Path("offset"), absl::StrCat("bytes [", piece->offset, ", +", frame.size(),
                                                   ") run past the tensor's ", bytes, " bytes"));
   }
-  uint32_t actual = Crc32c(frame.data(), frame.size());
+  uint32_t actual = core::Crc32c(frame.data(), frame.size());
   if (actual != crc) {
     return absl::DataLossError(absl::StrCat(f.Path(""), " (", Quote(piece->name), " at byte ",
                                             piece->offset, "): CRC-32C mismatch, header says ", crc,
@@ -254,15 +253,14 @@ Message MakeMessage(MessageType type) {
   return Shutdown{};
 }
 
-}  // namespace wire
-
 const char* WorkerKindName(WorkerKind kind) {
   return wire::kWorkerKindNames[static_cast<int>(kind)];
 }
 
-bool ParseDTypeName(std::string_view name, DType* dtype) {
-  for (DType d : {DType::kBFloat16, DType::kFloat32, DType::kFloat16}) {
-    if (name == DTypeName(d)) {
+bool ParseDTypeName(std::string_view name, config::DType* dtype) {
+  for (config::DType d :
+       {config::DType::kBFloat16, config::DType::kFloat32, config::DType::kFloat16}) {
+    if (name == config::DTypeName(d)) {
       *dtype = d;
       return true;
     }
@@ -270,7 +268,7 @@ bool ParseDTypeName(std::string_view name, DType* dtype) {
   return false;
 }
 
-size_t DTypeSize(DType dtype) { return dtype == DType::kFloat32 ? 4 : 2; }
+size_t DTypeSize(config::DType dtype) { return dtype == config::DType::kFloat32 ? 4 : 2; }
 
 absl::StatusOr<Frames> Encode(const Message& message) {
   return std::visit([](const auto& m) { return wire::EncodeBody(m); }, message);
@@ -285,7 +283,7 @@ absl::StatusOr<Message> Decode(const Frames& frames) {
   Message message = wire::MakeMessage(header.type);
   absl::Status status =
       std::visit([&](auto& m) { return wire::DecodeBody(frames, top, &m); }, message);
-  if (!status.ok()) return Annotate(status, std::string(MessageTypeName(header.type)));
+  if (!status.ok()) return core::Annotate(status, std::string(MessageTypeName(header.type)));
   return message;
 }
 
@@ -297,4 +295,4 @@ absl::Status WrongType(MessageType expected, MessageType got) {
 }
 }  // namespace internal
 
-}  // namespace zerorl
+}  // namespace zerorl::wire

@@ -43,7 +43,7 @@
 #include "wire/frame.h"
 #include "wire/protocol.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 
 inline constexpr int64_t kNoPolicyVersion = -1;  // a worker that holds no weights yet
 
@@ -83,7 +83,7 @@ struct PromptBatch {
   // The oldest policy version allowed: a worker holding an older one applies the pending
   // WeightUpdate first. In sync mode this is the current version, i.e. exactly it.
   int64_t policy_version = 0;
-  SamplingConfig sampling;  // sampling.n is the group size G of every prompt
+  config::SamplingConfig sampling;  // sampling.n is the group size G of every prompt
   std::vector<Prompt> prompts;
 };
 
@@ -135,7 +135,7 @@ struct ScoredGroups {
 // data.size() == its byte size). wire/weight_sync.h splits and reassembles tensors.
 struct TensorPiece {
   std::string name;  // e.g. "model.layers.0.mlp.up_proj.weight"
-  DType dtype = DType::kBFloat16;
+  config::DType dtype = config::DType::kBFloat16;
   std::vector<int64_t> shape;  // of the whole tensor
   uint64_t offset = 0;         // byte offset of `data` in the whole tensor
   Frame data;                  // raw little-endian elements, a multiple of the dtype size
@@ -203,9 +203,9 @@ absl::StatusOr<T> DecodeAs(const Frames& frames) {
 }
 
 // Name parsing shared by the codecs and config-like callers; false on an unknown name.
-bool ParseDTypeName(std::string_view name, DType* dtype);
-size_t DTypeSize(DType dtype);  // bytes per element: 2 or 4
+bool ParseDTypeName(std::string_view name, config::DType* dtype);
+size_t DTypeSize(config::DType dtype);  // bytes per element: 2 or 4
 
-}  // namespace zerorl
+}  // namespace zerorl::wire
 
 #endif  // ZERORL_WIRE_MESSAGES_H_

@@ -2,8 +2,8 @@
 // scalars are header objects; token ids, log-probs, scores and texts are concatenated frames
 // whose per-item lengths the header objects give.
 #include "absl/strings/str_cat.h"
-#include "wire/internal/message_codecs.h"
 #include "core/status.h"
+#include "wire/internal/message_codecs.h"
 
 namespace zerorl::wire {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 constexpr size_t kMaxStopStrings = 256;
 const char* const kFinishReasonNames[] = {"stop", "length", "abort"};
 
-void WriteSampling(const SamplingConfig& s, HeaderWriter& w) {
+void WriteSampling(const config::SamplingConfig& s, HeaderWriter& w) {
   w.Key("sampling");
   w.StartObject();
   w.PutInt("n", s.n);
@@ -27,7 +27,7 @@ void WriteSampling(const SamplingConfig& s, HeaderWriter& w) {
   w.EndObject();
 }
 
-absl::Status ReadSampling(JsonFields& top, SamplingConfig* s) {
+absl::Status ReadSampling(JsonFields& top, config::SamplingConfig* s) {
   const rapidjson::Value* object = nullptr;
   RETURN_IF_ERROR(top.Object("sampling", &object, 16));
   ASSIGN_OR_RETURN(JsonFields f, JsonFields::Of(*object, "sampling"));
@@ -313,7 +313,7 @@ absl::Status DecodeBody(const Frames& frames, JsonFields& top, ScoredGroups* m) 
 
 }  // namespace zerorl::wire
 
-namespace zerorl {
+namespace zerorl::wire {
 
 const char* FinishReasonName(FinishReason reason) {
   return wire::kFinishReasonNames[static_cast<int>(reason)];
@@ -324,4 +324,4 @@ const char* ScoreMarkName(ScoreMark mark) {
   return kNames[static_cast<int>(mark)];
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::wire

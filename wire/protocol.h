@@ -60,7 +60,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace zerorl {
+namespace zerorl::wire {
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "zerorl's wire format is little-endian and is read by memcpy: build for a "
@@ -122,6 +122,6 @@ inline constexpr size_t kMaxWeightChunks = size_t{1} << 20;     // chunks per ve
 inline constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 40;  // 1 TiB per tensor
 inline constexpr size_t kMaxMapEntries = 65536;  // Hello capabilities, Metrics values
 
-}  // namespace zerorl
+}  // namespace zerorl::wire
 
 #endif  // ZERORL_WIRE_PROTOCOL_H_

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 namespace {
 
 constexpr size_t kMaxIpcPathBytes = 107;  // sizeof(sockaddr_un::sun_path) - 1
@@ -317,4 +317,4 @@ absl::StatusOr<std::vector<bool>> PollReadable(const std::vector<zmq::socket_t*>
   return readable;
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::wire

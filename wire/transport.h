@@ -35,7 +35,7 @@
 #include "wire/protocol.h"
 #include "zmq.hpp"
 
-namespace zerorl {
+namespace zerorl::wire {
 
 // Frames at least this big are sent without copying (they share their Frame's owner with
 // ZeroMQ until it has written them); smaller ones are copied, which is cheaper.
@@ -132,6 +132,6 @@ absl::StatusOr<Received> ReceiveRoutedMessage(zmq::socket_t& router,
 absl::StatusOr<std::vector<bool>> PollReadable(const std::vector<zmq::socket_t*>& sockets,
                                                std::chrono::milliseconds timeout);
 
-}  // namespace zerorl
+}  // namespace zerorl::wire
 
 #endif  // ZERORL_WIRE_TRANSPORT_H_

@@ -11,7 +11,7 @@
 #include "core/status.h"
 #include "wire/internal/codec.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 namespace {
 
 // Bounds a chunk's header: ~1k pieces of at most kMaxNameBytes names stay far below
@@ -19,7 +19,7 @@ namespace {
 constexpr size_t kMaxPiecesPerChunk = 1024;
 
 // numel * dtype size, or an error naming the tensor.
-absl::StatusOr<uint64_t> TensorBytes(const std::string& name, DType dtype,
+absl::StatusOr<uint64_t> TensorBytes(const std::string& name, config::DType dtype,
                                      const std::vector<int64_t>& shape) {
   if (shape.size() > kMaxTensorRank) {
     return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "': rank ", shape.size(),
@@ -135,10 +135,10 @@ absl::Status WeightAssembler::AddPiece(const TensorPiece& piece, uint64_t order)
     e.tensor = ReceivedTensor{piece.name, piece.dtype, piece.shape, bytes, {}};
     e.order = order;
   } else if (e.tensor.dtype != piece.dtype || e.tensor.shape != piece.shape) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": ", DTypeName(piece.dtype), " [", absl::StrJoin(piece.shape, ", "),
-                     "] here, ", DTypeName(e.tensor.dtype), " [",
-                     absl::StrJoin(e.tensor.shape, ", "), "] in an earlier piece"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": ", config::DTypeName(piece.dtype), " [", absl::StrJoin(piece.shape, ", "),
+        "] here, ", config::DTypeName(e.tensor.dtype), " [", absl::StrJoin(e.tensor.shape, ", "),
+        "] in an earlier piece"));
   }
   const uint64_t size = piece.data.size();
   const uint64_t bytes = e.tensor.bytes;
@@ -193,7 +193,7 @@ absl::StatusOr<bool> WeightAssembler::Add(const WeightUpdate& chunk) {
   if (!status.ok()) {
     int64_t version = version_;
     Reset(kNoPolicyVersion, 0);
-    return Annotate(status, absl::StrCat("weight version ", version));
+    return core::Annotate(status, absl::StrCat("weight version ", version));
   }
   return complete();
 }
@@ -235,4 +235,4 @@ Frame ReceivedTensor::Contiguous() const {
   return Frame::Borrow(buffer.get(), bytes, buffer);
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::wire

@@ -26,11 +26,11 @@
 #include "absl/status/statusor.h"
 #include "wire/messages.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 
 struct NamedTensor {
   std::string name;
-  DType dtype = DType::kBFloat16;
+  config::DType dtype = config::DType::kBFloat16;
   std::vector<int64_t> shape;
   Frame data;  // [prod(shape)] elements of dtype, raw little-endian, contiguous
 };
@@ -39,7 +39,7 @@ struct NamedTensor {
 // every byte exactly once.
 struct ReceivedTensor {
   std::string name;
-  DType dtype = DType::kBFloat16;
+  config::DType dtype = config::DType::kBFloat16;
   std::vector<int64_t> shape;
   uint64_t bytes = 0;                             // numel * dtype size
   std::vector<std::pair<uint64_t, Frame>> pieces;  // (byte offset, bytes)
@@ -98,6 +98,6 @@ class WeightAssembler {
   std::map<std::string, Entry> entries_;
 };
 
-}  // namespace zerorl
+}  // namespace zerorl::wire
 
 #endif  // ZERORL_WIRE_WEIGHT_SYNC_H_

@@ -8,7 +8,7 @@
 #include "core/status.h"
 #include "wire/transport.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -251,4 +251,4 @@ void WorkerLink::Run() {
   }
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::wire

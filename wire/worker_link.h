@@ -35,7 +35,7 @@
 #include "wire/messages.h"
 #include "wire/weight_sync.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 
 struct WorkerLinkOptions {
   std::string endpoint;  // the controller's, e.g. "ipc:///run/x/controller.sock"
@@ -102,6 +102,6 @@ class WorkerLink {
   WorkerLinkStats stats_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace zerorl
+}  // namespace zerorl::wire
 
 #endif  // ZERORL_WIRE_WORKER_LINK_H_

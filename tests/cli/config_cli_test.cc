@@ -2,7 +2,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -64,4 +64,4 @@ TEST(CliTest, MissingConfigFileIsNamed) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

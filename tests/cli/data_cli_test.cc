@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -52,4 +52,4 @@ TEST(DataCliTest, UnknownPresetIsBadInput) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

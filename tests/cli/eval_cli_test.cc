@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::DoubleNear;
@@ -21,15 +21,15 @@ using testing::TestDataPath;
 using testing::ZerorlBinary;
 
 rapidjson::Document ReadJson(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = core::ReadFile(path);
   EXPECT_TRUE(text.ok()) << text.status();
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(text.ok() ? *text : "{}");
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text.ok() ? *text : "{}");
   EXPECT_TRUE(doc.ok()) << doc.status();
   return doc.ok() ? std::move(*doc) : rapidjson::Document();
 }
 
 std::vector<rapidjson::Document> ReadLines(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = core::ReadFile(path);
   EXPECT_TRUE(text.ok()) << text.status();
   return JsonLines(text.ok() ? *text : "");
 }
@@ -63,7 +63,7 @@ void CheckConsistent(const std::vector<rapidjson::Document>& problems,
     for (const auto& s : p["samples"].GetArray()) {
       ++samples;
       EXPECT_TRUE(s["completion"].IsString());
-      ASSERT_TRUE(s["correct"].IsBool()) << JsonToString(s);  // judged: a verdict, not null
+      ASSERT_TRUE(s["correct"].IsBool()) << core::JsonToString(s);  // judged: a verdict, not null
       correct += s["correct"].GetBool();
       int64_t length = s["length"].GetInt64();
       EXPECT_GE(length, 1);
@@ -104,7 +104,8 @@ TEST(EvalCliTest, TinyModelOnGsm8kRows) {
   EXPECT_STREQ(summary["correctness_function"].GetString(), "math_accuracy");
   EXPECT_TRUE(summary["metrics"].HasMember("maj@2"));
   EXPECT_TRUE(summary["metrics"].HasMember("pass@2"));
-  EXPECT_EQ(JsonToString(*ParseJson(r.out)), JsonToString(summary));  // stdout = summary.json
+  EXPECT_EQ(core::JsonToString(*core::ParseJson(r.out)),
+            core::JsonToString(summary));  // stdout = summary.json
   // Not a terminal: plain progress lines, the last one at 100%.
   EXPECT_THAT(r.err, HasSubstr("gsm8k 3/3 problems (100%)"));
   EXPECT_THAT(r.err, HasSubstr("zerorl eval: 3 problems, 6 samples"));
@@ -185,19 +186,19 @@ std::string ReplayFile(const testing::TempDir& dir, const std::vector<std::strin
 TEST(EvalCliTest, ReplayedGoldSolutionsScoreOne) {
   ZERORL_REQUIRE_TEST_DATA();
   testing::TempDir dir;
-  absl::StatusOr<std::string> data = ReadFile(TestDataPath("gsm8k/test.jsonl"));
+  absl::StatusOr<std::string> data = core::ReadFile(TestDataPath("gsm8k/test.jsonl"));
   ASSERT_TRUE(data.ok());
   std::vector<std::string> lines;
   std::istringstream in(*data);
   std::string row;
   for (int i = 0; i < 5 && std::getline(in, row); ++i) {
-    rapidjson::Document doc = *ParseJson(row);
+    rapidjson::Document doc = *core::ParseJson(row);
     rapidjson::Document line(rapidjson::kObjectType);
     line.AddMember("index", i, line.GetAllocator());
     rapidjson::Value completions(rapidjson::kArrayType);
     completions.PushBack(rapidjson::Value(doc["answer"], line.GetAllocator()), line.GetAllocator());
     line.AddMember("completions", completions, line.GetAllocator());
-    lines.push_back(JsonToString(line));
+    lines.push_back(core::JsonToString(line));
   }
   auto r = RunCommand({ZerorlBinary(), "eval", "--dataset", TestDataPath("gsm8k/test.jsonl"),
                        "--completions", ReplayFile(dir, lines), "--output", dir.Path("out")});
@@ -251,12 +252,12 @@ TEST(EvalCliTest, ReplayedHumanEvalCanonicalSolutionsPass) {
   ZERORL_REQUIRE_TEST_DATA();
   testing::TempDir dir;
   std::vector<std::string> lines;
-  absl::StatusOr<std::string> data = ReadFile(TestDataPath("humaneval/HumanEval.jsonl"));
+  absl::StatusOr<std::string> data = core::ReadFile(TestDataPath("humaneval/HumanEval.jsonl"));
   ASSERT_TRUE(data.ok());
   std::istringstream in(*data);
   std::string row;
   for (int i = 0; i < 3 && std::getline(in, row); ++i) {
-    rapidjson::Document doc = *ParseJson(row);
+    rapidjson::Document doc = *core::ParseJson(row);
     std::string right = std::string(doc["prompt"].GetString()) + doc["canonical_solution"].GetString();
     std::string wrong = std::string("def ") + doc["entry_point"].GetString() + "(*a):\n    return None\n";
     rapidjson::Document line(rapidjson::kObjectType);
@@ -265,7 +266,7 @@ TEST(EvalCliTest, ReplayedHumanEvalCanonicalSolutionsPass) {
     completions.PushBack(rapidjson::Value(right, line.GetAllocator()), line.GetAllocator());
     completions.PushBack(rapidjson::Value(wrong, line.GetAllocator()), line.GetAllocator());
     line.AddMember("completions", completions, line.GetAllocator());
-    lines.push_back(JsonToString(line));
+    lines.push_back(core::JsonToString(line));
   }
   auto r = RunCommand({ZerorlBinary(), "eval", "--dataset", TestDataPath("humaneval/HumanEval.jsonl"),
                        "--completions", ReplayFile(dir, lines), "--output", dir.Path("out")});
@@ -335,4 +336,4 @@ TEST(EvalCliTest, BadSamplingFlagNamesTheKey) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

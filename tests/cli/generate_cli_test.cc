@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -28,13 +28,13 @@ struct GoldenPrompt {
 std::vector<GoldenPrompt> LoadGolden() {
   std::vector<GoldenPrompt> prompts;
   absl::StatusOr<std::string> text =
-      ReadFile(testing::TestDataPath("models/qwen2-tiny/golden.json"));
+      core::ReadFile(testing::TestDataPath("models/qwen2-tiny/golden.json"));
   if (!text.ok()) return prompts;
-  rapidjson::Document doc = *ParseJson(*text);
+  rapidjson::Document doc = *core::ParseJson(*text);
   for (const auto& p : doc["prompts"].GetArray()) {
     GoldenPrompt g;
     g.text = p["text"].GetString();
-    g.ids_json = JsonToString(p["ids"]);
+    g.ids_json = core::JsonToString(p["ids"]);
     for (const auto& id : p["greedy"].GetArray()) g.greedy.push_back(id.GetInt64());
     const auto& step0 = p["greedy_steps_top20"][0];
     for (const auto& id : step0["ids"].GetArray()) g.top_ids.push_back(id.GetInt64());
@@ -196,4 +196,4 @@ TEST(GenerateCliErrorTest, UnknownTemplateExitsTwo) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

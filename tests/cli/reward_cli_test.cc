@@ -8,14 +8,14 @@
 #include <chrono>
 #include <thread>
 
-#include "wire/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
+#include "wire/transport.h"
 
 extern char** environ;
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -148,10 +148,10 @@ class Child {
 class RewardWorkerCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto router = MakeRouterSocket(context_);
+    auto router = wire::MakeRouterSocket(context_);
     ASSERT_TRUE(router.ok()) << router.status();
     router_ = std::make_unique<zmq::socket_t>(std::move(*router));
-    auto endpoint = Bind(*router_, "ipc://" + dir_.Path("controller.sock"));
+    auto endpoint = wire::Bind(*router_, "ipc://" + dir_.Path("controller.sock"));
     ASSERT_TRUE(endpoint.ok()) << endpoint.status();
     endpoint_ = *endpoint;
   }
@@ -165,28 +165,30 @@ class RewardWorkerCliTest : public ::testing::Test {
   }
 
   // The next message that is not a Heartbeat, within 30 s.
-  Message Receive() {
+  wire::Message Receive() {
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < give_up) {
-      absl::StatusOr<Received> in = ReceiveRoutedMessage(*router_, std::chrono::milliseconds(200));
+      absl::StatusOr<wire::Received> in =
+          wire::ReceiveRoutedMessage(*router_, std::chrono::milliseconds(200));
       if (!in.ok() || !in->message.ok()) continue;
       EXPECT_EQ(in->routing_id, "reward-9");
-      if (TypeOf(*in->message) != MessageType::kHeartbeat) return *std::move(in->message);
+      if (wire::TypeOf(*in->message) != wire::MessageType::kHeartbeat)
+        return *std::move(in->message);
     }
     ADD_FAILURE() << "the worker sent nothing for 30 s";
-    return Heartbeat{};
+    return wire::Heartbeat{};
   }
 
-  static Rollouts Batch(const std::vector<std::string>& texts) {
-    Rollouts r;
+  static wire::Rollouts Batch(const std::vector<std::string>& texts) {
+    wire::Rollouts r;
     r.batch_id = 5;
-    Prompt p;
+    wire::Prompt p;
     p.id = 1;
     p.text = "What is 6 * 7?";
     p.answer = "42";
     r.prompts.push_back(p);
     for (size_t i = 0; i < texts.size(); ++i) {
-      Completion c;
+      wire::Completion c;
       c.prompt_id = 1;
       c.sample_index = static_cast<int32_t>(i);
       c.text = texts[i];
@@ -205,35 +207,35 @@ class RewardWorkerCliTest : public ::testing::Test {
 
 TEST_F(RewardWorkerCliTest, ScoresRolloutsOverTheProtocolAndShutsDown) {
   auto worker = StartWorker(R"([{"name": "math_accuracy"}, {"name": "format", "weight": 0.5}])");
-  Message hello = Receive();
-  ASSERT_EQ(TypeOf(hello), MessageType::kHello);
-  EXPECT_EQ(std::get<Hello>(hello).kind, WorkerKind::kReward);
-  EXPECT_EQ(std::get<Hello>(hello).worker_id, "reward-9");
+  wire::Message hello = Receive();
+  ASSERT_EQ(wire::TypeOf(hello), wire::MessageType::kHello);
+  EXPECT_EQ(std::get<wire::Hello>(hello).kind, wire::WorkerKind::kReward);
+  EXPECT_EQ(std::get<wire::Hello>(hello).worker_id, "reward-9");
 
-  ASSERT_TRUE(SendMessageTo(*router_, "reward-9",
+  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-9",
                             Batch({"<think>6*7</think><answer>42</answer>", "<answer>41</answer>"}))
                   .ok());
-  Message scored = Receive();
-  ASSERT_EQ(TypeOf(scored), MessageType::kScoredGroups);
-  const ScoredGroups& groups = std::get<ScoredGroups>(scored);
+  wire::Message scored = Receive();
+  ASSERT_EQ(wire::TypeOf(scored), wire::MessageType::kScoredGroups);
+  const wire::ScoredGroups& groups = std::get<wire::ScoredGroups>(scored);
   EXPECT_EQ(groups.batch_id, 5u);
   EXPECT_EQ(groups.functions, (std::vector<std::string>{"math_accuracy", "format"}));
   ASSERT_EQ(groups.completions.size(), 2u);
   EXPECT_DOUBLE_EQ(groups.completions[0].total, 1.5);
   EXPECT_DOUBLE_EQ(groups.completions[1].total, 0.0);
-  EXPECT_EQ(groups.completions[1].scores[0].mark, ScoreMark::kOk);
+  EXPECT_EQ(groups.completions[1].scores[0].mark, wire::ScoreMark::kOk);
   EXPECT_THAT(groups.completions[1].scores[0].detail, StartsWith("not equal"));
-  Message metrics = Receive();
-  ASSERT_EQ(TypeOf(metrics), MessageType::kMetrics);
-  EXPECT_EQ(std::get<Metrics>(metrics).values.at("reward/math_accuracy/ok"), 2);
+  wire::Message metrics = Receive();
+  ASSERT_EQ(wire::TypeOf(metrics), wire::MessageType::kMetrics);
+  EXPECT_EQ(std::get<wire::Metrics>(metrics).values.at("reward/math_accuracy/ok"), 2);
 
-  ASSERT_TRUE(SendMessageTo(*router_, "reward-9", Shutdown{"done"}).ok());
+  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-9", wire::Shutdown{"done"}).ok());
   EXPECT_EQ(worker->Wait(std::chrono::seconds(20)), 0);
 }
 
 TEST_F(RewardWorkerCliTest, SigtermStopsTheWorkerCleanly) {
   auto worker = StartWorker(R"([{"name": "math_accuracy"}])");
-  ASSERT_EQ(TypeOf(Receive()), MessageType::kHello);
+  ASSERT_EQ(wire::TypeOf(Receive()), wire::MessageType::kHello);
   worker->Signal(SIGTERM);
   EXPECT_EQ(worker->Wait(std::chrono::seconds(20)), 0);
 }
@@ -242,22 +244,22 @@ TEST_F(RewardWorkerCliTest, CrashingPluginIsHostedByTheBinaryAndRestarted) {
   std::string library = testing::BinaryDir() + "/tests/reward/libreward_plugin_crash.so";
   if (::access(library.c_str(), R_OK) != 0) GTEST_SKIP() << library << " not built";
   auto worker = StartWorker(R"([{"name": "plugin", "label": "crashy", "library": ")" + library + "\"}]");
-  ASSERT_EQ(TypeOf(Receive()), MessageType::kHello);
-  ASSERT_TRUE(SendMessageTo(*router_, "reward-9", Batch({"fine", "crash", "fine"})).ok());
-  Message scored = Receive();
-  ASSERT_EQ(TypeOf(scored), MessageType::kScoredGroups);
-  const ScoredGroups& groups = std::get<ScoredGroups>(scored);
+  ASSERT_EQ(wire::TypeOf(Receive()), wire::MessageType::kHello);
+  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-9", Batch({"fine", "crash", "fine"})).ok());
+  wire::Message scored = Receive();
+  ASSERT_EQ(wire::TypeOf(scored), wire::MessageType::kScoredGroups);
+  const wire::ScoredGroups& groups = std::get<wire::ScoredGroups>(scored);
   ASSERT_EQ(groups.completions.size(), 3u);
   EXPECT_EQ(groups.completions[0].scores[0].value, 0.5);
-  EXPECT_EQ(groups.completions[1].scores[0].mark, ScoreMark::kError);
+  EXPECT_EQ(groups.completions[1].scores[0].mark, wire::ScoreMark::kError);
   EXPECT_THAT(groups.completions[1].scores[0].detail, StartsWith("plugin crashed: its host "));
   EXPECT_EQ(groups.completions[2].scores[0].value, 0.5);
-  Message metrics = Receive();
-  ASSERT_EQ(TypeOf(metrics), MessageType::kMetrics);
-  EXPECT_EQ(std::get<Metrics>(metrics).values.at("reward/crashy/crashes"), 1);
-  ASSERT_TRUE(SendMessageTo(*router_, "reward-9", Shutdown{"done"}).ok());
+  wire::Message metrics = Receive();
+  ASSERT_EQ(wire::TypeOf(metrics), wire::MessageType::kMetrics);
+  EXPECT_EQ(std::get<wire::Metrics>(metrics).values.at("reward/crashy/crashes"), 1);
+  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-9", wire::Shutdown{"done"}).ok());
   EXPECT_EQ(worker->Wait(std::chrono::seconds(20)), 0);
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

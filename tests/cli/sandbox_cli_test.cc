@@ -14,7 +14,7 @@
 #include "rapidjson/document.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -23,7 +23,7 @@ using testing::TempDir;
 using testing::ZerorlBinary;
 
 rapidjson::Document Json(const std::string& text) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(text);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text);
   EXPECT_TRUE(doc.ok()) << doc.status() << " in: " << text;
   return doc.ok() ? std::move(*doc) : rapidjson::Document();
 }
@@ -153,7 +153,7 @@ std::string LastFencedBlock(const std::string& response) {
 // A Python string literal (JSON string syntax is valid Python).
 std::string PyString(const std::string& text) {
   rapidjson::Value value(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
-  return JsonToString(value);
+  return core::JsonToString(value);
 }
 
 // The imports LeetCode's prompts give a solution ("class Solution" uses List, ...).
@@ -220,7 +220,7 @@ std::string ToJudgeLine(const rapidjson::Value& c) {
   } else {
     request.AddMember("test_code", rapidjson::Value(test_code.c_str(), a), a);
   }
-  return JsonToString(request);
+  return core::JsonToString(request);
 }
 
 TEST(SandboxCliTest, CodeJudgeCasesGiveTheirExpectedResults) {
@@ -253,4 +253,4 @@ TEST(SandboxCliTest, CodeJudgeCasesGiveTheirExpectedResults) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

@@ -7,7 +7,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::ElementsAre;
@@ -126,4 +126,4 @@ TEST(TokenizeCliTest, UsageErrors) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -106,4 +106,4 @@ TEST(VerifyCliTest, BadThreadCountIsBadUsage) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::cli

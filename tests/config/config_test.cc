@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::config {
 namespace {
 
 using ::testing::HasSubstr;
@@ -187,4 +187,4 @@ TEST(SuggestKeyTest, OnlyCloseNamesAreSuggested) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::config

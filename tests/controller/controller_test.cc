@@ -9,20 +9,21 @@
 #include <thread>
 
 #include "core/json.h"
-#include "wire/transport.h"
-#include "wire/worker_link.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
+#include "wire/transport.h"
+#include "wire/worker_link.h"
 
-namespace zerorl {
+namespace zerorl::controller {
 namespace {
 
 using namespace std::chrono_literals;
 
 constexpr auto kBeat = 50ms;  // short heartbeats keep the tests fast
 
-WorkerLinkOptions LinkOptions(const std::string& endpoint, WorkerKind kind, const std::string& id) {
-  WorkerLinkOptions o;
+wire::WorkerLinkOptions LinkOptions(const std::string& endpoint, wire::WorkerKind kind,
+                                    const std::string& id) {
+  wire::WorkerLinkOptions o;
   o.endpoint = endpoint;
   o.kind = kind;
   o.worker_id = id;
@@ -47,7 +48,7 @@ ControllerOptions FastOptions(const std::string& endpoint, const std::string& le
 // heartbeating (its link is destroyed), as a SIGSTOPped or killed process would.
 class TestWorker {
  public:
-  TestWorker(const std::string& endpoint, WorkerKind kind, const std::string& id,
+  TestWorker(const std::string& endpoint, wire::WorkerKind kind, const std::string& id,
              int hang_after = -1)
       : kind_(kind), hang_after_(hang_after) {
     thread_ = std::thread([=] { Loop(LinkOptions(endpoint, kind, id)); });
@@ -64,14 +65,14 @@ class TestWorker {
   }
 
  private:
-  void Loop(const WorkerLinkOptions& options) {
-    auto link = WorkerLink::Start(options);
+  void Loop(const wire::WorkerLinkOptions& options) {
+    auto link = wire::WorkerLink::Start(options);
     ASSERT_TRUE(link.ok()) << link.status();
     while (!stop_) {
-      std::optional<WorkerEvent> event = (*link)->Next(20ms);
+      std::optional<wire::WorkerEvent> event = (*link)->Next(20ms);
       if (!event) continue;
-      if (event->kind == WorkerEvent::kShutdown) break;
-      if (event->kind == WorkerEvent::kWeights) {
+      if (event->kind == wire::WorkerEvent::kShutdown) break;
+      if (event->kind == wire::WorkerEvent::kWeights) {
         std::lock_guard<std::mutex> lock(mu_);
         weights_.assign(event->weights[0].bytes / sizeof(float), 0.0f);
         event->weights[0].CopyTo(weights_.data());
@@ -85,13 +86,13 @@ class TestWorker {
         return;
       }
       ++batches_;
-      if (kind_ == WorkerKind::kRollout) {
-        const PromptBatch& batch = std::get<PromptBatch>(event->work);
-        Rollouts out;
+      if (kind_ == wire::WorkerKind::kRollout) {
+        const wire::PromptBatch& batch = std::get<wire::PromptBatch>(event->work);
+        wire::Rollouts out;
         out.batch_id = batch.batch_id;
-        for (const Prompt& p : batch.prompts) {
+        for (const wire::Prompt& p : batch.prompts) {
           for (int i = 0; i < batch.sampling.n; ++i) {
-            Completion c;
+            wire::Completion c;
             c.prompt_id = p.id;
             c.sample_index = i;
             c.policy_version = version_;
@@ -103,16 +104,17 @@ class TestWorker {
         }
         (*link)->Send(std::move(out));
       } else {
-        const Rollouts& in = std::get<Rollouts>(event->work);
-        ScoredGroups out;
+        const wire::Rollouts& in = std::get<wire::Rollouts>(event->work);
+        wire::ScoredGroups out;
         out.batch_id = in.batch_id;
         out.functions = {"index"};
-        for (const Completion& c : in.completions) {
-          ScoredCompletion s;
+        for (const wire::Completion& c : in.completions) {
+          wire::ScoredCompletion s;
           s.prompt_id = c.prompt_id;
           s.sample_index = c.sample_index;
           s.total = c.sample_index;
-          s.scores = {FunctionScore{ScoreMark::kOk, static_cast<double>(c.sample_index), ""}};
+          s.scores = {
+              wire::FunctionScore{wire::ScoreMark::kOk, static_cast<double>(c.sample_index), ""}};
           out.completions.push_back(s);
         }
         (*link)->Send(std::move(out));
@@ -120,23 +122,23 @@ class TestWorker {
     }
   }
 
-  WorkerKind kind_;
+  wire::WorkerKind kind_;
   int hang_after_;
   std::atomic<bool> stop_{false};
   std::atomic<int> batches_{0};
-  std::atomic<int64_t> version_{kNoPolicyVersion};
+  std::atomic<int64_t> version_{wire::kNoPolicyVersion};
   std::mutex mu_;
   std::vector<float> weights_;
   std::thread thread_;
 };
 
-PromptBatch MakeBatch(uint64_t id, int64_t version, int prompts = 2, int n = 3) {
-  PromptBatch b;
+wire::PromptBatch MakeBatch(uint64_t id, int64_t version, int prompts = 2, int n = 3) {
+  wire::PromptBatch b;
   b.batch_id = id;
   b.policy_version = version;
   b.sampling.n = n;
   for (int i = 0; i < prompts; ++i) {
-    Prompt p;
+    wire::Prompt p;
     p.id = id * 100 + i;
     p.tokens = {1, 2, 3};
     p.text = "q";
@@ -147,12 +149,12 @@ PromptBatch MakeBatch(uint64_t id, int64_t version, int prompts = 2, int n = 3) 
 }
 
 // Keeps a float vector alive as a published tensor.
-std::vector<NamedTensor> Weights(const std::shared_ptr<std::vector<float>>& values) {
-  NamedTensor t;
+std::vector<wire::NamedTensor> Weights(const std::shared_ptr<std::vector<float>>& values) {
+  wire::NamedTensor t;
   t.name = "w";
-  t.dtype = DType::kFloat32;
+  t.dtype = config::DType::kFloat32;
   t.shape = {static_cast<int64_t>(values->size())};
-  t.data = Frame::Borrow(values->data(), values->size() * sizeof(float), values);
+  t.data = wire::Frame::Borrow(values->data(), values->size() * sizeof(float), values);
   return {t};
 }
 
@@ -177,8 +179,8 @@ TEST_F(ControllerTest, BatchesFlowThroughRolloutAndRewardWorkers) {
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{1, 2, 3});
   ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
-  TestWorker rollout(c.endpoint(), WorkerKind::kRollout, "rollout-0");
-  TestWorker reward(c.endpoint(), WorkerKind::kReward, "reward-0");
+  TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "rollout-0");
+  TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
   ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
   for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(c.Submit(MakeBatch(id, 0)).ok());
   std::vector<ScoredBatch> results = Collect(c, 5);
@@ -188,7 +190,7 @@ TEST_F(ControllerTest, BatchesFlowThroughRolloutAndRewardWorkers) {
     ids.insert(r.batch.batch_id);
     ASSERT_EQ(r.rollouts.completions.size(), 6u);
     ASSERT_EQ(r.scores.completions.size(), 6u);
-    for (const Completion& comp : r.rollouts.completions) EXPECT_EQ(comp.policy_version, 0);
+    for (const wire::Completion& comp : r.rollouts.completions) EXPECT_EQ(comp.policy_version, 0);
     EXPECT_EQ(r.rollout_worker, "rollout-0");
     EXPECT_EQ(r.reward_worker, "reward-0");
   }
@@ -196,7 +198,7 @@ TEST_F(ControllerTest, BatchesFlowThroughRolloutAndRewardWorkers) {
   EXPECT_EQ(rollout.last_weights(), (std::vector<float>{1, 2, 3}));
   EXPECT_FALSE(c.Next(200ms).has_value());  // nothing comes out twice
   c.Shutdown("done");
-  std::string ledger = ReadFile(dir_.Path("ledger.jsonl")).value();
+  std::string ledger = core::ReadFile(dir_.Path("ledger.jsonl")).value();
   EXPECT_NE(ledger.find("\"event\":\"worker_joined\""), std::string::npos);
   EXPECT_NE(ledger.find("\"event\":\"accepted\""), std::string::npos);
 }
@@ -208,8 +210,8 @@ TEST_F(ControllerTest, NewVersionIsAppliedBeforeTheBatchThatNeedsIt) {
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
   auto v1 = std::make_shared<std::vector<float>>(std::vector<float>{1, 1});
   ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
-  TestWorker rollout(c.endpoint(), WorkerKind::kRollout, "rollout-0");
-  TestWorker reward(c.endpoint(), WorkerKind::kReward, "reward-0");
+  TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "rollout-0");
+  TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
   ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
   ASSERT_TRUE(c.Submit(MakeBatch(1, 0)).ok());
   ASSERT_EQ(Collect(c, 1).size(), 1u);
@@ -218,7 +220,7 @@ TEST_F(ControllerTest, NewVersionIsAppliedBeforeTheBatchThatNeedsIt) {
   ASSERT_TRUE(c.Submit(MakeBatch(2, 1)).ok());
   std::vector<ScoredBatch> r = Collect(c, 1);
   ASSERT_EQ(r.size(), 1u);
-  for (const Completion& comp : r[0].rollouts.completions) EXPECT_EQ(comp.policy_version, 1);
+  for (const wire::Completion& comp : r[0].rollouts.completions) EXPECT_EQ(comp.policy_version, 1);
   EXPECT_TRUE(c.WaitForWeights(5s).ok());
   EXPECT_EQ(c.stats().worker_versions.at("rollout-0"), 1);
 }
@@ -231,7 +233,7 @@ TEST_F(ControllerTest, LateJoinerGetsTheCurrentWeights) {
   auto v3 = std::make_shared<std::vector<float>>(std::vector<float>{3, 3, 3});
   ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
   ASSERT_TRUE(c.Publish(3, Weights(v3)).ok());
-  TestWorker rollout(c.endpoint(), WorkerKind::kRollout, "late");
+  TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "late");
   ASSERT_TRUE(c.WaitForWorkers(1, 0, 10s).ok());
   ASSERT_TRUE(c.WaitForWeights(10s).ok());
   EXPECT_EQ(rollout.version(), 3);
@@ -244,10 +246,10 @@ TEST_F(ControllerTest, SilentWorkersWorkIsRedoneAndCountedOnce) {
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
   ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
-  TestWorker hangs(c.endpoint(), WorkerKind::kRollout, "hangs", /*hang_after=*/1);
-  TestWorker reward(c.endpoint(), WorkerKind::kReward, "reward-0");
+  TestWorker hangs(c.endpoint(), wire::WorkerKind::kRollout, "hangs", /*hang_after=*/1);
+  TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
   ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
-  TestWorker healthy(c.endpoint(), WorkerKind::kRollout, "healthy");
+  TestWorker healthy(c.endpoint(), wire::WorkerKind::kRollout, "healthy");
   ASSERT_TRUE(c.WaitForWorkers(2, 1, 10s).ok());
   for (uint64_t id = 1; id <= 6; ++id) ASSERT_TRUE(c.Submit(MakeBatch(id, 0)).ok());
   std::vector<ScoredBatch> results = Collect(c, 6);
@@ -260,7 +262,7 @@ TEST_F(ControllerTest, SilentWorkersWorkIsRedoneAndCountedOnce) {
   for (const ScoredBatch& r : results) c.RecordTrained(r.batch.batch_id, 0);
   c.Shutdown("done");
   // The audit trail: every batch trained exactly once.
-  std::string ledger = ReadFile(dir_.Path("ledger.jsonl")).value();
+  std::string ledger = core::ReadFile(dir_.Path("ledger.jsonl")).value();
   for (uint64_t id = 1; id <= 6; ++id) {
     std::string line = "\"event\":\"trained\"";
     size_t count = 0;
@@ -280,22 +282,22 @@ TEST_F(ControllerTest, GarbageFromARoguePeerDoesNotDisturbTheRun) {
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
   ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
-  TestWorker rollout(c.endpoint(), WorkerKind::kRollout, "rollout-0");
-  TestWorker reward(c.endpoint(), WorkerKind::kReward, "reward-0");
+  TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "rollout-0");
+  TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
   ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
   zmq::context_t context;
-  auto rogue = MakeDealerSocket(context, "rogue");
+  auto rogue = wire::MakeDealerSocket(context, "rogue");
   ASSERT_TRUE(rogue.ok());
-  ASSERT_TRUE(Connect(*rogue, c.endpoint()).ok());
+  ASSERT_TRUE(wire::Connect(*rogue, c.endpoint()).ok());
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(SendFrames(*rogue, {Frame::FromString("not json " + std::to_string(i)),
-                                    Frame::FromString(std::string(100, '\xff'))})
+    ASSERT_TRUE(wire::SendFrames(*rogue, {wire::Frame::FromString("not json " + std::to_string(i)),
+                                    wire::Frame::FromString(std::string(100, '\xff'))})
                     .ok());
   }
   // A well-formed answer for a batch nobody gave it is dropped too.
-  Rollouts forged;
+  wire::Rollouts forged;
   forged.batch_id = 1;
-  ASSERT_TRUE(SendMessage(*rogue, forged).ok());
+  ASSERT_TRUE(wire::SendMessage(*rogue, forged).ok());
   for (uint64_t id = 1; id <= 3; ++id) ASSERT_TRUE(c.Submit(MakeBatch(id, 0)).ok());
   std::vector<ScoredBatch> results = Collect(c, 3);
   ASSERT_EQ(results.size(), 3u);
@@ -307,18 +309,18 @@ TEST_F(ControllerTest, WorkersReconnectToARestartedController) {
   std::string endpoint = Endpoint();
   // The first "controller" hears the Hellos and then vanishes without a word, as a killed
   // process does.
-  auto rollout = std::make_unique<TestWorker>(endpoint, WorkerKind::kRollout, "rollout-0");
-  auto reward = std::make_unique<TestWorker>(endpoint, WorkerKind::kReward, "reward-0");
+  auto rollout = std::make_unique<TestWorker>(endpoint, wire::WorkerKind::kRollout, "rollout-0");
+  auto reward = std::make_unique<TestWorker>(endpoint, wire::WorkerKind::kReward, "reward-0");
   {
     zmq::context_t context;
-    auto first = MakeRouterSocket(context);
+    auto first = wire::MakeRouterSocket(context);
     ASSERT_TRUE(first.ok());
-    ASSERT_TRUE(Bind(*first, endpoint).ok());
+    ASSERT_TRUE(wire::Bind(*first, endpoint).ok());
     std::set<std::string> said_hello;
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (said_hello.size() < 2 && std::chrono::steady_clock::now() < deadline) {
-      auto in = ReceiveRoutedMessage(*first, 100ms);
-      if (in.ok() && in->message.ok() && TypeOf(*in->message) == MessageType::kHello) {
+      auto in = wire::ReceiveRoutedMessage(*first, 100ms);
+      if (in.ok() && in->message.ok() && wire::TypeOf(*in->message) == wire::MessageType::kHello) {
         said_hello.insert(in->routing_id);
       }
     }
@@ -337,4 +339,4 @@ TEST_F(ControllerTest, WorkersReconnectToARestartedController) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::controller

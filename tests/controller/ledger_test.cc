@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::controller {
 namespace {
 
 using State = Ledger::State;
@@ -101,4 +101,4 @@ TEST_F(LedgerTest, AbandonRequeuesOnlyForTheHolder) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::controller

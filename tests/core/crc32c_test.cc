@@ -6,7 +6,7 @@
 
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::core {
 namespace {
 
 TEST(Crc32cTest, MatchesPublishedCheckValues) {
@@ -72,4 +72,4 @@ TEST(Crc32cTest, OneFlippedBitChangesTheValue) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::core

@@ -3,7 +3,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::core {
 namespace {
 
 TEST(JsonTest, AcceptsCommentsAndTrailingCommas) {
@@ -61,4 +61,4 @@ TEST(JsonTest, WriteFileAtomicThenReadBack) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::core

@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::core {
 namespace {
 
 absl::Status FailIfNegative(int x) {
@@ -36,4 +36,4 @@ TEST(StatusMacrosTest, AnnotateKeepsTheCodeAndPrefixesTheMessage) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::core

@@ -63,7 +63,7 @@ class DashboardApiTest : public ::testing::Test {
     doc.SetObject();
     if (!res) return doc;
     EXPECT_EQ(res->status, expected_status) << path << ": " << res->body;
-    absl::StatusOr<rapidjson::Document> parsed = ParseJson(res->body);
+    absl::StatusOr<rapidjson::Document> parsed = core::ParseJson(res->body);
     if (parsed.ok()) doc = *std::move(parsed);
     return doc;
   }

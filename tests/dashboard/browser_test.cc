@@ -19,7 +19,7 @@
 #include "tests/dashboard/event_decode.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::dashboard {
 namespace {
 
 using testing::BackgroundProcess;
@@ -40,7 +40,7 @@ std::vector<rapidjson::Document> ReadRows(const std::string& path) {
   std::vector<rapidjson::Document> rows;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     if (doc.ok() && doc->IsObject()) rows.push_back(*std::move(doc));
   }
   return rows;
@@ -120,7 +120,8 @@ class DashboardBrowserTest : public ::testing::Test {
     dir_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_TRUE(train_ok_) << "zerorl train failed:\n" << ReadFile(dir_->Path("train.log")).value_or("");
+    ASSERT_TRUE(train_ok_) << "zerorl train failed:\n"
+                           << core::ReadFile(dir_->Path("train.log")).value_or("");
   }
 
   static std::string RunDir() { return dir_->Path("runs/tiny"); }
@@ -155,13 +156,13 @@ TEST_F(DashboardBrowserTest, PageDrawsEveryChartAndListsSamples) {
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
         std::smatch m;
-        std::string log = ReadFile(dir_->Path("dashboard.log")).value_or("");
+        std::string log = core::ReadFile(dir_->Path("dashboard.log")).value_or("");
         if (!std::regex_search(log, m, std::regex("at (http://127\\.0\\.0\\.1:[0-9]+/)"))) return false;
         url = m[1];
         return true;
       },
       30000))
-      << ReadFile(dir_->Path("dashboard.log")).value_or("");
+      << core::ReadFile(dir_->Path("dashboard.log")).value_or("");
 
   std::vector<std::string> chromium = {kChromium, "--headless", "--disable-gpu", "--no-sandbox",
                                        "--disable-dev-shm-usage", "--no-first-run",
@@ -220,7 +221,7 @@ TEST_F(DashboardBrowserTest, PageDrawsEveryChartAndListsSamples) {
   shot.push_back(url);
   testing::CommandResult screenshot = testing::RunCommand(shot);
   ASSERT_EQ(screenshot.exit_code, 0) << screenshot.err;
-  std::string bytes = ReadFile(png).value_or("");
+  std::string bytes = core::ReadFile(png).value_or("");
   ASSERT_GT(bytes.size(), 10000u);
   EXPECT_EQ(bytes.substr(0, 8), "\x89PNG\r\n\x1a\n");
   if (const char* out = std::getenv("ZERORL_SCREENSHOT_DIR"); out != nullptr && *out != '\0') {
@@ -230,4 +231,4 @@ TEST_F(DashboardBrowserTest, PageDrawsEveryChartAndListsSamples) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::dashboard

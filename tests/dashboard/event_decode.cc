@@ -70,19 +70,20 @@ std::string ProtoPath() { return SourceDir() + "/tests/dashboard/tensorboard_eve
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> ReadTfRecords(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+  ASSIGN_OR_RETURN(std::string bytes, core::ReadFile(path));
   std::vector<std::string> records;
   size_t at = 0;
   while (at < bytes.size()) {
     std::string where = absl::StrCat(path, ": record ", records.size(), " at byte ", at);
     if (bytes.size() - at < 12) return absl::DataLossError(where + ": truncated header");
     uint64_t length = LittleEndian(bytes, at, 8);
-    if (LittleEndian(bytes, at + 8, 4) != MaskedCrc32c(bytes.data() + at, 8)) {
+    if (LittleEndian(bytes, at + 8, 4) != metrics::MaskedCrc32c(bytes.data() + at, 8)) {
       return absl::DataLossError(where + ": length CRC mismatch");
     }
     if (bytes.size() - at - 12 < length + 4) return absl::DataLossError(where + ": truncated data");
     std::string data = bytes.substr(at + 12, length);
-    if (LittleEndian(bytes, at + 12 + length, 4) != MaskedCrc32c(data.data(), data.size())) {
+    if (LittleEndian(bytes, at + 12 + length, 4) !=
+        metrics::MaskedCrc32c(data.data(), data.size())) {
       return absl::DataLossError(where + ": data CRC mismatch");
     }
     records.push_back(std::move(data));

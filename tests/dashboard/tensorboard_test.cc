@@ -8,13 +8,13 @@
 #include <cmath>
 
 #include "core/json.h"
-#include "metrics/sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "metrics/sink.h"
 #include "tests/dashboard/event_decode.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::dashboard {
 namespace {
 
 using ::testing::HasSubstr;
@@ -36,13 +36,13 @@ std::string Bytes(std::initializer_list<int> values) {
 
 TEST(TensorBoardTest, MaskedCrcOfKnownValues) {
   // Expected values from a bit-by-bit CRC-32C and the TFRecord mask, computed independently.
-  EXPECT_EQ(MaskedCrc32c("", 0), 0xa282ead8u);
-  EXPECT_EQ(MaskedCrc32c("123456789", 9), 0xc78ab0e5u);
-  EXPECT_EQ(MaskedCrc32c(std::string(8, '\0').data(), 8), 0x07980329u);
+  EXPECT_EQ(metrics::MaskedCrc32c("", 0), 0xa282ead8u);
+  EXPECT_EQ(metrics::MaskedCrc32c("123456789", 9), 0xc78ab0e5u);
+  EXPECT_EQ(metrics::MaskedCrc32c(std::string(8, '\0').data(), 8), 0x07980329u);
 }
 
 TEST(TensorBoardTest, FrameIsLengthCrcDataCrc) {
-  std::string record = FrameTfRecord("123456789");
+  std::string record = metrics::FrameTfRecord("123456789");
   ASSERT_EQ(record.size(), 8u + 4u + 9u + 4u);
   EXPECT_EQ(record.substr(0, 8), Bytes({9, 0, 0, 0, 0, 0, 0, 0}));
   EXPECT_EQ(record.substr(8, 4), Bytes({0x37, 0xf9, 0x71, 0x39}));  // masked CRC of the length
@@ -51,7 +51,7 @@ TEST(TensorBoardTest, FrameIsLengthCrcDataCrc) {
 }
 
 TEST(TensorBoardTest, ScalarEventBytes) {
-  std::string event = EncodeScalarEvent(1.0, 300, {{"a", 1.0f}});
+  std::string event = metrics::EncodeScalarEvent(1.0, 300, {{"a", 1.0f}});
   std::string expected = Bytes({0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f,  // wall_time 1.0
                                 0x10, 0xac, 0x02,                     // step 300
                                 0x2a, 0x0a,                           // summary, 10 bytes
@@ -62,14 +62,15 @@ TEST(TensorBoardTest, ScalarEventBytes) {
 }
 
 TEST(TensorBoardTest, FileVersionEventBytes) {
-  EXPECT_EQ(EncodeFileVersionEvent(0.0, "brain.Event:2"),
+  EXPECT_EQ(metrics::EncodeFileVersionEvent(0.0, "brain.Event:2"),
             Bytes({0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0x1a, 13}) + "brain.Event:2");
 }
 
 TEST(TensorBoardTest, ProtocDecodesEncodedEvent) {
   REQUIRE_PROTOC();
-  absl::StatusOr<testing::DecodedEvent> event = testing::DecodeEventWithProtoc(
-      EncodeScalarEvent(1700000000.5, 7, {{"kl", 0.5f}, {"reward/mean", -1.25f}, {"lr", 1e-6f}}));
+  absl::StatusOr<testing::DecodedEvent> event =
+      testing::DecodeEventWithProtoc(metrics::EncodeScalarEvent(
+          1700000000.5, 7, {{"kl", 0.5f}, {"reward/mean", -1.25f}, {"lr", 1e-6f}}));
   ASSERT_TRUE(event.ok()) << event.status();
   EXPECT_EQ(event->wall_time, 1700000000.5);
   EXPECT_EQ(event->step, 7);
@@ -80,13 +81,13 @@ TEST(TensorBoardTest, ProtocDecodesEncodedEvent) {
 TEST(TensorBoardTest, WriterNamesFileAndStartsWithFileVersion) {
   REQUIRE_PROTOC();
   TempDir dir;
-  absl::StatusOr<std::unique_ptr<TensorBoardWriter>> writer =
-      TensorBoardWriter::Open(dir.Path("run/tensorboard"));
+  absl::StatusOr<std::unique_ptr<metrics::TensorBoardWriter>> writer =
+      metrics::TensorBoardWriter::Open(dir.Path("run/tensorboard"));
   ASSERT_TRUE(writer.ok()) << writer.status();
   EXPECT_THAT((*writer)->path(), HasSubstr(dir.Path("run/tensorboard/events.out.tfevents.")));
   // A second writer in the same second gets its own file.
-  absl::StatusOr<std::unique_ptr<TensorBoardWriter>> second =
-      TensorBoardWriter::Open(dir.Path("run/tensorboard"));
+  absl::StatusOr<std::unique_ptr<metrics::TensorBoardWriter>> second =
+      metrics::TensorBoardWriter::Open(dir.Path("run/tensorboard"));
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_NE((*second)->path(), (*writer)->path());
   ASSERT_TRUE((*writer)->WriteScalars(2, {{"x", 3.0f}}).ok());
@@ -102,7 +103,8 @@ TEST(TensorBoardTest, WriterNamesFileAndStartsWithFileVersion) {
 TEST(TensorBoardTest, OpenUnderAFileIsNotFound) {
   TempDir dir;
   std::string file = dir.WriteFile("plain", "x");
-  absl::StatusOr<std::unique_ptr<TensorBoardWriter>> writer = TensorBoardWriter::Open(file + "/tb");
+  absl::StatusOr<std::unique_ptr<metrics::TensorBoardWriter>> writer =
+      metrics::TensorBoardWriter::Open(file + "/tb");
   ASSERT_FALSE(writer.ok());
   EXPECT_EQ(writer.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(writer.status().message(), HasSubstr(file));
@@ -110,7 +112,7 @@ TEST(TensorBoardTest, OpenUnderAFileIsNotFound) {
 
 TEST(TensorBoardTest, CorruptRecordIsDataLoss) {
   TempDir dir;
-  std::string record = FrameTfRecord(EncodeScalarEvent(1.0, 1, {{"a", 1.0f}}));
+  std::string record = metrics::FrameTfRecord(metrics::EncodeScalarEvent(1.0, 1, {{"a", 1.0f}}));
   record[14] ^= 1;
   absl::StatusOr<std::vector<std::string>> records =
       testing::ReadTfRecords(dir.WriteFile("events.out.tfevents.1.h", record));
@@ -122,18 +124,18 @@ TEST(TensorBoardTest, CorruptRecordIsDataLoss) {
 TEST(TensorBoardTest, MetricsSinkMirrorsNumbersOfEveryRow) {
   REQUIRE_PROTOC();
   TempDir dir;
-  absl::StatusOr<std::unique_ptr<MetricsSink>> sink =
-      MetricsSink::Open(dir.Path("metrics.jsonl"), MetricsSink::kTruncate);
+  absl::StatusOr<std::unique_ptr<metrics::MetricsSink>> sink =
+      metrics::MetricsSink::Open(dir.Path("metrics.jsonl"), metrics::MetricsSink::kTruncate);
   ASSERT_TRUE(sink.ok()) << sink.status();
   ASSERT_TRUE((*sink)->EnableTensorBoard(dir.Path("tensorboard")).ok());
-  MetricsRow sft, step1, step2, no_step;
+  metrics::MetricsRow sft, step1, step2, no_step;
   sft.Add("phase", "sft").Add("sft_step", 1).Add("sft/loss", 2.5);
   step1.Add("step", 1).Add("phase", "grpo").Add("reward/mean", 0.25).Add("kl", std::nan(""))
       .Add("entropy", 1.75).Add("loss", 0.0).Add("sft/loss", -0.0).Add("grad_norm", 0.123456789).Add("ok", true)
       .Add("completions/max_length", int64_t{512}).Add("tokens", size_t{1} << 40);
   step2.Add("step", 2).Add("phase", "eval").Add("eval/gsm8k/pass@1", 0.5);
   no_step.Add("reward/mean", 9.0);
-  for (const MetricsRow* row : {&sft, &step1, &step2, &no_step}) {
+  for (const metrics::MetricsRow* row : {&sft, &step1, &step2, &no_step}) {
     ASSERT_TRUE((*sink)->Write(*row).ok());
   }
   absl::StatusOr<std::map<int64_t, std::map<std::string, float>>> scalars =
@@ -150,16 +152,16 @@ TEST(TensorBoardTest, MetricsSinkMirrorsNumbersOfEveryRow) {
 TEST(TensorBoardTest, EnableFailureLeavesSinkWorking) {
   TempDir dir;
   std::string file = dir.WriteFile("plain", "x");
-  absl::StatusOr<std::unique_ptr<MetricsSink>> sink =
-      MetricsSink::Open(dir.Path("metrics.jsonl"), MetricsSink::kTruncate);
+  absl::StatusOr<std::unique_ptr<metrics::MetricsSink>> sink =
+      metrics::MetricsSink::Open(dir.Path("metrics.jsonl"), metrics::MetricsSink::kTruncate);
   ASSERT_TRUE(sink.ok());
   absl::Status enabled = (*sink)->EnableTensorBoard(file + "/tb");
   EXPECT_EQ(enabled.code(), absl::StatusCode::kNotFound);
-  MetricsRow row;
+  metrics::MetricsRow row;
   row.Add("step", 1);
   EXPECT_TRUE((*sink)->Write(row).ok());
-  EXPECT_EQ(ReadFile(dir.Path("metrics.jsonl")).value(), "{\"step\":1}\n");
+  EXPECT_EQ(core::ReadFile(dir.Path("metrics.jsonl")).value(), "{\"step\":1}\n");
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::dashboard

@@ -6,7 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 namespace {
 
 TEST(LastBoxedTest, BalancedBraces) {
@@ -94,4 +94,4 @@ TEST(ProblemJsonTest, ErrorsNameTheField) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::datasets

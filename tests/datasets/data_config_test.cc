@@ -4,33 +4,33 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 namespace {
 
 using ::testing::HasSubstr;
 
 std::string Errors(const std::string& text) {
-  absl::StatusOr<Config> config = LoadConfigFromSources({{"run.json", text}}, {});
+  absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"run.json", text}}, {});
   EXPECT_FALSE(config.ok());
   return config.ok() ? "" : std::string(config.status().message());
 }
 
 TEST(DataConfigTest, DefaultsAreSyntheticArithmetic) {
-  absl::StatusOr<Config> config = LoadConfigFromSources({{"run.json", "{}"}}, {});
+  absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"run.json", "{}"}}, {});
   ASSERT_TRUE(config.ok()) << config.status();
-  const DataConfig& d = config->data;
+  const config::DataConfig& d = config->data;
   EXPECT_EQ(d.train.preset, "arithmetic");
   EXPECT_EQ(d.train.Name(), "arithmetic");
   EXPECT_EQ(d.train.count, 10000);
   EXPECT_EQ(d.train.arithmetic.digits_max, 3);
-  EXPECT_EQ(d.train.arithmetic.carries, CarryMode::kAny);
+  EXPECT_EQ(d.train.arithmetic.carries, config::CarryMode::kAny);
   EXPECT_TRUE(d.shuffle);
   EXPECT_EQ(d.holdout_fraction, 0.0);
-  EXPECT_EQ(d.on_bad_line, BadLinePolicy::kSkip);
+  EXPECT_EQ(d.on_bad_line, config::BadLinePolicy::kSkip);
 }
 
 TEST(DataConfigTest, ReadsEveryDatasetKey) {
-  absl::StatusOr<Config> config = LoadConfigFromSources({{"run.json", R"({"data": {
+  absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"run.json", R"({"data": {
     "train": {"preset": "generic", "path": "t.jsonl", "name": "mine", "limit": 5,
               "fields": {"prompt": "q", "answer": "a|gold"}, "ids_file": "ids.txt",
               "system_prompt": "S", "instruction": "I", "seed": 9},
@@ -41,14 +41,14 @@ TEST(DataConfigTest, ReadsEveryDatasetKey) {
                              "carries": "force", "allow_negative": true}}],
     "shuffle": false, "holdout_fraction": 0.1}})"}}, {});
   ASSERT_TRUE(config.ok()) << config.status();
-  const DataConfig& d = config->data;
+  const config::DataConfig& d = config->data;
   EXPECT_EQ(d.train.Name(), "mine");
   EXPECT_EQ(d.train.fields.answer, "a|gold");
   EXPECT_EQ(d.train.limit, 5);
   EXPECT_EQ(d.train.seed, 9);
   EXPECT_EQ(d.eval[0].countdown.numbers_min, 2);
   EXPECT_EQ(d.eval[1].arithmetic.operators, std::vector<std::string>{"*"});
-  EXPECT_EQ(d.eval[1].arithmetic.carries, CarryMode::kForce);
+  EXPECT_EQ(d.eval[1].arithmetic.carries, config::CarryMode::kForce);
   EXPECT_FALSE(d.shuffle);
 }
 
@@ -88,7 +88,7 @@ TEST(DataConfigTest, EvalNamesMustDiffer) {
   EXPECT_THAT(Errors(R"({"data": {"eval": [{"preset": "gsm8k", "path": "a"},
                                            {"preset": "gsm8k", "path": "b"}]}})"),
               HasSubstr("data.eval[1].name: eval set name \"gsm8k\" is used twice"));
-  absl::StatusOr<Config> ok = LoadConfigFromSources(
+  absl::StatusOr<config::Config> ok = config::LoadConfigFromSources(
       {{"run.json", R"({"data": {"eval": [{"preset": "gsm8k", "path": "a"},
                                           {"preset": "gsm8k", "path": "b", "name": "gsm8k_b"}]}})"}},
       {});
@@ -96,9 +96,9 @@ TEST(DataConfigTest, EvalNamesMustDiffer) {
 }
 
 TEST(DataConfigTest, ShowPrintsEveryDataKeyWithItsDefault) {
-  absl::StatusOr<Config> config = LoadConfigFromSources({{"run.json", "{}"}}, {});
+  absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"run.json", "{}"}}, {});
   ASSERT_TRUE(config.ok());
-  std::string json = ConfigToJson(*config);
+  std::string json = config::ConfigToJson(*config);
   for (const char* key : {"\"holdout_fraction\"", "\"shuffle\"", "\"fields\"", "\"ids_file\"",
                           "\"instruction\"", "\"system_prompt\"", "\"digits_min\"",
                           "\"carries\": \"any\"", "\"numbers_max\"", "\"count\": 10000"}) {
@@ -107,4 +107,4 @@ TEST(DataConfigTest, ShowPrintsEveryDataKeyWithItsDefault) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::datasets

@@ -7,14 +7,14 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 namespace {
 
 using ::testing::HasSubstr;
 using ::zerorl::testing::TempDir;
 
-DatasetConfig Config(const std::string& preset, const std::string& path) {
-  DatasetConfig c;
+config::DatasetConfig Config(const std::string& preset, const std::string& path) {
+  config::DatasetConfig c;
   c.preset = preset;
   c.path = path;
   return c;
@@ -24,7 +24,7 @@ DatasetConfig Config(const std::string& preset, const std::string& path) {
 std::string ErrorOf(const TempDir& dir, const std::string& preset, const std::string& contents,
                     absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
   std::string path = dir.WriteFile("d.jsonl", contents);
-  absl::StatusOr<Dataset> d = LoadDataset(Config(preset, path), BadLinePolicy::kError);
+  absl::StatusOr<Dataset> d = LoadDataset(Config(preset, path), config::BadLinePolicy::kError);
   EXPECT_FALSE(d.ok());
   if (d.ok()) return "";
   EXPECT_EQ(d.status().code(), code) << d.status();
@@ -36,7 +36,7 @@ const char kHint[] = " (data.on_bad_line is \"error\"; \"skip\" skips malformed 
 
 TEST(LoaderTest, MissingFileIsNotFound) {
   absl::StatusOr<Dataset> d =
-      LoadDataset(Config("generic", "/nonexistent/x.jsonl"), BadLinePolicy::kSkip);
+      LoadDataset(Config("generic", "/nonexistent/x.jsonl"), config::BadLinePolicy::kSkip);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(d.status().message(), "/nonexistent/x.jsonl: No such file or directory");
@@ -44,7 +44,8 @@ TEST(LoaderTest, MissingFileIsNotFound) {
 
 TEST(LoaderTest, FolderIsRefused) {
   TempDir dir;
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", dir.path()), BadLinePolicy::kSkip);
+  absl::StatusOr<Dataset> d =
+      LoadDataset(Config("generic", dir.path()), config::BadLinePolicy::kSkip);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(d.status().message(), dir.path() + ": is a folder, not a JSONL file");
@@ -81,7 +82,7 @@ TEST(LoaderTest, TruncatedLastLineIsSkippedAndCounted) {
   TempDir dir;
   std::string path = dir.WriteFile(
       "d.jsonl", std::string(kGood) + "\n" + kGood + "\n{\"prompt\": \"3+4?\", \"answer\": \"7");
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), BadLinePolicy::kSkip);
+  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kSkip);
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->size(), 2u);
   EXPECT_EQ(d->stats().bad_lines, 1);
@@ -93,7 +94,7 @@ TEST(LoaderTest, TruncatedLastLineIsSkippedAndCounted) {
 TEST(LoaderTest, LastLineWithoutNewlineIsRead) {
   TempDir dir;
   std::string path = dir.WriteFile("d.jsonl", std::string(kGood) + "\r\n" + kGood);
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), BadLinePolicy::kError);
+  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
   ASSERT_TRUE(d.ok()) << d.status();
   ASSERT_EQ(d->size(), 2u);
   EXPECT_EQ(d->Get(1)->answer, "2");
@@ -173,7 +174,7 @@ TEST(LoaderTest, DeeplyNestedLineDoesNotCrash) {
   std::string deep = "{\"prompt\": \"q\", \"answer\": \"1\", \"x\": " + std::string(200000, '[') +
                      std::string(200000, ']') + "}\n";
   std::string path = dir.WriteFile("d.jsonl", deep);
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), BadLinePolicy::kError);
+  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
   ASSERT_TRUE(d.ok()) << d.status();  // the extra key is ignored; the parse is iterative
   EXPECT_EQ(d->size(), 1u);
 }
@@ -185,7 +186,7 @@ TEST(LoaderTest, SkipCountsEveryKindOfBadLine) {
                                                   R"({"prompt": "q"})" "\n" +
                                                   R"({"prompt": 5, "answer": "1"})" "\n" +
                                                   "\n" + kGood + "\n");
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), BadLinePolicy::kSkip);
+  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kSkip);
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->size(), 2u);
   EXPECT_EQ(d->stats().rows_read, 5);  // the blank line is not a row
@@ -200,7 +201,7 @@ TEST(LoaderTest, SkipCountsEveryKindOfBadLine) {
 TEST(LoaderTest, AllRowsBadIsAnErrorEvenWhenSkipping) {
   TempDir dir;
   std::string path = dir.WriteFile("d.jsonl", "nope\n{}\n");
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), BadLinePolicy::kSkip);
+  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kSkip);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().message(),
             path + ": no valid rows (2 malformed; first: " + path +
@@ -224,11 +225,11 @@ TEST(LoaderTest, GenericMessagesNumbersAndFieldMap) {
       R"( {"role": "user", "content": "2*3?"}, {"role": "assistant", "content": "6"}],)"
       R"( "answer": 6})" "\n"
       R"({"q": "half of 1?", "gold": 0.5, "uid": 7})" "\n");
-  DatasetConfig c = Config("generic", path);
+  config::DatasetConfig c = Config("generic", path);
   c.fields.prompt = "q|prompt";
   c.fields.answer = "gold|answer";
   c.fields.id = "uid|id";
-  absl::StatusOr<Dataset> d = LoadDataset(c, BadLinePolicy::kError);
+  absl::StatusOr<Dataset> d = LoadDataset(c, config::BadLinePolicy::kError);
   ASSERT_TRUE(d.ok()) << d.status();
   absl::StatusOr<Problem> chat = d->Get(0);
   ASSERT_TRUE(chat.ok()) << chat.status();
@@ -248,7 +249,7 @@ TEST(LoaderTest, GenericCodeRowNeedsNoAnswer) {
   std::string path = dir.WriteFile(
       "d.jsonl", R"({"prompt": "write f", "tests": ["assert f() == 1"], "solution": "def f():"})"
                  "\n");
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), BadLinePolicy::kError);
+  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
   ASSERT_TRUE(d.ok()) << d.status();
   absl::StatusOr<Problem> p = d->Get(0);
   ASSERT_TRUE(p.ok());
@@ -269,14 +270,14 @@ TEST(LoaderTest, IdsFileMustBeFullyFound) {
   std::string ids = dir.WriteFile("ids.txt", "a\nzz\n");
   std::string path = dir.WriteFile("d.jsonl", R"({"id": "a", "prompt": "q", "answer": "1"})" "\n"
                                               R"({"id": "b", "prompt": "r", "answer": "2"})" "\n");
-  DatasetConfig c = Config("generic", path);
+  config::DatasetConfig c = Config("generic", path);
   c.ids_file = ids;
-  absl::StatusOr<Dataset> d = LoadDataset(c, BadLinePolicy::kError);
+  absl::StatusOr<Dataset> d = LoadDataset(c, config::BadLinePolicy::kError);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().message(),
             "ids_file " + ids + ": 1 of its 2 ids are not in " + path + " (first: \"zz\")");
   dir.WriteFile("ids.txt", "b\n");
-  d = LoadDataset(c, BadLinePolicy::kError);
+  d = LoadDataset(c, config::BadLinePolicy::kError);
   ASSERT_TRUE(d.ok()) << d.status();
   ASSERT_EQ(d->size(), 1u);
   EXPECT_EQ(d->Get(0)->id, "b");
@@ -286,7 +287,7 @@ TEST(LoaderTest, IdsFileMustBeFullyFound) {
 TEST(LoaderTest, FileChangedAfterLoadingIsDataLoss) {
   TempDir dir;
   std::string path = dir.WriteFile("d.jsonl", std::string(kGood) + "\n" + kGood + "\n");
-  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), BadLinePolicy::kError);
+  absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
   ASSERT_TRUE(d.ok());
   {
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -306,7 +307,7 @@ TEST(LoaderTest, GetOutOfRange) {
 }
 
 TEST(LoaderTest, OpenDataNamesTheConfigKey) {
-  DataConfig config;
+  config::DataConfig config;
   config.eval.push_back(Config("gsm8k", "/nonexistent/test.jsonl"));
   absl::StatusOr<DataSets> data = OpenData(config);
   ASSERT_FALSE(data.ok());
@@ -315,4 +316,4 @@ TEST(LoaderTest, OpenDataNamesTheConfigKey) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::datasets

@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 namespace {
 
 using ::testing::EndsWith;
@@ -17,15 +17,15 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using ::zerorl::testing::TestDataPath;
 
-DatasetConfig Preset(const std::string& preset, const std::string& relative) {
-  DatasetConfig c;
+config::DatasetConfig Preset(const std::string& preset, const std::string& relative) {
+  config::DatasetConfig c;
   c.preset = preset;
   c.path = TestDataPath(relative);
   return c;
 }
 
-Dataset Load(const DatasetConfig& c) {
-  absl::StatusOr<Dataset> d = LoadDataset(c, BadLinePolicy::kError);
+Dataset Load(const config::DatasetConfig& c) {
+  absl::StatusOr<Dataset> d = LoadDataset(c, config::BadLinePolicy::kError);
   EXPECT_TRUE(d.ok()) << d.status();
   return d.ok() ? *std::move(d) : Dataset();
 }
@@ -76,7 +76,7 @@ TEST(RealFilesTest, Gsm8kThousandsSeparatorRemoved) {
 
 TEST(RealFilesTest, Math500WithIdsFileIsTheWholePrm800kTestSplit) {
   ZERORL_REQUIRE_TEST_DATA();
-  DatasetConfig c = Preset("math500", "math/test.jsonl");
+  config::DatasetConfig c = Preset("math500", "math/test.jsonl");
   c.ids_file = TestDataPath("math/math500_unique_ids.txt");
   Dataset d = Load(c);
   ASSERT_EQ(d.size(), 500u);
@@ -170,7 +170,7 @@ TEST(RealFilesTest, MbppHas974ProblemsWithTestsInThePrompt) {
 
 TEST(RealFilesTest, LimitAndNameApply) {
   ZERORL_REQUIRE_TEST_DATA();
-  DatasetConfig c = Preset("gsm8k", "gsm8k/train.jsonl");
+  config::DatasetConfig c = Preset("gsm8k", "gsm8k/train.jsonl");
   c.limit = 10;
   c.name = "gsm8k_small";
   c.instruction = "Put the final answer in \\boxed{}.";
@@ -185,4 +185,4 @@ TEST(RealFilesTest, LimitAndNameApply) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::datasets

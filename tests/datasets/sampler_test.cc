@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 namespace {
 
 using ::testing::HasSubstr;
@@ -153,7 +153,7 @@ TEST(HoldoutTest, DisjointDeterministicAndSized) {
 }
 
 TEST(OpenDataTest, SyntheticTrainWithHoldout) {
-  DataConfig config;  // train: arithmetic
+  config::DataConfig config;  // train: arithmetic
   config.train.count = 200;
   config.holdout_fraction = 0.05;
   absl::StatusOr<DataSets> data = OpenData(config);
@@ -166,10 +166,10 @@ TEST(OpenDataTest, SyntheticTrainWithHoldout) {
 
 TEST(OpenDataTest, RealFilesTrainAndEval) {
   ZERORL_REQUIRE_TEST_DATA();
-  DataConfig config;
+  config::DataConfig config;
   config.train.preset = "gsm8k";
   config.train.path = ::zerorl::testing::TestDataPath("gsm8k/train.jsonl");
-  DatasetConfig eval;
+  config::DatasetConfig eval;
   eval.preset = "math500";
   eval.path = ::zerorl::testing::TestDataPath("math/test.jsonl");
   eval.limit = 50;
@@ -186,4 +186,4 @@ TEST(OpenDataTest, RealFilesTrainAndEval) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::datasets

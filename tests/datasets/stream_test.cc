@@ -13,12 +13,12 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 namespace {
 
-using datasets_internal::LineReader;
-using datasets_internal::LineReaderOptions;
-using datasets_internal::TextLine;
+using internal::LineReader;
+using internal::LineReaderOptions;
+using internal::TextLine;
 using ::zerorl::testing::TempDir;
 
 std::vector<TextLine> ReadAll(const std::string& path, LineReaderOptions options,
@@ -106,10 +106,10 @@ TEST(StreamTest, HundredMegabyteFileLoadsInBoundedMemory) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     long before = PeakRssKib();
-    DatasetConfig config;
+    config::DatasetConfig config;
     config.preset = "generic";
     config.path = path;
-    absl::StatusOr<Dataset> d = LoadDataset(config, BadLinePolicy::kError);
+    absl::StatusOr<Dataset> d = LoadDataset(config, config::BadLinePolicy::kError);
     if (!d.ok() || d->size() != static_cast<size_t>(kRows)) _exit(10);
     for (size_t i = 0; i < d->size(); i += 997) {
       absl::StatusOr<Problem> p = d->Get(i);
@@ -136,4 +136,4 @@ TEST(StreamTest, HundredMegabyteFileLoadsInBoundedMemory) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::datasets

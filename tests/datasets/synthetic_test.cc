@@ -6,7 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::datasets {
 namespace {
 
 using ::testing::EndsWith;
@@ -14,7 +14,8 @@ using ::testing::HasSubstr;
 
 int Digits(int64_t n) { return static_cast<int>(std::to_string(n).size()); }
 
-std::vector<ArithmeticProblem> Arithmetic(const ArithmeticConfig& c, int64_t seed, int count) {
+std::vector<ArithmeticProblem> Arithmetic(const config::ArithmeticConfig& c, int64_t seed,
+                                          int count) {
   absl::StatusOr<std::vector<ArithmeticProblem>> ps = GenerateArithmetic(c, seed, count);
   EXPECT_TRUE(ps.ok()) << ps.status();
   return ps.ok() ? *ps : std::vector<ArithmeticProblem>{};
@@ -34,7 +35,7 @@ TEST(ArithmeticTest, CountCarriesByHand) {
 }
 
 TEST(ArithmeticTest, DigitsOperatorsAndValuesHold) {
-  ArithmeticConfig c;
+  config::ArithmeticConfig c;
   c.digits_min = 2;
   c.digits_max = 4;
   std::set<char> ops;
@@ -55,13 +56,13 @@ TEST(ArithmeticTest, DigitsOperatorsAndValuesHold) {
 
 TEST(ArithmeticTest, ForceAndForbidCarries) {
   for (const char* op : {"+", "-", "*"}) {
-    ArithmeticConfig c;
+    config::ArithmeticConfig c;
     c.operators = {op};
-    c.carries = CarryMode::kForce;
+    c.carries = config::CarryMode::kForce;
     for (const ArithmeticProblem& p : Arithmetic(c, 1, 300)) {
       EXPECT_GT(CountCarries(p.a, p.op, p.b), 0) << p.a << op << p.b;
     }
-    c.carries = CarryMode::kForbid;
+    c.carries = config::CarryMode::kForbid;
     for (const ArithmeticProblem& p : Arithmetic(c, 1, 300)) {
       EXPECT_EQ(CountCarries(p.a, p.op, p.b), 0) << p.a << op << p.b;
     }
@@ -69,7 +70,7 @@ TEST(ArithmeticTest, ForceAndForbidCarries) {
 }
 
 TEST(ArithmeticTest, SeededAndDeterministic) {
-  ArithmeticConfig c;
+  config::ArithmeticConfig c;
   std::vector<ArithmeticProblem> a = Arithmetic(c, 42, 500), b = Arithmetic(c, 42, 500),
                                   other = Arithmetic(c, 43, 500);
   ASSERT_EQ(a.size(), 500u);
@@ -84,10 +85,10 @@ TEST(ArithmeticTest, SeededAndDeterministic) {
 }
 
 TEST(ArithmeticTest, TooFewDistinctProblemsIsAnError) {
-  ArithmeticConfig c;
+  config::ArithmeticConfig c;
   c.digits_max = 1;
   c.operators = {"+"};
-  c.carries = CarryMode::kForbid;  // a + b <= 9: 55 problems exist
+  c.carries = config::CarryMode::kForbid;  // a + b <= 9: 55 problems exist
   EXPECT_EQ(Arithmetic(c, 1, 55).size(), 55u);
   absl::StatusOr<std::vector<ArithmeticProblem>> ps = GenerateArithmetic(c, 1, 56);
   ASSERT_FALSE(ps.ok());
@@ -97,7 +98,7 @@ TEST(ArithmeticTest, TooFewDistinctProblemsIsAnError) {
 }
 
 TEST(ArithmeticTest, NegativeResultsWhenAllowed) {
-  ArithmeticConfig c;
+  config::ArithmeticConfig c;
   c.operators = {"-"};
   c.allow_negative = true;
   int negative = 0;
@@ -144,11 +145,11 @@ TEST(ArithmeticTest, CompactWorking) {
 }
 
 TEST(ArithmeticTest, CompactStyleFromTheConfig) {
-  DatasetConfig config;
+  config::DatasetConfig config;
   config.preset = "arithmetic";
   config.count = 3;
   config.arithmetic.operators = {"+"};
-  config.arithmetic.style = ArithmeticStyle::kCompact;
+  config.arithmetic.style = config::ArithmeticStyle::kCompact;
   absl::StatusOr<std::vector<Problem>> problems = GenerateProblems(config);
   ASSERT_TRUE(problems.ok()) << problems.status();
   for (const Problem& p : *problems) {
@@ -158,7 +159,7 @@ TEST(ArithmeticTest, CompactStyleFromTheConfig) {
 }
 
 TEST(ArithmeticTest, EveryWorkedSolutionEndsInTheAnswer) {
-  ArithmeticConfig c;
+  config::ArithmeticConfig c;
   c.digits_max = 6;
   c.allow_negative = true;
   for (const ArithmeticProblem& p : Arithmetic(c, 9, 500)) {
@@ -220,7 +221,7 @@ TEST(CountdownCheckTest, HostileInputIsRefusedNotCrashed) {
 }
 
 TEST(CountdownTest, GeneratedProblemsAreSolvableWithEveryNumber) {
-  CountdownConfig c;
+  config::CountdownConfig c;
   absl::StatusOr<std::vector<CountdownProblem>> ps = GenerateCountdown(c, 7, 1000);
   ASSERT_TRUE(ps.ok()) << ps.status();
   std::set<std::pair<std::vector<int64_t>, int64_t>> distinct;
@@ -245,7 +246,7 @@ TEST(CountdownTest, GeneratedProblemsAreSolvableWithEveryNumber) {
 }
 
 TEST(CountdownTest, SeededAndDeterministic) {
-  CountdownConfig c;
+  config::CountdownConfig c;
   absl::StatusOr<std::vector<CountdownProblem>> a = GenerateCountdown(c, 3, 50);
   absl::StatusOr<std::vector<CountdownProblem>> b = GenerateCountdown(c, 3, 50);
   ASSERT_TRUE(a.ok() && b.ok());
@@ -262,7 +263,7 @@ TEST(CountdownTest, SeededAndDeterministic) {
 }
 
 TEST(CountdownTest, ImpossibleRangeIsAnError) {
-  CountdownConfig c;
+  config::CountdownConfig c;
   c.numbers_min = c.numbers_max = 2;
   c.number_min = 1;
   c.number_max = 2;
@@ -274,7 +275,7 @@ TEST(CountdownTest, ImpossibleRangeIsAnError) {
 }
 
 TEST(SyntheticProblemsTest, ArithmeticAndCountdownAsProblems) {
-  DatasetConfig c;
+  config::DatasetConfig c;
   c.preset = "arithmetic";
   c.count = 20;
   c.instruction = "Answer with the number.";
@@ -298,4 +299,4 @@ TEST(SyntheticProblemsTest, ArithmeticAndCountdownAsProblems) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::datasets

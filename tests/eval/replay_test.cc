@@ -83,12 +83,12 @@ TEST(ReplayLineTest, BadFinishReason) {
             "in.jsonl:7: completions[0].finish_reason: must be \"stop\", \"length\" or \"abort\"");
 }
 
-std::vector<Problem> Problems() {
-  std::vector<Problem> problems(3);
+std::vector<datasets::Problem> Problems() {
+  std::vector<datasets::Problem> problems(3);
   problems[0].id = "HumanEval/0";
   problems[1].id = "HumanEval/1";
   problems[2].id = "mine";
-  for (Problem& p : problems) p.dataset = "HumanEval";
+  for (datasets::Problem& p : problems) p.dataset = "HumanEval";
   return problems;
 }
 

@@ -35,7 +35,7 @@ ProblemResult Example() {
 TEST(ReportTest, ProblemLineHasEveryField) {
   std::string line = ProblemLine(Example(), 3);
   EXPECT_EQ(line.find('\n'), std::string::npos);
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
   ASSERT_TRUE(doc.ok()) << doc.status() << "\n" << line;
   const rapidjson::Document& d = *doc;
   EXPECT_EQ(d["schema_version"].GetInt(), kSchemaVersion);
@@ -82,7 +82,7 @@ TEST(ReportTest, SummaryJsonHasRunAndMetrics) {
   m.mean_length = 10.5;
   m.max_length = 20;
   std::string json = SummaryJson(info, m);
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(json);
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
   ASSERT_TRUE(doc.ok()) << doc.status() << "\n" << json;
   const rapidjson::Document& d = *doc;
   EXPECT_EQ(d["schema_version"].GetInt(), kSchemaVersion);

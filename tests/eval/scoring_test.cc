@@ -14,28 +14,31 @@ using ::testing::ElementsAre;
 using ::testing::DoubleNear;
 using ::testing::Pair;
 
-std::vector<Problem> Load(const std::string& preset, const std::string& relative, int limit) {
-  DatasetConfig config;
+std::vector<datasets::Problem> Load(const std::string& preset, const std::string& relative,
+                                    int limit) {
+  config::DatasetConfig config;
   config.preset = preset;
   config.path = testing::TestDataPath(relative);
   config.limit = limit;
-  absl::StatusOr<Dataset> data = LoadDataset(config, BadLinePolicy::kError);
+  absl::StatusOr<datasets::Dataset> data =
+      datasets::LoadDataset(config, config::BadLinePolicy::kError);
   EXPECT_TRUE(data.ok()) << data.status();
-  std::vector<Problem> problems;
+  std::vector<datasets::Problem> problems;
   if (!data.ok()) return problems;
   for (size_t i = 0; i < data->size(); ++i) problems.push_back(*data->Get(i));
   return problems;
 }
 
-RewardConfig MathOnly() {
-  RewardConfig reward;
+config::RewardConfig MathOnly() {
+  config::RewardConfig reward;
   reward.functions.resize(1);
   reward.functions[0].name = "math_accuracy";
   reward.functions[0].math_accuracy.deadline_ms = 0;  // no clock: results must not depend on load
   return reward;
 }
 
-std::unique_ptr<Scorer> MakeScorer(RewardConfig reward, std::vector<TaskKind> kinds) {
+std::unique_ptr<Scorer> MakeScorer(config::RewardConfig reward,
+                                   std::vector<datasets::TaskKind> kinds) {
   reward.sandbox_workers = 2;
   absl::StatusOr<std::unique_ptr<Scorer>> scorer = Scorer::Create(reward, kinds, {});
   EXPECT_TRUE(scorer.ok()) << scorer.status();
@@ -50,13 +53,14 @@ Completion Text(std::string text) {
 
 TEST(ScorerTest, GoldSolutionsOfGsm8kAndMath500AreAllCorrect) {
   ZERORL_REQUIRE_TEST_DATA();
-  std::vector<Problem> problems = Load("gsm8k", "gsm8k/test.jsonl", 10);
-  for (Problem& p : Load("math500", "math/test.jsonl", 10)) problems.push_back(std::move(p));
+  std::vector<datasets::Problem> problems = Load("gsm8k", "gsm8k/test.jsonl", 10);
+  for (datasets::Problem& p : Load("math500", "math/test.jsonl", 10))
+    problems.push_back(std::move(p));
   ASSERT_EQ(problems.size(), 20u);
-  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {TaskKind::kMath});
+  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {datasets::TaskKind::kMath});
   ASSERT_NE(scorer, nullptr);
   std::vector<ProblemInput> inputs;
-  for (const Problem& p : problems) inputs.push_back({p, p.prompt, {Text(p.solution)}});
+  for (const datasets::Problem& p : problems) inputs.push_back({p, p.prompt, {Text(p.solution)}});
   std::vector<ProblemResult> results = scorer->Score(std::move(inputs));
   ASSERT_EQ(results.size(), 20u);
   for (const ProblemResult& r : results) {
@@ -73,7 +77,7 @@ TEST(ScorerTest, GoldSolutionsOfGsm8kAndMath500AreAllCorrect) {
 
 TEST(ScorerTest, MixedCompletionsGiveHandComputedPassAndMajority) {
   ZERORL_REQUIRE_TEST_DATA();
-  std::vector<Problem> problems = Load("gsm8k", "gsm8k/test.jsonl", 2);
+  std::vector<datasets::Problem> problems = Load("gsm8k", "gsm8k/test.jsonl", 2);
   ASSERT_EQ(problems.size(), 2u);
   // Problem 0 (gold 18): wrong, right (a different spelling), wrong (same wrong answer),
   // no answer -> c = 1, majority of 4 = the wrong answer (2 votes vs 1).
@@ -89,7 +93,7 @@ TEST(ScorerTest, MixedCompletionsGiveHandComputedPassAndMajority) {
   inputs.push_back({problems[1], problems[1].prompt,
                     {Text("\\boxed{3}"), Text("\\boxed{4}"), Text("<answer>3</answer>"),
                      Text("\\boxed{5}")}});
-  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {TaskKind::kMath});
+  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {datasets::TaskKind::kMath});
   ASSERT_NE(scorer, nullptr);
   std::vector<ProblemResult> results = scorer->Score(std::move(inputs));
   ASSERT_EQ(results.size(), 2u);
@@ -118,14 +122,14 @@ TEST(ScorerTest, MixedCompletionsGiveHandComputedPassAndMajority) {
 
 TEST(ScorerTest, HumanEvalCanonicalSolutionsPassAndBrokenCodeFails) {
   ZERORL_REQUIRE_TEST_DATA();
-  std::vector<Problem> problems = Load("humaneval", "humaneval/HumanEval.jsonl", 3);
+  std::vector<datasets::Problem> problems = Load("humaneval", "humaneval/HumanEval.jsonl", 3);
   ASSERT_EQ(problems.size(), 3u);
-  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {TaskKind::kCode});
+  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {datasets::TaskKind::kCode});
   ASSERT_NE(scorer, nullptr);
-  EXPECT_EQ(scorer->CorrectnessFunction(TaskKind::kCode), "code_tests");
+  EXPECT_EQ(scorer->CorrectnessFunction(datasets::TaskKind::kCode), "code_tests");
   EXPECT_THAT(scorer->function_names(), ElementsAre("math_accuracy", "code_tests"));
   std::vector<ProblemInput> inputs;
-  for (const Problem& p : problems) {
+  for (const datasets::Problem& p : problems) {
     inputs.push_back({p, p.prompt,
                       {Text("```python\n" + p.prompt + p.solution + "```"),
                        Text("```python\ndef " + p.tests->entry_point + "(*args):\n    return None\n```")}});
@@ -143,12 +147,12 @@ TEST(ScorerTest, HumanEvalCanonicalSolutionsPassAndBrokenCodeFails) {
 }
 
 TEST(ScorerTest, UnreadableGoldIsNotJudged) {
-  Problem p;
+  datasets::Problem p;
   p.id = "x/0";
   p.dataset = "x";
   p.prompt = "?";
   p.answer = "\\frac{";  // the verifier cannot read this gold
-  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {TaskKind::kMath});
+  std::unique_ptr<Scorer> scorer = MakeScorer(MathOnly(), {datasets::TaskKind::kMath});
   ASSERT_NE(scorer, nullptr);
   std::vector<ProblemResult> results = scorer->Score({{p, p.prompt, {Text("\\boxed{1}")}}});
   ASSERT_EQ(results.size(), 1u);
@@ -160,11 +164,12 @@ TEST(ScorerTest, UnreadableGoldIsNotJudged) {
 }
 
 TEST(ScorerTest, BadRewardConfigNamesTheKey) {
-  RewardConfig reward = MathOnly();
+  config::RewardConfig reward = MathOnly();
   reward.functions.push_back({});
   reward.functions.back().name = "format";
   reward.functions.back().format.pattern = "(";
-  absl::StatusOr<std::unique_ptr<Scorer>> scorer = Scorer::Create(reward, {TaskKind::kMath}, {});
+  absl::StatusOr<std::unique_ptr<Scorer>> scorer =
+      Scorer::Create(reward, {datasets::TaskKind::kMath}, {});
   EXPECT_EQ(scorer.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(scorer.status().message(), ::testing::HasSubstr("reward.functions[1]"));
 }

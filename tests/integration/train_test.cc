@@ -10,12 +10,12 @@
 #include <sstream>
 
 #include "core/json.h"
-#include "wire/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
+#include "wire/transport.h"
 
-namespace zerorl {
+namespace zerorl::train {
 namespace {
 
 using testing::BackgroundProcess;
@@ -28,7 +28,7 @@ std::vector<rapidjson::Document> ReadJsonLines(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     if (doc.ok()) rows.push_back(*std::move(doc));
   }
   return rows;
@@ -55,7 +55,7 @@ class TrainTest : public ::testing::Test {
   }
   std::string RunDir() { return dir_.Path("runs/t"); }
   std::string Log() { return dir_.Path("train.log"); }
-  std::string LogText() { return ReadFile(Log()).value_or(""); }
+  std::string LogText() { return core::ReadFile(Log()).value_or(""); }
 
   // Every batch trained exactly once, steps 1..steps each trained.
   void ExpectLedgerExactlyOnce(int steps) {
@@ -89,7 +89,8 @@ TEST_F(TrainTest, SyncRunWritesEverythingARunPromises) {
   }
   EXPECT_EQ((*steps.back())["policy_version"].GetInt64(), 4);
   EXPECT_TRUE((*steps[1]).HasMember("eval/held_out/pass@1"));
-  rapidjson::Document summary = ParseJson(ReadFile(RunDir() + "/summary.json").value()).value();
+  rapidjson::Document summary =
+      core::ParseJson(core::ReadFile(RunDir() + "/summary.json").value()).value();
   EXPECT_TRUE(summary.HasMember("eval_before"));
   EXPECT_TRUE(summary.HasMember("eval_after"));
   EXPECT_EQ(summary["steps"].GetInt64(), 4);
@@ -100,9 +101,9 @@ TEST_F(TrainTest, SyncRunWritesEverythingARunPromises) {
   for (const char* key : {"schema", "step", "prompt", "completion", "rewards", "policy_version"}) {
     EXPECT_TRUE(s.HasMember(key)) << key;
   }
-  EXPECT_TRUE(ReadFile(RunDir() + "/checkpoints/step-4/model.safetensors").ok());
-  EXPECT_TRUE(ReadFile(RunDir() + "/checkpoints/step-4/tokenizer.json").ok());
-  EXPECT_TRUE(ReadFile(RunDir() + "/config.json").ok());
+  EXPECT_TRUE(core::ReadFile(RunDir() + "/checkpoints/step-4/model.safetensors").ok());
+  EXPECT_TRUE(core::ReadFile(RunDir() + "/checkpoints/step-4/tokenizer.json").ok());
+  EXPECT_TRUE(core::ReadFile(RunDir() + "/config.json").ok());
   ExpectLedgerExactlyOnce(4);
 }
 
@@ -126,7 +127,8 @@ TEST_F(TrainTest, KilledWorkersAreReplacedAndNothingIsTrainedTwice) {
   ASSERT_EQ(*code, 0) << LogText();
   EXPECT_EQ(GrpoRows(ReadJsonLines(metrics)).size(), 6u);
   ExpectLedgerExactlyOnce(6);
-  rapidjson::Document summary = ParseJson(ReadFile(RunDir() + "/summary.json").value()).value();
+  rapidjson::Document summary =
+      core::ParseJson(core::ReadFile(RunDir() + "/summary.json").value()).value();
   EXPECT_GE(summary["worker_restarts"].GetInt64(), 2);
 }
 
@@ -150,15 +152,17 @@ TEST_F(TrainTest, HungWorkerIsTimedOutAndItsWorkRedone) {
 TEST_F(TrainTest, RoguePeerSendingGarbageDoesNotDisturbTheRun) {
   BackgroundProcess train(TrainArgs({"run.steps=3"}), Log());
   std::string socket = RunDir() + "/controller.sock";
-  ASSERT_TRUE(testing::WaitUntil([&] { return ReadFile(RunDir() + "/config.json").ok(); }, 60000));
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return core::ReadFile(RunDir() + "/config.json").ok(); }, 60000));
   zmq::context_t context;
-  auto rogue = MakeDealerSocket(context, "rogue");
+  auto rogue = wire::MakeDealerSocket(context, "rogue");
   ASSERT_TRUE(rogue.ok());
-  ASSERT_TRUE(Connect(*rogue, "ipc://" + socket).ok());
+  ASSERT_TRUE(wire::Connect(*rogue, "ipc://" + socket).ok());
   for (int i = 0; i < 50; ++i) {
-    (void)SendFrames(*rogue, {Frame::FromString("{\"protocol\": 1, \"type\": \"Rollouts\"}"),
-                              Frame::FromString(std::string(64, '\x7f'))});
-    (void)SendFrames(*rogue, {Frame::FromString(std::string(1 + i, '\0'))});
+    (void)wire::SendFrames(*rogue,
+                           {wire::Frame::FromString("{\"protocol\": 1, \"type\": \"Rollouts\"}"),
+                            wire::Frame::FromString(std::string(64, '\x7f'))});
+    (void)wire::SendFrames(*rogue, {wire::Frame::FromString(std::string(1 + i, '\0'))});
     ::usleep(100000);
   }
   std::optional<int> code = train.Wait(300000);
@@ -175,7 +179,8 @@ TEST_F(TrainTest, ControllerKilledAndResumedWorkersReconnect) {
                                    "cluster.endpoint=" + endpoint};
   auto first = std::make_unique<BackgroundProcess>(TrainArgs(sets), Log());
   std::string run_config = RunDir() + "/config.json";
-  ASSERT_TRUE(testing::WaitUntil([&] { return ReadFile(run_config).ok(); }, 60000)) << LogText();
+  ASSERT_TRUE(testing::WaitUntil([&] { return core::ReadFile(run_config).ok(); }, 60000))
+      << LogText();
   BackgroundProcess rollout({ZerorlBinary(), "rollout", "--connect", endpoint, "--config",
                              run_config, "--id", "rollout-a"},
                             dir_.Path("rollout.log"));
@@ -194,12 +199,12 @@ TEST_F(TrainTest, ControllerKilledAndResumedWorkersReconnect) {
   BackgroundProcess second(resume, Log());
   std::optional<int> code = second.Wait(300000);
   ASSERT_TRUE(code.has_value()) << LogText();
-  ASSERT_EQ(*code, 0) << LogText() << ReadFile(dir_.Path("rollout.log")).value_or("");
+  ASSERT_EQ(*code, 0) << LogText() << core::ReadFile(dir_.Path("rollout.log")).value_or("");
   std::set<int64_t> steps;
   std::vector<rapidjson::Document> rows = ReadJsonLines(metrics);  // GrpoRows points into it
   for (const auto* row : GrpoRows(rows)) steps.insert((*row)["step"].GetInt64());
   EXPECT_EQ(steps, (std::set<int64_t>{1, 2, 3, 4, 5}));
-  EXPECT_THAT(ReadFile(dir_.Path("rollout.log")).value_or(""),
+  EXPECT_THAT(core::ReadFile(dir_.Path("rollout.log")).value_or(""),
               ::testing::HasSubstr("reconnecting"));
 }
 
@@ -235,9 +240,10 @@ TEST_F(TrainTest, QuickstartRunsShortened) {
   std::optional<int> code = train.Wait(300000);
   ASSERT_TRUE(code.has_value()) << LogText();
   ASSERT_EQ(*code, 0) << LogText();
-  absl::StatusOr<std::string> summary_text = ReadFile(dir_.Path("runs/quickstart/summary.json"));
+  absl::StatusOr<std::string> summary_text =
+      core::ReadFile(dir_.Path("runs/quickstart/summary.json"));
   ASSERT_TRUE(summary_text.ok()) << LogText();
-  absl::StatusOr<rapidjson::Document> summary = ParseJson(*summary_text);
+  absl::StatusOr<rapidjson::Document> summary = core::ParseJson(*summary_text);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ((*summary)["steps"].GetInt64(), 2);
   EXPECT_TRUE((*summary)["eval_before"].IsNumber());
@@ -300,4 +306,4 @@ TEST_F(TrainTest, WorkersThatNeverStartFailTheRunFast) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::train

@@ -154,7 +154,7 @@ TEST(AdamWTest, LoadStateRefusesIncompleteSet) {
 }
 
 TEST(AdamWTest, OptionsFromConfig) {
-  OptimizerConfig c;
+  config::OptimizerConfig c;
   c.betas = {0.8, 0.95};
   c.eps = 1e-6;
   c.weight_decay = 0.1;

@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-AdvantageOptions Options(AdvantageEstimator e, RewardScaling s) {
+AdvantageOptions Options(config::AdvantageEstimator e, config::RewardScaling s) {
   AdvantageOptions o;
   o.estimator = e;
   o.scale = s;
@@ -25,8 +25,9 @@ AdvantageOptions Options(AdvantageEstimator e, RewardScaling s) {
 TEST(AdvantagesTest, GrpoNormalisesWithinEachGroup) {
   // Group 7: [1, 0, 0, 1]: mean 0.5, unbiased std sqrt(1/3) = 0.577350.
   // Group 9: [2, 2]: zero std, advantages exactly 0.
-  auto a = ComputeAdvantages({1, 0, 0, 1, 2, 2}, {7, 7, 7, 7, 9, 9},
-                             Options(AdvantageEstimator::kGrpo, RewardScaling::kGroup));
+  auto a =
+      ComputeAdvantages({1, 0, 0, 1, 2, 2}, {7, 7, 7, 7, 9, 9},
+                        Options(config::AdvantageEstimator::kGrpo, config::RewardScaling::kGroup));
   ASSERT_TRUE(a.ok()) << a.status();
   const float x = 0.5 / (0.5773503 + 1e-4);  // 0.865876
   EXPECT_THAT(a->values, ElementsAre(FloatNear(x, 1e-5), FloatNear(-x, 1e-5),
@@ -50,22 +51,25 @@ TEST(AdvantagesTest, GroupsNeverMixWhateverTheOrder) {
 
 TEST(AdvantagesTest, DrGrpoIsRewardMinusMeanWithNoStd) {
   // scale_rewards does not apply to dr_grpo.
-  auto a = ComputeAdvantages({1, 0, 0}, {0, 0, 0},
-                             Options(AdvantageEstimator::kDrGrpo, RewardScaling::kGroup));
+  auto a = ComputeAdvantages(
+      {1, 0, 0}, {0, 0, 0},
+      Options(config::AdvantageEstimator::kDrGrpo, config::RewardScaling::kGroup));
   ASSERT_TRUE(a.ok());
   EXPECT_THAT(a->values, ElementsAre(FloatNear(2.0 / 3, 1e-7), FloatNear(-1.0 / 3, 1e-7),
                                      FloatNear(-1.0 / 3, 1e-7)));
 }
 
 TEST(AdvantagesTest, RlooSubtractsTheMeanOfTheOthers) {
-  auto none = ComputeAdvantages({1, 0, 0, 0}, {0, 0, 0, 0},
-                                Options(AdvantageEstimator::kRloo, RewardScaling::kNone));
+  auto none =
+      ComputeAdvantages({1, 0, 0, 0}, {0, 0, 0, 0},
+                        Options(config::AdvantageEstimator::kRloo, config::RewardScaling::kNone));
   ASSERT_TRUE(none.ok());
   EXPECT_THAT(none->values, ElementsAre(FloatNear(1.0, 1e-7), FloatNear(-1.0 / 3, 1e-7),
                                         FloatNear(-1.0 / 3, 1e-7), FloatNear(-1.0 / 3, 1e-7)));
   // Group std of [1, 0, 0, 0]: mean 0.25, sum of squares 0.75, / 3 -> 0.25, std 0.5.
-  auto group = ComputeAdvantages({1, 0, 0, 0}, {0, 0, 0, 0},
-                                 Options(AdvantageEstimator::kRloo, RewardScaling::kGroup));
+  auto group =
+      ComputeAdvantages({1, 0, 0, 0}, {0, 0, 0, 0},
+                        Options(config::AdvantageEstimator::kRloo, config::RewardScaling::kGroup));
   ASSERT_TRUE(group.ok());
   EXPECT_NEAR(group->values[0], 1.0 / 0.5001, 1e-5);
   EXPECT_NEAR(group->values[1], -1.0 / 3 / 0.5001, 1e-5);
@@ -74,8 +78,9 @@ TEST(AdvantagesTest, RlooSubtractsTheMeanOfTheOthers) {
 TEST(AdvantagesTest, BatchScalingUsesTheWholeBatchStdButGroupMeans) {
   // Rewards [1, 0 | 3, 1]: group means 0.5 and 2; batch std of {1, 0, 3, 1}: mean 1.25,
   // squares 4.75, / 3 = 1.583333, std 1.258306.
-  auto a = ComputeAdvantages({1, 0, 3, 1}, {0, 0, 1, 1},
-                             Options(AdvantageEstimator::kGrpo, RewardScaling::kBatch));
+  auto a =
+      ComputeAdvantages({1, 0, 3, 1}, {0, 0, 1, 1},
+                        Options(config::AdvantageEstimator::kGrpo, config::RewardScaling::kBatch));
   ASSERT_TRUE(a.ok());
   const double d = 1.2583057 + 1e-4;
   EXPECT_THAT(a->values, ElementsAre(FloatNear(0.5 / d, 1e-5), FloatNear(-0.5 / d, 1e-5),
@@ -83,8 +88,8 @@ TEST(AdvantagesTest, BatchScalingUsesTheWholeBatchStdButGroupMeans) {
 }
 
 TEST(AdvantagesTest, ScaleNoneLeavesRewardMinusMean) {
-  auto a = ComputeAdvantages({3, 1}, {0, 0},
-                             Options(AdvantageEstimator::kGrpo, RewardScaling::kNone));
+  auto a = ComputeAdvantages(
+      {3, 1}, {0, 0}, Options(config::AdvantageEstimator::kGrpo, config::RewardScaling::kNone));
   ASSERT_TRUE(a.ok());
   EXPECT_THAT(a->values, ElementsAre(1.0f, -1.0f));
 }
@@ -109,9 +114,9 @@ TEST(AdvantagesTest, NotApplicableRewardIsOutOfTheBaselineAndUntrainable) {
 }
 
 TEST(AdvantagesTest, GroupOfOneHasNoSignal) {
-  for (auto e : {AdvantageEstimator::kGrpo, AdvantageEstimator::kDrGrpo,
-                 AdvantageEstimator::kRloo}) {
-    auto a = ComputeAdvantages({0.7}, {0}, Options(e, RewardScaling::kGroup));
+  for (auto e : {config::AdvantageEstimator::kGrpo, config::AdvantageEstimator::kDrGrpo,
+                 config::AdvantageEstimator::kRloo}) {
+    auto a = ComputeAdvantages({0.7}, {0}, Options(e, config::RewardScaling::kGroup));
     ASSERT_TRUE(a.ok());
     EXPECT_THAT(a->values, ElementsAre(0.0f));
   }
@@ -134,12 +139,12 @@ TEST(AdvantagesTest, InfiniteRewardIsRefused) {
 }
 
 TEST(AdvantagesTest, OptionsFromConfig) {
-  AlgorithmConfig config;
-  config.advantage = AdvantageEstimator::kRloo;
-  config.scale_rewards = RewardScaling::kBatch;
+  config::AlgorithmConfig config;
+  config.advantage = config::AdvantageEstimator::kRloo;
+  config.scale_rewards = config::RewardScaling::kBatch;
   AdvantageOptions o = AdvantageOptionsFromConfig(config);
-  EXPECT_EQ(o.estimator, AdvantageEstimator::kRloo);
-  EXPECT_EQ(o.scale, RewardScaling::kBatch);
+  EXPECT_EQ(o.estimator, config::AdvantageEstimator::kRloo);
+  EXPECT_EQ(o.scale, config::RewardScaling::kBatch);
 }
 
 }  // namespace

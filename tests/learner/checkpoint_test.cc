@@ -73,9 +73,9 @@ TEST(CheckpointTest, TensorNamesAndConfigFollowTheHuggingFaceLayout) {
     }
   }
   EXPECT_EQ(Names(*dir + "/model.safetensors"), expected);
-  auto config = ReadFile(*dir + "/config.json");
+  auto config = core::ReadFile(*dir + "/config.json");
   ASSERT_TRUE(config.ok());
-  auto doc = ParseJson(*config);
+  auto doc = core::ParseJson(*config);
   ASSERT_TRUE(doc.ok());
   EXPECT_EQ(std::string((*doc)["architectures"][0].GetString()), "Qwen2ForCausalLM");
   EXPECT_EQ(std::string((*doc)["model_type"].GetString()), "qwen2");
@@ -107,8 +107,8 @@ TEST(CheckpointTest, RealCheckpointKeepsItsTensorNamesConfigAndTokenizer) {
     EXPECT_EQ(ours->entries()[i].dtype, "F32");
   }
   // Same config keys and values, apart from nothing (both say float32).
-  auto a = ParseJson(*ReadFile(*dir + "/config.json"));
-  auto b = ParseJson(*ReadFile(source + "/config.json"));
+  auto a = core::ParseJson(*core::ReadFile(*dir + "/config.json"));
+  auto b = core::ParseJson(*core::ReadFile(source + "/config.json"));
   ASSERT_TRUE(a.ok() && b.ok());
   std::set<std::string> keys_a, keys_b;
   for (auto& m : a->GetObject()) keys_a.insert(m.name.GetString());
@@ -120,7 +120,7 @@ TEST(CheckpointTest, RealCheckpointKeepsItsTensorNamesConfigAndTokenizer) {
   }
   // Tokenizer files travel with it, byte for byte.
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
-    EXPECT_EQ(*ReadFile(*dir + "/" + f), *ReadFile(source + "/" + f)) << f;
+    EXPECT_EQ(*core::ReadFile(*dir + "/" + f), *core::ReadFile(source + "/" + f)) << f;
   }
   // Untrained, the weights are the file's exactly.
   auto original = model::ReadSafetensors(source);
@@ -224,7 +224,7 @@ TEST(CheckpointTest, MalformedTrainerStateIsRefused) {
   auto learner = TrainedLearner(1);
   auto dir = SaveCheckpoint(*learner, tmp.path(), {});
   ASSERT_TRUE(dir.ok());
-  ASSERT_TRUE(WriteFileAtomic(*dir + "/trainer_state.json",
+  ASSERT_TRUE(core::WriteFileAtomic(*dir + "/trainer_state.json",
                               R"({"format": "zerorl-trainer-state-1", "step": -1})")
                   .ok());
   auto state = LoadCheckpoint(*dir, learner.get());

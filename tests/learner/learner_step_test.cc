@@ -50,7 +50,7 @@ void Nudge(model::CausalLMImpl& m, const std::vector<torch::Tensor>& direction, 
 // The whole loss (chunked LM head, micro-batches, ratio, clip, KL to a reference, entropy
 // bonus, aggregation) against central differences along random directions. The samples
 // are one version stale, so the ratio's anchor is the fixed rollout log-probs.
-void CheckFiniteDifferences(ImportanceLevel level, LossAggregation aggregation) {
+void CheckFiniteDifferences(config::ImportanceLevel level, config::LossAggregation aggregation) {
   LearnerOptions o = ExactOptions();
   o.algorithm.beta = 0.1;
   o.algorithm.entropy_coeff = 0.05;
@@ -94,12 +94,14 @@ void CheckFiniteDifferences(ImportanceLevel level, LossAggregation aggregation) 
 }
 
 TEST(LearnerStepTest, FiniteDifferenceGradientOfTheWholeLoss) {
-  CheckFiniteDifferences(ImportanceLevel::kToken, LossAggregation::kTokenMean);
+  CheckFiniteDifferences(config::ImportanceLevel::kToken, config::LossAggregation::kTokenMean);
 }
 
 TEST(LearnerStepTest, FiniteDifferenceGradientSequenceLevel) {
-  CheckFiniteDifferences(ImportanceLevel::kSequence, LossAggregation::kSeqMeanTokenMean);
-  CheckFiniteDifferences(ImportanceLevel::kToken, LossAggregation::kSeqMeanTokenSumNorm);
+  CheckFiniteDifferences(config::ImportanceLevel::kSequence,
+                         config::LossAggregation::kSeqMeanTokenMean);
+  CheckFiniteDifferences(config::ImportanceLevel::kToken,
+                         config::LossAggregation::kSeqMeanTokenSumNorm);
 }
 
 TEST(LearnerStepTest, OnPolicyGradientIsTheReinforceGradient) {
@@ -133,7 +135,7 @@ TEST(LearnerStepTest, OnPolicyGradientIsTheReinforceGradient) {
 
 TEST(LearnerStepTest, MuOneLossIsZeroButTheGradientIsNot) {
   LearnerOptions o = ExactOptions();
-  o.algorithm.loss_agg = LossAggregation::kSeqMeanTokenMean;
+  o.algorithm.loss_agg = config::LossAggregation::kSeqMeanTokenMean;
   auto learner = MakeLearner(o);
   std::mt19937 rng(5);
   std::vector<Sample> samples = RandomSamples(rng, 2, 4, 48);

@@ -106,7 +106,7 @@ inline LearnerOptions ResumeRecipeOptions() {
   o.algorithm.beta = 0.04;
   o.algorithm.num_iterations = 2;
   o.algorithm.entropy_coeff = 0.01;
-  o.optimizer.schedule = LrSchedule::kCosine;
+  o.optimizer.schedule = config::LrSchedule::kCosine;
   o.optimizer.warmup_steps = 2;
   o.optimizer.weight_decay = 0.01;
   o.micro_batch_tokens = 40;

@@ -26,7 +26,7 @@ void ExpectTensorNear(const torch::Tensor& actual, const torch::Tensor& expected
 TEST(LossesTest, TokenLevelRatioIsTheLogDifference) {
   auto lp = T({{-1, -2}});
   auto old = T({{-1.5, -1}});
-  ExpectTensorNear(LogImportanceRatio(lp, old, T({{1, 1}}), ImportanceLevel::kToken),
+  ExpectTensorNear(LogImportanceRatio(lp, old, T({{1, 1}}), config::ImportanceLevel::kToken),
                    T({{0.5, -1}}));
 }
 
@@ -36,7 +36,7 @@ TEST(LossesTest, SequenceLevelRatioEqualsTheGspoFormula) {
   auto lp = T({{-1, -2, -5}, {-0.1, -0.2, -0.3}});
   auto old = T({{-1.5, -1, -9}, {-0.1, -0.2, -0.3}});
   auto mask = T({{1, 1, 0}, {1, 1, 1}});
-  auto r = LogImportanceRatio(lp, old, mask, ImportanceLevel::kSequence).exp();
+  auto r = LogImportanceRatio(lp, old, mask, config::ImportanceLevel::kSequence).exp();
   const double s = std::pow(std::exp(-3.0) / std::exp(-2.5), 1.0 / 2);
   EXPECT_NEAR(r[0][0].item<double>(), s, 1e-6);
   EXPECT_NEAR(r[0][1].item<double>(), s, 1e-6);
@@ -47,7 +47,7 @@ TEST(LossesTest, SequenceLevelGradientIsTheMeanOverTheSequence) {
   auto lp = T({{-1, -2, -5}}).requires_grad_();
   auto old = T({{-1, -2, -5}});
   auto mask = T({{1, 1, 0}});
-  auto r = LogImportanceRatio(lp, old, mask, ImportanceLevel::kSequence);
+  auto r = LogImportanceRatio(lp, old, mask, config::ImportanceLevel::kSequence);
   r[0][0].backward();
   ExpectTensorNear(lp.grad(), T({{0.5, 0.5, 0}}));
 }
@@ -87,20 +87,20 @@ TEST(LossesTest, KlEstimatorsHandValues) {
   // logp = -1, ref = -2: d = ref - logp = -1.
   auto lp = T({{-1}});
   auto ref = T({{-2}});
-  EXPECT_NEAR(KlPenalty(lp, ref, KlEstimator::kK1).item<double>(), 1.0, 1e-7);
-  EXPECT_NEAR(KlPenalty(lp, ref, KlEstimator::kK2).item<double>(), 0.5, 1e-7);
-  EXPECT_NEAR(KlPenalty(lp, ref, KlEstimator::kK3).item<double>(), std::exp(-1.0), 1e-7);
+  EXPECT_NEAR(KlPenalty(lp, ref, config::KlEstimator::kK1).item<double>(), 1.0, 1e-7);
+  EXPECT_NEAR(KlPenalty(lp, ref, config::KlEstimator::kK2).item<double>(), 0.5, 1e-7);
+  EXPECT_NEAR(KlPenalty(lp, ref, config::KlEstimator::kK3).item<double>(), std::exp(-1.0), 1e-7);
 }
 
 TEST(LossesTest, K3IsNonNegativeAndZeroAtIdentity) {
   torch::manual_seed(3);
   auto lp = -torch::rand({8, 16}) * 5;
   auto ref = -torch::rand({8, 16}) * 5;
-  EXPECT_GE(KlPenalty(lp, ref, KlEstimator::kK3).min().item<double>(), 0.0);
-  EXPECT_EQ(KlPenalty(lp, lp, KlEstimator::kK3).abs().max().item<double>(), 0.0);
+  EXPECT_GE(KlPenalty(lp, ref, config::KlEstimator::kK3).min().item<double>(), 0.0);
+  EXPECT_EQ(KlPenalty(lp, lp, config::KlEstimator::kK3).abs().max().item<double>(), 0.0);
   // Its gradient at identity is 0 too: the penalty only pulls once the policies differ.
   auto x = lp.clone().requires_grad_();
-  KlPenalty(x, lp, KlEstimator::kK3).sum().backward();
+  KlPenalty(x, lp, config::KlEstimator::kK3).sum().backward();
   EXPECT_EQ(x.grad().abs().max().item<double>(), 0.0);
 }
 
@@ -118,18 +118,20 @@ TEST(LossesTest, AggregationModesHandValues) {
   LossDenominators d = DenominatorsOf(mask, /*max_completion_length=*/4);
   EXPECT_EQ(d.num_tokens, 4);
   EXPECT_EQ(d.num_sequences, 2);
-  EXPECT_NEAR(AggregateLoss(v, mask, LossAggregation::kTokenMean, d).item<double>(), 2.5, 1e-6);
-  EXPECT_NEAR(AggregateLoss(v, mask, LossAggregation::kSeqMeanTokenMean, d).item<double>(), 3.0,
+  EXPECT_NEAR(AggregateLoss(v, mask, config::LossAggregation::kTokenMean, d).item<double>(), 2.5,
               1e-6);
-  EXPECT_NEAR(AggregateLoss(v, mask, LossAggregation::kSeqMeanTokenSumNorm, d).item<double>(),
-              10.0 / 4 / 2, 1e-6);
+  EXPECT_NEAR(AggregateLoss(v, mask, config::LossAggregation::kSeqMeanTokenMean, d).item<double>(),
+              3.0, 1e-6);
+  EXPECT_NEAR(
+      AggregateLoss(v, mask, config::LossAggregation::kSeqMeanTokenSumNorm, d).item<double>(),
+      10.0 / 4 / 2, 1e-6);
 }
 
 TEST(LossesTest, EmptyMaskGivesZeroNotNan) {
   auto mask = T({{0, 0}});
   LossDenominators d = DenominatorsOf(mask, 2);
-  for (auto agg : {LossAggregation::kTokenMean, LossAggregation::kSeqMeanTokenMean,
-                   LossAggregation::kSeqMeanTokenSumNorm}) {
+  for (auto agg : {config::LossAggregation::kTokenMean, config::LossAggregation::kSeqMeanTokenMean,
+                   config::LossAggregation::kSeqMeanTokenSumNorm}) {
     EXPECT_EQ(AggregateLoss(T({{1, 2}}), mask, agg, d).item<double>(), 0.0);
   }
 }
@@ -151,7 +153,7 @@ TEST(LossesTest, MuOneGivesZeroLossButNonZeroGradient) {
 }
 
 // Sum of GrpoLoss over micro-batches == GrpoLoss of the whole batch, loss and gradient.
-void CheckSplitInvariance(LossAggregation aggregation, double beta) {
+void CheckSplitInvariance(config::LossAggregation aggregation, double beta) {
   torch::manual_seed(11);
   const int64_t b = 6, t = 5;
   auto lp = (-torch::rand({b, t}) * 3).requires_grad_();
@@ -192,13 +194,13 @@ void CheckSplitInvariance(LossAggregation aggregation, double beta) {
 }
 
 TEST(LossesTest, TokenMeanIsInvariantToMicroBatchSplit) {
-  CheckSplitInvariance(LossAggregation::kTokenMean, 0.0);
-  CheckSplitInvariance(LossAggregation::kTokenMean, 0.04);
+  CheckSplitInvariance(config::LossAggregation::kTokenMean, 0.0);
+  CheckSplitInvariance(config::LossAggregation::kTokenMean, 0.04);
 }
 
 TEST(LossesTest, SeqMeanModesAreInvariantToMicroBatchSplit) {
-  CheckSplitInvariance(LossAggregation::kSeqMeanTokenMean, 0.04);
-  CheckSplitInvariance(LossAggregation::kSeqMeanTokenSumNorm, 0.04);
+  CheckSplitInvariance(config::LossAggregation::kSeqMeanTokenMean, 0.04);
+  CheckSplitInvariance(config::LossAggregation::kSeqMeanTokenSumNorm, 0.04);
 }
 
 TEST(LossesTest, ZeroStdGroupsContributeNoPolicyGradient) {
@@ -231,7 +233,7 @@ TEST(LossesTest, FullObjectiveHandValue) {
   in.entropy = entropy;
   GrpoLossOptions o;
   o.beta = 0.5;
-  o.kl_estimator = KlEstimator::kK1;
+  o.kl_estimator = config::KlEstimator::kK1;
   o.entropy_coeff = 0.1;
   GrpoLossTerms t = GrpoLoss(in, o, DenominatorsOf(in.mask, 2));
   // policy: [-2 * 1.1 (unclipped, < 1.28), -2 * 0.5 * tis 0.5] -> (-2.2 - 0.5) / 2 = -1.35
@@ -261,17 +263,17 @@ TEST(LossesTest, ClipCountsAreMaskedSums) {
 }
 
 TEST(LossesTest, OptionsFromConfig) {
-  AlgorithmConfig c;
+  config::AlgorithmConfig c;
   c.epsilon_low = 0.1;
   c.clip_ratio_c = 3;
-  c.loss_agg = LossAggregation::kSeqMeanTokenSumNorm;
-  c.importance_level = ImportanceLevel::kSequence;
+  c.loss_agg = config::LossAggregation::kSeqMeanTokenSumNorm;
+  c.importance_level = config::ImportanceLevel::kSequence;
   GrpoLossOptions o = GrpoLossOptionsFromConfig(c);
   EXPECT_EQ(o.clip.epsilon_low, 0.1);
   EXPECT_EQ(o.clip.epsilon_high, 0.28);
   EXPECT_EQ(o.clip.clip_ratio_c, 3);
-  EXPECT_EQ(o.aggregation, LossAggregation::kSeqMeanTokenSumNorm);
-  EXPECT_EQ(o.importance_level, ImportanceLevel::kSequence);
+  EXPECT_EQ(o.aggregation, config::LossAggregation::kSeqMeanTokenSumNorm);
+  EXPECT_EQ(o.importance_level, config::ImportanceLevel::kSequence);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ namespace zerorl::learner {
 namespace {
 
 TEST(ScheduleTest, ConstantWithWarmup) {
-  OptimizerConfig c;
+  config::OptimizerConfig c;
   c.lr = 1.0;
   c.warmup_steps = 4;
   EXPECT_DOUBLE_EQ(LearningRate(c, 0, 10), 0.25);  // the first update is not wasted
@@ -17,9 +17,9 @@ TEST(ScheduleTest, ConstantWithWarmup) {
 }
 
 TEST(ScheduleTest, CosineFromPeakToMinimum) {
-  OptimizerConfig c;
+  config::OptimizerConfig c;
   c.lr = 2.0;
-  c.schedule = LrSchedule::kCosine;
+  c.schedule = config::LrSchedule::kCosine;
   c.warmup_steps = 2;
   c.min_lr_ratio = 0.1;
   // After warmup, p = (k - 2) / 8.
@@ -32,9 +32,9 @@ TEST(ScheduleTest, CosineFromPeakToMinimum) {
 }
 
 TEST(ScheduleTest, CosineWithoutWarmupStartsAtPeak) {
-  OptimizerConfig c;
+  config::OptimizerConfig c;
   c.lr = 1e-6;
-  c.schedule = LrSchedule::kCosine;
+  c.schedule = config::LrSchedule::kCosine;
   EXPECT_DOUBLE_EQ(LearningRate(c, 0, 100), 1e-6);
   EXPECT_NEAR(LearningRate(c, 100, 100), 0.0, 1e-20);
 }

@@ -10,13 +10,13 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::metrics {
 namespace {
 
 using ::testing::HasSubstr;
 
 std::vector<std::string> Lines(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = core::ReadFile(path);
   EXPECT_TRUE(text.ok()) << text.status();
   std::vector<std::string> lines;
   std::istringstream in(text.ok() ? *text : "");
@@ -46,7 +46,7 @@ TEST(MetricsSinkTest, InvalidUtf8BecomesReplacementCharacters) {
             "{\"completion\":\"ok \xEF\xBF\xBD\xEF\xBF\xBD cut "
             "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end "
             "\xF0\x9F\x98\x80\"}");
-  EXPECT_TRUE(ParseJson(json).ok());
+  EXPECT_TRUE(core::ParseJson(json).ok());
 }
 
 TEST(MetricsSinkTest, NestedRowsAreObjects) {
@@ -89,7 +89,8 @@ TEST(MetricsSinkTest, ConcurrentWritersNeverInterleaveLines) {
   for (std::thread& t : threads) t.join();
   std::vector<std::string> lines = Lines((*sink)->path());
   ASSERT_EQ(lines.size(), 800u);
-  for (const std::string& line : lines) EXPECT_TRUE(ParseJson(line).ok()) << line.substr(0, 80);
+  for (const std::string& line : lines)
+    EXPECT_TRUE(core::ParseJson(line).ok()) << line.substr(0, 80);
 }
 
 TEST(MetricsSinkTest, MissingFolderIsNotFound) {
@@ -109,4 +110,4 @@ TEST(MetricsSinkTest, FullDiskIsAnError) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::metrics

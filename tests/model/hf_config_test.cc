@@ -201,15 +201,15 @@ TEST(HfConfigTest, WritingBackReproducesTheSourceConfig) {
                                                               {"qwen2.5", kQwen25}};
   if (!zerorl::testing::TestDataDir().empty()) {
     for (const char* name : {"models/qwen2-tiny/config.json", "models/qwen3-tiny/config.json"}) {
-      sources.emplace_back(name, *ReadFile(TestDataPath(name)));
+      sources.emplace_back(name, *core::ReadFile(TestDataPath(name)));
     }
   }
   for (const auto& [name, text] : sources) {
     absl::StatusOr<ModelArchConfig> c = ParseHfConfig(text, name);
     ASSERT_TRUE(c.ok()) << c.status();
-    absl::StatusOr<rapidjson::Document> original = ParseJson(text);
+    absl::StatusOr<rapidjson::Document> original = core::ParseJson(text);
     std::string dtype = (*original)["torch_dtype"].GetString();
-    absl::StatusOr<rapidjson::Document> written = ParseJson(HfConfigJson(*c, dtype));
+    absl::StatusOr<rapidjson::Document> written = core::ParseJson(HfConfigJson(*c, dtype));
     ASSERT_TRUE(written.ok()) << name;
     for (auto& member : original->GetObject()) {
       ASSERT_TRUE(written->HasMember(member.name)) << name << " lost " << member.name.GetString();

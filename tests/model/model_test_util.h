@@ -51,9 +51,9 @@ inline std::vector<float> Floats(const rapidjson::Value& array) {
 inline std::vector<GoldenPrompt> LoadGolden(const std::string& name) {
   std::string dir = zerorl::testing::TestDataPath("models/" + name);
   std::vector<GoldenPrompt> prompts;
-  absl::StatusOr<std::string> text = ReadFile(dir + "/golden.json");
+  absl::StatusOr<std::string> text = core::ReadFile(dir + "/golden.json");
   if (!text.ok()) return prompts;
-  rapidjson::Document doc = *ParseJson(*text);
+  rapidjson::Document doc = *core::ParseJson(*text);
   SafetensorsFile logits = *SafetensorsFile::Open(dir + "/golden_logits.safetensors");
   for (const auto& p : doc["prompts"].GetArray()) {
     GoldenPrompt prompt;

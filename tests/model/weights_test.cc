@@ -92,7 +92,7 @@ TEST(WeightsTest, SaveThenLoadRoundTripsWeightsAndConfig) {
       EXPECT_EQ(c.rope_scaling.type, model->config().rope_scaling.type);
       EXPECT_EQ(c.AttentionWindow(1), model->config().AttentionWindow(1));
       EXPECT_EQ(c.attention_out_bias, model->config().attention_out_bias);
-      std::string json = *ReadFile(dir.Path("config.json"));
+      std::string json = *core::ReadFile(dir.Path("config.json"));
       EXPECT_THAT(json, HasSubstr(dtype == torch::kFloat ? "\"torch_dtype\": \"float32\""
                                                          : "\"torch_dtype\": \"bfloat16\""));
       if (dtype == torch::kFloat) {
@@ -111,9 +111,12 @@ TEST(WeightsTest, SavedFixtureIsByteIdentical) {
   ASSERT_TRUE(model.ok()) << model.status();
   TempDir out;
   ASSERT_TRUE(SaveModel(**model, out.path(), {torch::kFloat}).ok());
-  EXPECT_TRUE(*ReadFile(out.Path("model.safetensors")) == *ReadFile(dir + "/model.safetensors"));
-  absl::StatusOr<rapidjson::Document> original = ParseJson(*ReadFile(dir + "/config.json"));
-  absl::StatusOr<rapidjson::Document> written = ParseJson(*ReadFile(out.Path("config.json")));
+  EXPECT_TRUE(*core::ReadFile(out.Path("model.safetensors")) ==
+              *core::ReadFile(dir + "/model.safetensors"));
+  absl::StatusOr<rapidjson::Document> original =
+      core::ParseJson(*core::ReadFile(dir + "/config.json"));
+  absl::StatusOr<rapidjson::Document> written =
+      core::ParseJson(*core::ReadFile(out.Path("config.json")));
   EXPECT_TRUE(*original == *written);
 }
 

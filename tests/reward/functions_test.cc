@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "tests/reward/reward_testing.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
@@ -16,20 +16,20 @@ using reward_testing::MakePipeline;
 using reward_testing::One;
 
 std::string CountdownProblem(std::vector<int64_t> numbers, int64_t target) {
-  Problem p;
+  datasets::Problem p;
   p.id = "countdown/0";
-  p.kind = TaskKind::kCountdown;
+  p.kind = datasets::TaskKind::kCountdown;
   p.prompt = "Reach the target.";
-  p.countdown = CountdownTask{std::move(numbers), target};
+  p.countdown = datasets::CountdownTask{std::move(numbers), target};
   return ProblemToJson(p);
 }
 
 std::string CodeProblem() {
-  Problem p;
+  datasets::Problem p;
   p.id = "code/0";
-  p.kind = TaskKind::kCode;
+  p.kind = datasets::TaskKind::kCode;
   p.prompt = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n";
-  p.tests = CodeTests{};
+  p.tests = datasets::CodeTests{};
   p.tests->asserts = {"assert add(1, 2) == 3", "assert add(2, 2) == 4", "assert add(0, 0) == 0"};
   return ProblemToJson(p);
 }
@@ -38,23 +38,26 @@ std::string CodeProblem() {
 
 TEST(MathAccuracyTest, AnswerInsideAnswerTagsIsCorrect) {
   auto pipeline = MakePipeline(R"([{"name": "math_accuracy"}])");
-  FunctionScore s = FirstScore(*pipeline, {"<think>6 * 7 = 42, not 41</think> <answer>42</answer>", "42"});
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s =
+      FirstScore(*pipeline, {"<think>6 * 7 = 42, not 41</think> <answer>42</answer>", "42"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   EXPECT_EQ(s.value, 1.0);
   EXPECT_THAT(s.detail, StartsWith("equal"));
 }
 
 TEST(MathAccuracyTest, BoxedLatexAnswerIsCorrect) {
   auto pipeline = MakePipeline(R"([{"name": "math_accuracy"}])");
-  FunctionScore s = FirstScore(*pipeline, {"<answer>$\\boxed{\\frac{1}{2}}$</answer>", "0.5"});
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s =
+      FirstScore(*pipeline, {"<answer>$\\boxed{\\frac{1}{2}}$</answer>", "0.5"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   EXPECT_EQ(s.value, 1.0);
 }
 
 TEST(MathAccuracyTest, WrongAnswerScoresZeroAndSaysWhat) {
   auto pipeline = MakePipeline(R"([{"name": "math_accuracy"}])");
-  FunctionScore s = FirstScore(*pipeline, {"<think>6 * 7 = 42</think> <answer>41</answer>", "42"});
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s =
+      FirstScore(*pipeline, {"<think>6 * 7 = 42</think> <answer>41</answer>", "42"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   EXPECT_EQ(s.value, 0.0);
   EXPECT_THAT(s.detail, StartsWith("not equal"));
   EXPECT_THAT(s.detail, HasSubstr(": gold 42, got 41"));
@@ -62,8 +65,8 @@ TEST(MathAccuracyTest, WrongAnswerScoresZeroAndSaysWhat) {
 
 TEST(MathAccuracyTest, UnreadablePredictionScoresZeroWithTheReason) {
   auto pipeline = MakePipeline(R"([{"name": "math_accuracy"}])");
-  FunctionScore s = FirstScore(*pipeline, {"", "42"});
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s = FirstScore(*pipeline, {"", "42"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   EXPECT_EQ(s.value, 0.0);
   EXPECT_THAT(s.detail, StartsWith("unverifiable prediction:"));
   EXPECT_EQ(pipeline->Counters()["reward/math_accuracy/unverifiable_prediction"], 1);
@@ -71,8 +74,8 @@ TEST(MathAccuracyTest, UnreadablePredictionScoresZeroWithTheReason) {
 
 TEST(MathAccuracyTest, UnreadableGoldIsNotApplicableAndCounted) {
   auto pipeline = MakePipeline(R"([{"name": "math_accuracy"}])");
-  FunctionScore s = FirstScore(*pipeline, {"<answer>42</answer>", "\\frac{"});
-  EXPECT_EQ(s.mark, ScoreMark::kNotApplicable);
+  wire::FunctionScore s = FirstScore(*pipeline, {"<answer>42</answer>", "\\frac{"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kNotApplicable);
   EXPECT_THAT(s.detail, StartsWith("unverifiable gold:"));
   auto counters = pipeline->Counters();
   EXPECT_EQ(counters["reward/math_accuracy/unverifiable_gold"], 1);
@@ -81,13 +84,13 @@ TEST(MathAccuracyTest, UnreadableGoldIsNotApplicableAndCounted) {
 
 TEST(MathAccuracyTest, NoGoldAnswerIsNotApplicable) {
   auto pipeline = MakePipeline(R"([{"name": "math_accuracy"}])");
-  FunctionScore s = FirstScore(*pipeline, {"<answer>42</answer>", ""});
-  EXPECT_EQ(s.mark, ScoreMark::kNotApplicable);
+  wire::FunctionScore s = FirstScore(*pipeline, {"<answer>42</answer>", ""});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(s.detail, "no gold answer");
 }
 
 TEST(MathAccuracyTest, GoldFromTheProblemWhenThePromptHasNone) {
-  Problem p;
+  datasets::Problem p;
   p.id = "gsm8k/test/0";
   p.prompt = "How many?";
   p.answer = "18";
@@ -101,8 +104,8 @@ TEST(MathAccuracyTest, CodeAndCountdownProblemsAreNotApplicable) {
   auto pipeline = MakePipeline(R"([{"name": "math_accuracy"}])");
   One code{"<answer>3</answer>", "3"};
   code.metadata = CodeProblem();
-  FunctionScore s = FirstScore(*pipeline, code);
-  EXPECT_EQ(s.mark, ScoreMark::kNotApplicable);
+  wire::FunctionScore s = FirstScore(*pipeline, code);
+  EXPECT_EQ(s.mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(s.detail, "a code problem");
   One countdown{"<answer>3</answer>", "1 + 2"};
   countdown.metadata = CountdownProblem({1, 2}, 3);
@@ -115,8 +118,8 @@ TEST(CountdownRewardTest, ExpressionReachingTheTargetScoresOne) {
   auto pipeline = MakePipeline(R"([{"name": "countdown"}])");
   One one{"<think>8 * 2</think> <answer>(3 + 5) * 2</answer>"};
   one.metadata = CountdownProblem({3, 5, 2}, 16);
-  FunctionScore s = FirstScore(*pipeline, one);
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s = FirstScore(*pipeline, one);
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   EXPECT_EQ(s.value, 1.0);
 }
 
@@ -131,8 +134,8 @@ TEST(CountdownRewardTest, WrongValueScoresZeroWithTheReason) {
   auto pipeline = MakePipeline(R"([{"name": "countdown"}])");
   One one{"<answer>3 + 5 + 2</answer>"};
   one.metadata = CountdownProblem({3, 5, 2}, 16);
-  FunctionScore s = FirstScore(*pipeline, one);
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s = FirstScore(*pipeline, one);
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   EXPECT_EQ(s.value, 0.0);
   EXPECT_FALSE(s.detail.empty());
 }
@@ -150,15 +153,15 @@ TEST(CountdownRewardTest, MissingAnswerTagScoresZero) {
   auto pipeline = MakePipeline(R"([{"name": "countdown"}])");
   One one{"(3 + 5) * 2"};
   one.metadata = CountdownProblem({3, 5, 2}, 16);
-  FunctionScore s = FirstScore(*pipeline, one);
+  wire::FunctionScore s = FirstScore(*pipeline, one);
   EXPECT_EQ(s.value, 0.0);
   EXPECT_EQ(s.detail, "no <answer>...</answer>");
 }
 
 TEST(CountdownRewardTest, OtherProblemsAreNotApplicable) {
   auto pipeline = MakePipeline(R"([{"name": "countdown"}])");
-  FunctionScore s = FirstScore(*pipeline, {"<answer>1</answer>", "1"});
-  EXPECT_EQ(s.mark, ScoreMark::kNotApplicable);
+  wire::FunctionScore s = FirstScore(*pipeline, {"<answer>1</answer>", "1"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(s.detail, "not a countdown problem");
 }
 
@@ -174,8 +177,8 @@ TEST(FormatRewardTest, MissingOrMisplacedPartsDoNotMatch) {
   EXPECT_EQ(FirstScore(*pipeline, {"<think>steps</think>"}).value, 0.0);
   EXPECT_EQ(FirstScore(*pipeline, {"<answer>4</answer><think>steps</think>"}).value, 0.0);
   EXPECT_EQ(FirstScore(*pipeline, {"<think>steps</think><answer>4</answer> and more"}).value, 0.0);
-  FunctionScore s = FirstScore(*pipeline, {"4"});
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s = FirstScore(*pipeline, {"4"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   EXPECT_EQ(s.detail, "does not match the format pattern");
 }
 
@@ -207,7 +210,7 @@ TEST(FormatRewardTest, InvalidPatternIsRefusedWithTheKey) {
 TEST(FormatRewardTest, TagCountIsTheShareOfTagsPresentOnce) {
   auto pipeline = MakePipeline(R"([{"name": "format", "mode": "tag_count"}])");
   EXPECT_EQ(FirstScore(*pipeline, {"<think>a</think><answer>b</answer>"}).value, 1.0);
-  FunctionScore half = FirstScore(*pipeline, {"<think>a</think>"});
+  wire::FunctionScore half = FirstScore(*pipeline, {"<think>a</think>"});
   EXPECT_EQ(half.value, 0.5);
   EXPECT_EQ(half.detail, "not once: <answer> x0, </answer> x0");
   EXPECT_EQ(FirstScore(*pipeline, {"<think>a</think><think>b</think><answer>c</answer>"}).value, 0.5);
@@ -223,8 +226,8 @@ TEST(FormatRewardTest, TagCountWithOwnTags) {
 double LengthScore(RewardPipeline& pipeline, int64_t tokens) {
   One one{"text"};
   one.num_tokens = tokens;
-  FunctionScore s = FirstScore(pipeline, one);
-  EXPECT_EQ(s.mark, ScoreMark::kOk);
+  wire::FunctionScore s = FirstScore(pipeline, one);
+  EXPECT_EQ(s.mark, wire::ScoreMark::kOk);
   return s.value;
 }
 
@@ -272,8 +275,8 @@ TEST(LengthRewardTest, LinearAndCosinePenalties) {
 
 TEST(LengthRewardTest, UnknownLengthIsNotApplicable) {
   auto pipeline = MakePipeline(R"([{"name": "length"}])");
-  FunctionScore s = FirstScore(*pipeline, {"text"});
-  EXPECT_EQ(s.mark, ScoreMark::kNotApplicable);
+  wire::FunctionScore s = FirstScore(*pipeline, {"text"});
+  EXPECT_EQ(s.mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(s.detail, "completion length in tokens unknown");
 }
 
@@ -283,7 +286,7 @@ TEST(LanguageConsistencyTest, ReasoningInTheQuestionsScriptScoresOne) {
   auto pipeline = MakePipeline(R"([{"name": "language_consistency"}])");
   One one{"<think>Add the two numbers.</think><answer>5</answer>"};
   one.prompt = "What is 2 + 3?";
-  FunctionScore s = FirstScore(*pipeline, one);
+  wire::FunctionScore s = FirstScore(*pipeline, one);
   EXPECT_EQ(s.value, 1.0);
   EXPECT_EQ(s.detail, "16 of 16 letters in Latin");
 }
@@ -292,7 +295,7 @@ TEST(LanguageConsistencyTest, MixedReasoningScoresItsShare) {
   auto pipeline = MakePipeline(R"([{"name": "language_consistency"}])");
   One one{"<think>abcd 你好世界</think><answer>5</answer>"};
   one.prompt = "What is 2 + 3?";
-  FunctionScore s = FirstScore(*pipeline, one);
+  wire::FunctionScore s = FirstScore(*pipeline, one);
   EXPECT_EQ(s.value, 0.5);
   EXPECT_EQ(s.detail, "4 of 8 letters in Latin");
 }
@@ -301,13 +304,13 @@ TEST(LanguageConsistencyTest, LatexIsNotCountedAsLatin) {
   auto pipeline = MakePipeline(R"([{"name": "language_consistency"}])");
   One one{"<think>计算 \\frac{1}{2} 和 $x + y$</think><answer>1</answer>"};
   one.prompt = "计算一半";
-  FunctionScore s = FirstScore(*pipeline, one);
+  wire::FunctionScore s = FirstScore(*pipeline, one);
   EXPECT_EQ(s.value, 1.0);
   EXPECT_EQ(s.detail, "3 of 3 letters in CJK");
 }
 
 TEST(LanguageConsistencyTest, UsesTheProblemsQuestionNotTheTemplate) {
-  Problem p;
+  datasets::Problem p;
   p.id = "p";
   p.prompt = "Сколько будет два плюс три?";
   auto pipeline = MakePipeline(R"([{"name": "language_consistency"}])");
@@ -320,8 +323,8 @@ TEST(LanguageConsistencyTest, UsesTheProblemsQuestionNotTheTemplate) {
 TEST(LanguageConsistencyTest, NoLettersIsNotApplicable) {
   auto pipeline = MakePipeline(R"([{"name": "language_consistency"}])");
   One one{"<think>2 + 3 = 5</think><answer>5</answer>"};
-  FunctionScore s = FirstScore(*pipeline, one);
-  EXPECT_EQ(s.mark, ScoreMark::kNotApplicable);
+  wire::FunctionScore s = FirstScore(*pipeline, one);
+  EXPECT_EQ(s.mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(s.detail, "the reasoning has no letters");
   one.prompt = "2 + 3?";
   EXPECT_EQ(FirstScore(*pipeline, one).detail, "the question has no letters");
@@ -334,4 +337,4 @@ TEST(LanguageConsistencyTest, ReasoningWithoutThinkTagsIsTheTextBeforeTheAnswer)
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::reward

@@ -8,7 +8,7 @@
 #include "tests/reward/reward_testing.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 struct SelfScore {
@@ -20,10 +20,11 @@ struct SelfScore {
 };
 
 SelfScore ScoreGolds(const std::string& preset, const std::string& path) {
-  DatasetConfig config;
+  config::DatasetConfig config;
   config.preset = preset;
   config.path = path;
-  absl::StatusOr<Dataset> data = LoadDataset(config, BadLinePolicy::kError);
+  absl::StatusOr<datasets::Dataset> data =
+      datasets::LoadDataset(config, config::BadLinePolicy::kError);
   EXPECT_TRUE(data.ok()) << data.status();
   SelfScore result;
   if (!data.ok()) return result;
@@ -33,7 +34,7 @@ SelfScore ScoreGolds(const std::string& preset, const std::string& path) {
     RewardBatch batch;
     std::vector<std::string> ids;
     for (size_t i = begin; i < std::min(data->size(), begin + kBatch); ++i) {
-      absl::StatusOr<Problem> p = data->Get(i);
+      absl::StatusOr<datasets::Problem> p = data->Get(i);
       EXPECT_TRUE(p.ok()) << p.status();
       if (!p.ok()) continue;
       batch.samples.push_back({batch.prompts.size(), p->solution, -1});
@@ -42,12 +43,12 @@ SelfScore ScoreGolds(const std::string& preset, const std::string& path) {
     }
     BatchRewards rewards = pipeline->Score(batch);
     for (size_t k = 0; k < rewards.samples.size(); ++k) {
-      const FunctionScore& s = rewards.samples[k].scores[0];
+      const wire::FunctionScore& s = rewards.samples[k].scores[0];
       ++result.items;
-      if (s.mark == ScoreMark::kNotApplicable) {
+      if (s.mark == wire::ScoreMark::kNotApplicable) {
         ++result.unverifiable_gold;
         result.unverifiable.push_back(ids[k] + ": " + s.detail);
-      } else if (s.mark == ScoreMark::kOk && s.value == 1.0) {
+      } else if (s.mark == wire::ScoreMark::kOk && s.value == 1.0) {
         ++result.correct;
       } else {
         result.wrong.push_back(ids[k] + ": " + s.detail);
@@ -79,4 +80,4 @@ TEST(GoldSelfScoreTest, Gsm8kTestSolutionsMatchTheirAnswers) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::reward

@@ -7,11 +7,11 @@
 #include <fstream>
 
 #include "gmock/gmock.h"
-#include "reward/plugin_abi.h"
 #include "gtest/gtest.h"
+#include "reward/plugin_abi.h"
 #include "tests/reward/reward_testing.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
@@ -68,14 +68,14 @@ TEST_F(LibraryPluginTest, ExamplePluginScoresInItsHost) {
   ASSERT_TRUE(pipeline.ok()) << pipeline.status();
   EXPECT_EQ(ChildProcesses(), children_before_ + 1);  // the host, started at Create
   BatchRewards r = ScoreTexts(**pipeline, {"<answer> 42 </answer>", "<answer>41</answer>", "42"});
-  EXPECT_EQ(r.samples[0].scores[0].mark, ScoreMark::kOk);
+  EXPECT_EQ(r.samples[0].scores[0].mark, wire::ScoreMark::kOk);
   EXPECT_EQ(r.samples[0].scores[0].value, 1.0);
   EXPECT_EQ(r.samples[0].scores[0].detail, "matches \"42\"");
   EXPECT_EQ(r.samples[1].scores[0].value, 0.0);
   EXPECT_EQ(r.samples[1].scores[0].detail, "differs from gold \"41\"");
   EXPECT_EQ(r.samples[2].scores[0].detail, "no <answer>...</answer>");
   BatchRewards no_gold = ScoreTexts(**pipeline, {"<answer>42</answer>"}, "");
-  EXPECT_EQ(no_gold.samples[0].scores[0].mark, ScoreMark::kNotApplicable);
+  EXPECT_EQ(no_gold.samples[0].scores[0].mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(no_gold.samples[0].scores[0].detail, "no gold answer");
   EXPECT_EQ((*pipeline)->Counters()["reward/mine/restarts"], 0);
 }
@@ -153,13 +153,13 @@ TEST_F(LibraryPluginTest, CrashMarksThatSampleAndTheNextOneGetsAFreshHost) {
   ASSERT_TRUE(pipeline.ok()) << pipeline.status();
   BatchRewards r = ScoreTexts(**pipeline, {"<answer>42</answer>", "crash 42", "<answer>42</answer>"});
   EXPECT_EQ(r.samples[0].scores[1].value, 0.5);
-  const FunctionScore& crashed = r.samples[1].scores[1];
-  EXPECT_EQ(crashed.mark, ScoreMark::kError);
+  const wire::FunctionScore& crashed = r.samples[1].scores[1];
+  EXPECT_EQ(crashed.mark, wire::ScoreMark::kError);
   EXPECT_EQ(crashed.detail,
             "plugin crashed: its host killed by signal 11 (Segmentation fault); restarted");
   EXPECT_EQ(r.samples[1].scores[0].value, 1.0);  // the other functions still score it
   EXPECT_TRUE(std::isnan(r.samples[1].total));   // ...but it is no silent zero
-  EXPECT_EQ(r.samples[2].scores[1].mark, ScoreMark::kOk);
+  EXPECT_EQ(r.samples[2].scores[1].mark, wire::ScoreMark::kOk);
   EXPECT_DOUBLE_EQ(r.samples[2].total, 1.5);
   EXPECT_EQ(r.functions[1].errors, 1);
   auto c = (*pipeline)->Counters();
@@ -174,7 +174,7 @@ TEST_F(LibraryPluginTest, PluginThatAlwaysCrashesCostsThreeRestartsPerBatch) {
   BatchRewards r = ScoreTexts(**pipeline, {"crash", "crash", "crash", "crash", "crash"});
   for (int i = 0; i < 3; ++i) EXPECT_THAT(r.samples[i].scores[0].detail, StartsWith("plugin crashed"));
   for (int i = 3; i < 5; ++i) {
-    EXPECT_EQ(r.samples[i].scores[0].mark, ScoreMark::kError);
+    EXPECT_EQ(r.samples[i].scores[0].mark, wire::ScoreMark::kError);
     EXPECT_THAT(r.samples[i].scores[0].detail,
                 StartsWith("not scored: the plugin failed 3 times in a row in this batch (last: "
                            "plugin crashed"));
@@ -192,7 +192,7 @@ TEST_F(LibraryPluginTest, HangIsTimedOutKilledAndRestarted) {
   ASSERT_TRUE(pipeline.ok()) << pipeline.status();
   BatchRewards r = ScoreTexts(**pipeline, {"fine", "hang", "fine"});
   EXPECT_EQ(r.samples[0].scores[0].value, 0.25);
-  EXPECT_EQ(r.samples[1].scores[0].mark, ScoreMark::kError);
+  EXPECT_EQ(r.samples[1].scores[0].mark, wire::ScoreMark::kError);
   EXPECT_EQ(r.samples[1].scores[0].detail,
             "plugin timed out after 300 ms; its host was killed and is restarted");
   EXPECT_EQ(r.samples[2].scores[0].value, 0.25);
@@ -209,7 +209,7 @@ TEST_F(LibraryPluginTest, GarbageIsAnErrorNeverAScore) {
   EXPECT_EQ(r.samples[2].scores[0].detail, "plugin broke the ABI contract: non-finite score nan; restarted");
   EXPECT_EQ(r.samples[4].scores[0].detail,
             "plugin broke the ABI contract: detail is not NUL-terminated; restarted");
-  for (int i : {0, 2, 4}) EXPECT_EQ(r.samples[i].scores[0].mark, ScoreMark::kError);
+  for (int i : {0, 2, 4}) EXPECT_EQ(r.samples[i].scores[0].mark, wire::ScoreMark::kError);
   for (int i : {1, 3, 5}) EXPECT_EQ(r.samples[i].scores[0].value, 1.0);
   auto c = (*pipeline)->Counters();
   EXPECT_EQ(c["reward/mine/garbage"], 3);
@@ -217,4 +217,4 @@ TEST_F(LibraryPluginTest, GarbageIsAnErrorNeverAScore) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::reward

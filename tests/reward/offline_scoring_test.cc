@@ -6,15 +6,15 @@
 #include "gtest/gtest.h"
 #include "reward/offline_scoring.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
 
-Problem ProblemOf(const ScoreLine& line) {
-  absl::StatusOr<Problem> p = ProblemFromJson(line.prompt.metadata);
+datasets::Problem ProblemOf(const ScoreLine& line) {
+  absl::StatusOr<datasets::Problem> p = datasets::ProblemFromJson(line.prompt.metadata);
   EXPECT_TRUE(p.ok()) << p.status();
-  return p.ok() ? *p : Problem{};
+  return p.ok() ? *p : datasets::Problem{};
 }
 
 TEST(ParseScoreLineTest, MinimalMathLine) {
@@ -25,9 +25,9 @@ TEST(ParseScoreLineTest, MinimalMathLine) {
   EXPECT_EQ(line->completion, "<answer>4</answer>");
   EXPECT_EQ(line->num_tokens, -1);
   EXPECT_EQ(line->id, "");
-  Problem p = ProblemOf(*line);
+  datasets::Problem p = ProblemOf(*line);
   EXPECT_EQ(p.id, "line-3");
-  EXPECT_EQ(p.kind, TaskKind::kMath);
+  EXPECT_EQ(p.kind, datasets::TaskKind::kMath);
   EXPECT_EQ(p.answer, "4");
 }
 
@@ -35,13 +35,13 @@ TEST(ParseScoreLineTest, TestsInEveryFormMakeACodeProblem) {
   auto asserts = ParseScoreLine(
       R"({"prompt": "p", "completion": "c", "tests": ["assert f(1) == 1", "assert f(2) == 2"]})", 1);
   ASSERT_TRUE(asserts.ok()) << asserts.status();
-  Problem a = ProblemOf(*asserts);
-  EXPECT_EQ(a.kind, TaskKind::kCode);
+  datasets::Problem a = ProblemOf(*asserts);
+  EXPECT_EQ(a.kind, datasets::TaskKind::kCode);
   EXPECT_EQ(a.tests->asserts, (std::vector<std::string>{"assert f(1) == 1", "assert f(2) == 2"}));
   auto program = ParseScoreLine(
       R"({"prompt": "p", "completion": "c", "tests": "def check(f): pass", "entry_point": "f"})", 1);
   ASSERT_TRUE(program.ok()) << program.status();
-  Problem b = ProblemOf(*program);
+  datasets::Problem b = ProblemOf(*program);
   EXPECT_EQ(b.tests->program, "def check(f): pass");
   EXPECT_EQ(b.tests->entry_point, "f");
   auto object = ParseScoreLine(
@@ -57,9 +57,9 @@ TEST(ParseScoreLineTest, CountdownAndIdAndTokens) {
   ASSERT_TRUE(line.ok()) << line.status();
   EXPECT_EQ(line->id, "17");
   EXPECT_EQ(line->num_tokens, 12);
-  Problem p = ProblemOf(*line);
+  datasets::Problem p = ProblemOf(*line);
   EXPECT_EQ(p.id, "17");
-  EXPECT_EQ(p.kind, TaskKind::kCountdown);
+  EXPECT_EQ(p.kind, datasets::TaskKind::kCountdown);
   EXPECT_EQ(p.countdown->target, 3);
 }
 
@@ -68,7 +68,7 @@ TEST(ParseScoreLineTest, MetadataIsCompletedWithTheLinesKeys) {
       R"({"prompt": "rendered", "completion": "c", "answer": "5",
           "metadata": {"id": "gsm8k/test/3", "prompt": "raw question", "dataset": "gsm8k", "mine": [1]}})", 1);
   ASSERT_TRUE(line.ok()) << line.status();
-  Problem p = ProblemOf(*line);
+  datasets::Problem p = ProblemOf(*line);
   EXPECT_EQ(p.id, "gsm8k/test/3");
   EXPECT_EQ(p.prompt, "raw question");
   EXPECT_EQ(p.answer, "5");
@@ -77,7 +77,7 @@ TEST(ParseScoreLineTest, MetadataIsCompletedWithTheLinesKeys) {
 }
 
 TEST(ParseScoreLineTest, ProblemLinesScoreWithAnotherCompletionKey) {
-  Problem problem;
+  datasets::Problem problem;
   problem.id = "math500/1";
   problem.prompt = "1+1?";
   problem.answer = "2";
@@ -122,8 +122,9 @@ TEST(ParseScoreLineTest, EachMalformedLineSaysWhy) {
 TEST(ScoredLineJsonTest, OneObjectPerLineWithEveryFunction) {
   SampleReward reward;
   reward.total = 1.5;
-  reward.scores = {{ScoreMark::kOk, 1.0, "equal"}, {ScoreMark::kNotApplicable, 0.0, "no tests"},
-                   {ScoreMark::kError, 0.0, "crashed"}};
+  reward.scores = {{wire::ScoreMark::kOk, 1.0, "equal"},
+                   {wire::ScoreMark::kNotApplicable, 0.0, "no tests"},
+                   {wire::ScoreMark::kError, 0.0, "crashed"}};
   EXPECT_EQ(ScoredLineJson(4, "\"gsm8k/test/3\"", {"math_accuracy", "code_tests", "mine"}, reward),
             R"({"line":4,"id":"gsm8k/test/3","total":1.5,"scores":{)"
             R"("math_accuracy":{"value":1.0,"mark":"ok","detail":"equal"},)"
@@ -139,4 +140,4 @@ TEST(ScoredLineJsonTest, ErrorLine) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::reward

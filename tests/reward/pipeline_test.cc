@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/reward/reward_testing.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
@@ -18,29 +18,36 @@ using reward_testing::One;
 using reward_testing::RewardConfigErrors;
 using reward_testing::ScoreOne;
 
-FunctionScore Mark(ScoreMark mark, double value = 0.0) { return FunctionScore{mark, value, ""}; }
+wire::FunctionScore Mark(wire::ScoreMark mark, double value = 0.0) {
+  return wire::FunctionScore{mark, value, ""};
+}
 
 TEST(CombineScoresTest, WeightedSumOfTheOkScores) {
-  EXPECT_DOUBLE_EQ(CombineScores({Mark(ScoreMark::kOk, 1.0), Mark(ScoreMark::kOk, 0.5)}, {1.0, 0.1}),
-                   1.05);
-  EXPECT_DOUBLE_EQ(CombineScores({Mark(ScoreMark::kOk, 1.0), Mark(ScoreMark::kOk, -1.0)}, {2.0, 0.5}),
-                   1.5);
+  EXPECT_DOUBLE_EQ(
+      CombineScores({Mark(wire::ScoreMark::kOk, 1.0), Mark(wire::ScoreMark::kOk, 0.5)}, {1.0, 0.1}),
+      1.05);
+  EXPECT_DOUBLE_EQ(
+      CombineScores({Mark(wire::ScoreMark::kOk, 1.0), Mark(wire::ScoreMark::kOk, -1.0)},
+                    {2.0, 0.5}),
+      1.5);
 }
 
 TEST(CombineScoresTest, NotApplicableLeavesTheSumUntouched) {
   EXPECT_DOUBLE_EQ(
-      CombineScores({Mark(ScoreMark::kNotApplicable), Mark(ScoreMark::kOk, 1.0)}, {1.0, 0.1}), 0.1);
+      CombineScores({Mark(wire::ScoreMark::kNotApplicable), Mark(wire::ScoreMark::kOk, 1.0)},
+                    {1.0, 0.1}),
+      0.1);
 }
 
 TEST(CombineScoresTest, NothingApplicableIsNaN) {
-  EXPECT_TRUE(std::isnan(
-      CombineScores({Mark(ScoreMark::kNotApplicable), Mark(ScoreMark::kNotApplicable)}, {1.0, 1.0})));
+  EXPECT_TRUE(std::isnan(CombineScores(
+      {Mark(wire::ScoreMark::kNotApplicable), Mark(wire::ScoreMark::kNotApplicable)}, {1.0, 1.0})));
   EXPECT_TRUE(std::isnan(CombineScores({}, {})));
 }
 
 TEST(CombineScoresTest, AnyErrorIsNaNNotAZero) {
-  EXPECT_TRUE(
-      std::isnan(CombineScores({Mark(ScoreMark::kOk, 1.0), Mark(ScoreMark::kError)}, {1.0, 0.1})));
+  EXPECT_TRUE(std::isnan(
+      CombineScores({Mark(wire::ScoreMark::kOk, 1.0), Mark(wire::ScoreMark::kError)}, {1.0, 0.1})));
 }
 
 TEST(RewardPipelineTest, WeightsCombineTheFunctionsAndRawScoresAreKept) {
@@ -55,7 +62,7 @@ TEST(RewardPipelineTest, WeightsCombineTheFunctionsAndRawScoresAreKept) {
   SampleReward wrong_format = ScoreOne(*pipeline, {"<answer>4</answer>", "4"});
   EXPECT_DOUBLE_EQ(wrong_format.total, 1.0);
   SampleReward no_gold = ScoreOne(*pipeline, {"<think>x</think><answer>4</answer>", ""});
-  EXPECT_EQ(no_gold.scores[0].mark, ScoreMark::kNotApplicable);
+  EXPECT_EQ(no_gold.scores[0].mark, wire::ScoreMark::kNotApplicable);
   EXPECT_DOUBLE_EQ(no_gold.total, 0.25);
 }
 
@@ -70,8 +77,8 @@ TEST(RewardPipelineTest, SampleWithoutItsPromptGetsAnErrorFromEveryFunction) {
   ASSERT_EQ(rewards.samples.size(), 3u);
   EXPECT_EQ(rewards.samples[0].scores[0].value, 1.0);
   EXPECT_EQ(rewards.samples[2].scores[0].value, 0.0);
-  for (const FunctionScore& s : rewards.samples[1].scores) {
-    EXPECT_EQ(s.mark, ScoreMark::kError);
+  for (const wire::FunctionScore& s : rewards.samples[1].scores) {
+    EXPECT_EQ(s.mark, wire::ScoreMark::kError);
     EXPECT_EQ(s.detail, "the sample's prompt (index 7) is not in the batch of 1 prompts");
   }
   EXPECT_TRUE(std::isnan(rewards.samples[1].total));
@@ -94,7 +101,7 @@ TEST(RewardPipelineTest, CountersAccumulateOverBatches) {
 }
 
 TEST(RewardPipelineTest, NoFunctionsIsRefused) {
-  RewardConfig config;
+  config::RewardConfig config;
   config.functions.clear();
   auto pipeline = RewardPipeline::Create(config, reward_testing::TestOptions());
   ASSERT_FALSE(pipeline.ok());
@@ -217,24 +224,25 @@ TEST(RewardConfigTest, LabelsMustBeUnique) {
 }
 
 TEST(RewardConfigTest, ResolvedConfigShowsOnlyEachFunctionsOwnKeysAndReadsBack) {
-  absl::StatusOr<Config> config = LoadConfigFromSources(
+  absl::StatusOr<config::Config> config = config::LoadConfigFromSources(
       {{"a.json", R"({"reward": {"shuffle_within_group": true, "functions": [
           {"name": "length", "max_length": 64}, {"name": "remote", "endpoint": "tcp://h:1"}]}})"}},
       {});
   ASSERT_TRUE(config.ok()) << config.status();
-  std::string json = ConfigToJson(*config);
+  std::string json = config::ConfigToJson(*config);
   EXPECT_THAT(json, HasSubstr("\"shuffle_within_group\": true"));
   EXPECT_THAT(json, HasSubstr("\"penalty\": \"dapo\""));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("\"pattern\"")));
-  absl::StatusOr<Config> again = LoadConfigFromSources({{"resolved.json", json}}, {});
+  absl::StatusOr<config::Config> again =
+      config::LoadConfigFromSources({{"resolved.json", json}}, {});
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(ConfigToJson(*again), json);
+  EXPECT_EQ(config::ConfigToJson(*again), json);
   EXPECT_EQ(again->reward.functions[0].length.max_length, 64);
   EXPECT_EQ(again->reward.functions[1].plugin.endpoint, "tcp://h:1");
 }
 
 TEST(RewardConfigTest, DefaultsAreMathAccuracyAndAWeakFormat) {
-  RewardConfig config;
+  config::RewardConfig config;
   ASSERT_EQ(config.functions.size(), 2u);
   EXPECT_EQ(config.functions[0].name, "math_accuracy");
   EXPECT_EQ(config.functions[1].name, "format");
@@ -243,4 +251,4 @@ TEST(RewardConfigTest, DefaultsAreMathAccuracyAndAWeakFormat) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::reward

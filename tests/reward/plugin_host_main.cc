@@ -2,4 +2,4 @@
 // plugin-host`, which the sanitizer build does not link).
 #include "reward/plugin_host.h"
 
-int main() { return zerorl::RunPluginHost(); }
+int main() { return zerorl::reward::RunPluginHost(); }

@@ -12,15 +12,15 @@
 #include <thread>
 
 #include "core/json.h"
-#include "wire/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reward/reward_testing.h"
 #include "tests/testing/test_support.h"
+#include "wire/transport.h"
 
 extern char** environ;
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
@@ -49,15 +49,16 @@ class FakeServer {
  private:
   void Serve() {
     while (!stop_) {
-      absl::StatusOr<Frames> in = ReceiveFrames(*socket_, std::chrono::milliseconds(20));
+      absl::StatusOr<wire::Frames> in =
+          wire::ReceiveFrames(*socket_, std::chrono::milliseconds(20));
       if (!in.ok()) continue;
       ++requests_;
       // [identity, "", request]
-      absl::StatusOr<rapidjson::Document> request = ParseJson(in->back().view());
+      absl::StatusOr<rapidjson::Document> request = core::ParseJson(in->back().view());
       ASSERT_TRUE(request.ok()) << request.status();
       for (const std::string& reply : answer_(*request)) {
-        Frames out = {(*in)[0], Frame(), Frame::FromString(reply)};
-        (void)SendFrames(*socket_, out);
+        wire::Frames out = {(*in)[0], wire::Frame(), wire::Frame::FromString(reply)};
+        (void)wire::SendFrames(*socket_, out);
       }
     }
   }
@@ -95,7 +96,7 @@ BatchRewards Score(RewardPipeline& pipeline, const std::vector<std::string>& com
 TEST(RemotePluginTest, ServerScoresEverySampleOfTheBatch) {
   std::string seen;
   FakeServer server("tcp://127.0.0.1:*", [&](const rapidjson::Document& request) {
-    seen = JsonToString(request);
+    seen = core::JsonToString(request);
     return ScoreByLength(request);
   });
   auto pipeline = RemotePipeline(server.endpoint());
@@ -115,14 +116,14 @@ TEST(RemotePluginTest, EntriesCanBeNullObjectsAndErrors) {
   });
   auto pipeline = RemotePipeline(server.endpoint());
   BatchRewards r = Score(*pipeline, {"a", "b", "c", "d", "e"});
-  EXPECT_EQ(r.samples[0].scores[0].mark, ScoreMark::kNotApplicable);
+  EXPECT_EQ(r.samples[0].scores[0].mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(r.samples[1].scores[0].value, 0.5);
   EXPECT_EQ(r.samples[1].scores[0].detail, "half");
-  EXPECT_EQ(r.samples[2].scores[0].mark, ScoreMark::kNotApplicable);
+  EXPECT_EQ(r.samples[2].scores[0].mark, wire::ScoreMark::kNotApplicable);
   EXPECT_EQ(r.samples[2].scores[0].detail, "no");
-  EXPECT_EQ(r.samples[3].scores[0].mark, ScoreMark::kError);
+  EXPECT_EQ(r.samples[3].scores[0].mark, wire::ScoreMark::kError);
   EXPECT_EQ(r.samples[3].scores[0].detail, "server: boom");
-  EXPECT_EQ(r.samples[4].scores[0].mark, ScoreMark::kError);
+  EXPECT_EQ(r.samples[4].scores[0].mark, wire::ScoreMark::kError);
   EXPECT_EQ(r.samples[4].scores[0].detail, "server reply: scores[4] must be a number, null or an object");
 }
 
@@ -142,7 +143,7 @@ TEST(RemotePluginTest, WrongNumberOfScoresMarksTheRequestAndReconnects) {
   auto pipeline = RemotePipeline(server.endpoint());
   BatchRewards r = Score(*pipeline, {"a", "b"});
   for (const SampleReward& s : r.samples) {
-    EXPECT_EQ(s.scores[0].mark, ScoreMark::kError);
+    EXPECT_EQ(s.scores[0].mark, wire::ScoreMark::kError);
     EXPECT_EQ(s.scores[0].detail,
               "bad reply from the reward server at " + server.endpoint() + ": got 1 scores for 2 samples");
   }
@@ -158,7 +159,7 @@ TEST(RemotePluginTest, BadJsonMarksTheRequest) {
   });
   auto pipeline = RemotePipeline(server.endpoint());
   BatchRewards r = Score(*pipeline, {"a"});
-  EXPECT_EQ(r.samples[0].scores[0].mark, ScoreMark::kError);
+  EXPECT_EQ(r.samples[0].scores[0].mark, wire::ScoreMark::kError);
   EXPECT_THAT(r.samples[0].scores[0].detail,
               StartsWith("bad reply from the reward server at " + server.endpoint() + ": "));
   EXPECT_EQ(pipeline->Counters()["reward/srv/bad_replies"], 1);
@@ -171,7 +172,7 @@ TEST(RemotePluginTest, SilentServerTimesOutAndTheNextRequestUsesANewConnection) 
   });
   auto pipeline = RemotePipeline(server.endpoint());
   BatchRewards first = Score(*pipeline, {"abc"});
-  EXPECT_EQ(first.samples[0].scores[0].mark, ScoreMark::kError);
+  EXPECT_EQ(first.samples[0].scores[0].mark, wire::ScoreMark::kError);
   EXPECT_EQ(first.samples[0].scores[0].detail,
             "the reward server at " + server.endpoint() + " did not answer within 400 ms");
   BatchRewards second = Score(*pipeline, {"abcd"});
@@ -240,12 +241,12 @@ TEST(RemotePluginTest, PythonExampleServer) {
   auto pipeline = reward_testing::MakePipeline(
       R"([{"name": "remote", "label": "repetition", "timeout_ms": 10000, "endpoint": ")" + endpoint + "\"}]");
   BatchRewards r = Score(*pipeline, {"a b c a b c", "a b c d", "short"});
-  EXPECT_EQ(r.samples[0].scores[0].mark, ScoreMark::kOk) << r.samples[0].scores[0].detail;
+  EXPECT_EQ(r.samples[0].scores[0].mark, wire::ScoreMark::kOk) << r.samples[0].scores[0].detail;
   EXPECT_EQ(r.samples[0].scores[0].value, -0.25);
   EXPECT_EQ(r.samples[0].scores[0].detail, "1 of 4 3-grams repeat");
   EXPECT_EQ(r.samples[1].scores[0].value, 0.0);
-  EXPECT_EQ(r.samples[2].scores[0].mark, ScoreMark::kNotApplicable);
+  EXPECT_EQ(r.samples[2].scores[0].mark, wire::ScoreMark::kNotApplicable);
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::reward

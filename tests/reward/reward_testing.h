@@ -15,32 +15,33 @@ namespace zerorl::reward_testing {
 
 // The reward section of {"reward": {"functions": FUNCTIONS_JSON, EXTRA}}; fails the test
 // when the config does not read.
-inline RewardConfig RewardSection(const std::string& functions_json, const std::string& extra = "") {
+inline config::RewardConfig RewardSection(const std::string& functions_json,
+                                          const std::string& extra = "") {
   std::string text = "{\"reward\": {\"functions\": " + functions_json +
                      (extra.empty() ? "" : ", " + extra) + "}}";
-  absl::StatusOr<Config> config = LoadConfigFromSources({{"test.json", text}}, {});
+  absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"test.json", text}}, {});
   EXPECT_TRUE(config.ok()) << config.status();
-  return config.ok() ? config->reward : RewardConfig{};
+  return config.ok() ? config->reward : config::RewardConfig{};
 }
 
 // The config errors for a reward section ("" when it reads).
 inline std::string RewardConfigErrors(const std::string& reward_json) {
-  absl::StatusOr<Config> config =
-      LoadConfigFromSources({{"test.json", "{\"reward\": " + reward_json + "}"}}, {});
+  absl::StatusOr<config::Config> config =
+      config::LoadConfigFromSources({{"test.json", "{\"reward\": " + reward_json + "}"}}, {});
   return config.ok() ? "" : std::string(config.status().message());
 }
 
-inline RewardPipelineOptions TestOptions() {
-  RewardPipelineOptions options;
+inline reward::RewardPipelineOptions TestOptions() {
+  reward::RewardPipelineOptions options;
   options.default_max_length = 100;
   options.plugin_host = {ZERORL_TEST_PLUGIN_HOST};
   return options;
 }
 
-inline std::unique_ptr<RewardPipeline> MakePipeline(const std::string& functions_json,
+inline std::unique_ptr<reward::RewardPipeline> MakePipeline(const std::string& functions_json,
                                                     const std::string& extra = "") {
-  absl::StatusOr<std::unique_ptr<RewardPipeline>> pipeline =
-      RewardPipeline::Create(RewardSection(functions_json, extra), TestOptions());
+  absl::StatusOr<std::unique_ptr<reward::RewardPipeline>> pipeline =
+      reward::RewardPipeline::Create(RewardSection(functions_json, extra), TestOptions());
   EXPECT_TRUE(pipeline.ok()) << pipeline.status();
   return pipeline.ok() ? std::move(*pipeline) : nullptr;
 }
@@ -55,16 +56,16 @@ struct One {
 };
 
 // Scores one sample; returns its SampleReward.
-inline SampleReward ScoreOne(RewardPipeline& pipeline, const One& one) {
-  RewardBatch batch;
+inline reward::SampleReward ScoreOne(reward::RewardPipeline& pipeline, const One& one) {
+  reward::RewardBatch batch;
   batch.prompts.push_back({one.prompt, one.answer, one.metadata});
   batch.samples.push_back({0, one.completion, one.num_tokens});
-  BatchRewards rewards = pipeline.Score(batch);
+  reward::BatchRewards rewards = pipeline.Score(batch);
   return rewards.samples.at(0);
 }
 
 // The first function's score for one sample.
-inline FunctionScore FirstScore(RewardPipeline& pipeline, const One& one) {
+inline wire::FunctionScore FirstScore(reward::RewardPipeline& pipeline, const One& one) {
   return ScoreOne(pipeline, one).scores.at(0);
 }
 

@@ -6,31 +6,31 @@
 #include <set>
 #include <thread>
 
-#include "wire/transport.h"
 #include "datasets/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "reward/reward_worker.h"
 #include "tests/reward/reward_testing.h"
 #include "tests/testing/test_support.h"
+#include "wire/transport.h"
 
-namespace zerorl {
+namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
 
-Rollouts TwoGroups() {
-  Rollouts r;
+wire::Rollouts TwoGroups() {
+  wire::Rollouts r;
   r.batch_id = 17;
-  Prompt p1;
+  wire::Prompt p1;
   p1.id = 100;
   p1.text = "What is 6 * 7?";
   p1.answer = "42";
-  Prompt p2;
+  wire::Prompt p2;
   p2.id = 200;
   p2.text = "What is 1 + 1?";
   p2.answer = "2";
-  Problem problem;
+  datasets::Problem problem;
   problem.id = "arithmetic/1";
   problem.prompt = "What is 1 + 1?";
   problem.answer = "2";
@@ -40,7 +40,7 @@ Rollouts TwoGroups() {
                          "<think>1+1</think><answer>2</answer>", "2"};
   uint64_t ids[] = {100, 100, 200, 200};
   for (int i = 0; i < 4; ++i) {
-    Completion c;
+    wire::Completion c;
     c.prompt_id = ids[i];
     c.sample_index = i % 2;
     c.text = texts[i];
@@ -54,8 +54,8 @@ Rollouts TwoGroups() {
 TEST(ScoreRolloutsTest, OneScoredCompletionPerCompletionInOrder) {
   auto pipeline = reward_testing::MakePipeline(
       R"([{"name": "math_accuracy"}, {"name": "format", "weight": 0.5}, {"name": "length", "max_length": 12, "buffer": 2}])");
-  Rollouts rollouts = TwoGroups();
-  ScoredGroups scored = ScoreRollouts(*pipeline, rollouts);
+  wire::Rollouts rollouts = TwoGroups();
+  wire::ScoredGroups scored = ScoreRollouts(*pipeline, rollouts);
   EXPECT_EQ(scored.batch_id, 17u);
   EXPECT_EQ(scored.functions, (std::vector<std::string>{"math_accuracy", "format", "length"}));
   ASSERT_EQ(scored.completions.size(), 4u);
@@ -74,11 +74,11 @@ TEST(ScoreRolloutsTest, OneScoredCompletionPerCompletionInOrder) {
 
 TEST(ScoreRolloutsTest, CompletionOfAnUnknownPromptIsAnErrorEverywhere) {
   auto pipeline = reward_testing::MakePipeline(R"([{"name": "math_accuracy"}])");
-  Rollouts rollouts = TwoGroups();
+  wire::Rollouts rollouts = TwoGroups();
   rollouts.completions[1].prompt_id = 999;
-  ScoredGroups scored = ScoreRollouts(*pipeline, rollouts);
+  wire::ScoredGroups scored = ScoreRollouts(*pipeline, rollouts);
   EXPECT_EQ(scored.completions[1].prompt_id, 999u);
-  EXPECT_EQ(scored.completions[1].scores[0].mark, ScoreMark::kError);
+  EXPECT_EQ(scored.completions[1].scores[0].mark, wire::ScoreMark::kError);
   EXPECT_THAT(scored.completions[1].scores[0].detail, HasSubstr("is not in the batch of 2 prompts"));
   EXPECT_TRUE(std::isnan(scored.completions[1].total));
   EXPECT_EQ(scored.completions[0].scores[0].value, 1.0);
@@ -87,27 +87,28 @@ TEST(ScoreRolloutsTest, CompletionOfAnUnknownPromptIsAnErrorEverywhere) {
 class WorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto router = MakeRouterSocket(context_);
+    auto router = wire::MakeRouterSocket(context_);
     ASSERT_TRUE(router.ok()) << router.status();
     router_ = std::make_unique<zmq::socket_t>(std::move(*router));
-    auto endpoint = Bind(*router_, "ipc://" + dir_.Path("c.sock"));
+    auto endpoint = wire::Bind(*router_, "ipc://" + dir_.Path("c.sock"));
     ASSERT_TRUE(endpoint.ok()) << endpoint.status();
     endpoint_ = *endpoint;
   }
 
   // The next message from the worker that is not a Heartbeat.
-  Message Receive() {
+  wire::Message Receive() {
     for (int i = 0; i < 100; ++i) {
-      absl::StatusOr<Received> in = ReceiveRoutedMessage(*router_, std::chrono::milliseconds(200));
+      absl::StatusOr<wire::Received> in =
+          wire::ReceiveRoutedMessage(*router_, std::chrono::milliseconds(200));
       if (!in.ok()) continue;
       EXPECT_TRUE(in->message.ok()) << in->message.status();
       if (!in->message.ok()) continue;
       EXPECT_EQ(in->routing_id, "reward-3");
-      if (TypeOf(*in->message) == MessageType::kHeartbeat) continue;
+      if (wire::TypeOf(*in->message) == wire::MessageType::kHeartbeat) continue;
       return *std::move(in->message);
     }
     ADD_FAILURE() << "the worker sent nothing for 20 s";
-    return Heartbeat{};
+    return wire::Heartbeat{};
   }
 
   testing::TempDir dir_;
@@ -119,23 +120,23 @@ class WorkerTest : public ::testing::Test {
 TEST_F(WorkerTest, HelloRolloutsScoredGroupsMetricsShutdown) {
   auto pipeline = reward_testing::MakePipeline(R"([{"name": "math_accuracy"}, {"name": "format"}])",
                                                R"("shuffle_within_group": true)");
-  WorkerLinkOptions link;
+  wire::WorkerLinkOptions link;
   link.endpoint = endpoint_;
   link.worker_id = "reward-3";
   std::atomic<bool> stop{false};
   absl::Status result;
   std::thread worker([&] { result = RunRewardWorker(link, pipeline.get(), &stop); });
 
-  Message hello = Receive();
-  ASSERT_EQ(TypeOf(hello), MessageType::kHello);
-  EXPECT_EQ(std::get<Hello>(hello).kind, WorkerKind::kReward);
-  EXPECT_EQ(std::get<Hello>(hello).capabilities.at("functions"), "math_accuracy,format");
+  wire::Message hello = Receive();
+  ASSERT_EQ(wire::TypeOf(hello), wire::MessageType::kHello);
+  EXPECT_EQ(std::get<wire::Hello>(hello).kind, wire::WorkerKind::kReward);
+  EXPECT_EQ(std::get<wire::Hello>(hello).capabilities.at("functions"), "math_accuracy,format");
 
-  Rollouts rollouts = TwoGroups();
-  ASSERT_TRUE(SendMessageTo(*router_, "reward-3", rollouts).ok());
-  Message scored = Receive();
-  ASSERT_EQ(TypeOf(scored), MessageType::kScoredGroups);
-  const ScoredGroups& groups = std::get<ScoredGroups>(scored);
+  wire::Rollouts rollouts = TwoGroups();
+  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-3", rollouts).ok());
+  wire::Message scored = Receive();
+  ASSERT_EQ(wire::TypeOf(scored), wire::MessageType::kScoredGroups);
+  const wire::ScoredGroups& groups = std::get<wire::ScoredGroups>(scored);
   EXPECT_EQ(groups.batch_id, 17u);
   ASSERT_EQ(groups.completions.size(), 4u);
   // Raw scores stay with their sample; totals are permuted within each group only.
@@ -144,29 +145,29 @@ TEST_F(WorkerTest, HelloRolloutsScoredGroupsMetricsShutdown) {
   std::multiset<double> group1 = {groups.completions[0].total, groups.completions[1].total};
   EXPECT_EQ(group1, (std::multiset<double>{2.0, 0.0}));
 
-  Message metrics = Receive();
-  ASSERT_EQ(TypeOf(metrics), MessageType::kMetrics);
-  const auto& values = std::get<Metrics>(metrics).values;
+  wire::Message metrics = Receive();
+  ASSERT_EQ(wire::TypeOf(metrics), wire::MessageType::kMetrics);
+  const auto& values = std::get<wire::Metrics>(metrics).values;
   EXPECT_EQ(values.at("reward/samples"), 4);
   EXPECT_EQ(values.at("reward/math_accuracy/ok"), 4);
   EXPECT_EQ(values.at("reward/format/errors"), 0);
   EXPECT_EQ(values.at("reward/batch_samples"), 4);
   EXPECT_GE(values.at("reward/batch_s"), 0.0);
 
-  ASSERT_TRUE(SendMessageTo(*router_, "reward-3", Shutdown{"test over"}).ok());
+  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-3", wire::Shutdown{"test over"}).ok());
   worker.join();
   EXPECT_TRUE(result.ok()) << result;
 }
 
 TEST_F(WorkerTest, StopFlagEndsTheWorker) {
   auto pipeline = reward_testing::MakePipeline(R"([{"name": "math_accuracy"}])");
-  WorkerLinkOptions link;
+  wire::WorkerLinkOptions link;
   link.endpoint = endpoint_;
   link.worker_id = "reward-3";
   std::atomic<bool> stop{false};
   absl::Status result;
   std::thread worker([&] { result = RunRewardWorker(link, pipeline.get(), &stop); });
-  EXPECT_EQ(TypeOf(Receive()), MessageType::kHello);
+  EXPECT_EQ(wire::TypeOf(Receive()), wire::MessageType::kHello);
   stop = true;
   worker.join();
   EXPECT_TRUE(result.ok()) << result;
@@ -174,7 +175,7 @@ TEST_F(WorkerTest, StopFlagEndsTheWorker) {
 
 TEST_F(WorkerTest, BadEndpointIsRefused) {
   auto pipeline = reward_testing::MakePipeline(R"([{"name": "math_accuracy"}])");
-  WorkerLinkOptions link;
+  wire::WorkerLinkOptions link;
   link.endpoint = "nowhere";
   link.worker_id = "reward-3";
   std::atomic<bool> stop{false};
@@ -183,4 +184,4 @@ TEST_F(WorkerTest, BadEndpointIsRefused) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::reward

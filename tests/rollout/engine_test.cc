@@ -89,7 +89,7 @@ TEST_P(GoldenEngineTest, BatchedGreedyReproducesLlamaCppTokensInFp32) {
   for (size_t i = 0; i < golden_.size(); ++i) {
     std::vector<int32_t> expected(golden_[i].greedy.begin(), golden_[i].greedy.end());
     EXPECT_EQ(out[i].completion_ids, expected) << "prompt " << i;
-    EXPECT_EQ(out[i].finish_reason, FinishReason::kLength);
+    EXPECT_EQ(out[i].finish_reason, wire::FinishReason::kLength);
   }
 }
 
@@ -223,7 +223,7 @@ TEST_F(EngineTest, StopStringCutsTheCompletionExactly) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].completion_ids, (std::vector<int32_t>{13, 13}));
   EXPECT_EQ(out[0].text, "..");
-  EXPECT_EQ(out[0].finish_reason, FinishReason::kStop);
+  EXPECT_EQ(out[0].finish_reason, wire::FinishReason::kStop);
 }
 
 TEST_F(EngineTest, EosEndsTheSampleWithTheEosIdKept) {
@@ -238,10 +238,10 @@ TEST_F(EngineTest, EosEndsTheSampleWithTheEosIdKept) {
   std::vector<int32_t> expected(10, 13);
   expected.push_back(35515);
   EXPECT_EQ(out[0].completion_ids, expected);
-  EXPECT_EQ(out[0].finish_reason, FinishReason::kStop);
+  EXPECT_EQ(out[0].finish_reason, wire::FinishReason::kStop);
   EXPECT_EQ(out[0].logprobs.size(), 11u);
   EXPECT_EQ(out[1].completion_ids.size(), 16u);  // the other prompt runs to its budget
-  EXPECT_EQ(out[1].finish_reason, FinishReason::kLength);
+  EXPECT_EQ(out[1].finish_reason, wire::FinishReason::kLength);
   params.ignore_eos = true;
   EXPECT_EQ(Generate(*engine, {prompts_[0]}, params)[0].completion_ids.size(), 16u);
 }

@@ -10,23 +10,24 @@ class StopTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ZERORL_REQUIRE_TEST_DATA();
-    absl::StatusOr<Tokenizer> tok = Tokenizer::Load(testing::TestDataPath("tokenizers/qwen3"));
+    absl::StatusOr<tokenizer::Tokenizer> tok =
+        tokenizer::Tokenizer::Load(testing::TestDataPath("tokenizers/qwen3"));
     ASSERT_TRUE(tok.ok()) << tok.status();
     tokenizer_ = *tok;
   }
 
   // Pushes `ids` until the checker stops; returns the reason (nullopt if it never did) and
   // how many were taken.
-  std::pair<std::optional<FinishReason>, int64_t> Run(StopChecker& checker,
+  std::pair<std::optional<wire::FinishReason>, int64_t> Run(StopChecker& checker,
                                                       const std::vector<int32_t>& ids) {
     for (size_t i = 0; i < ids.size(); ++i) {
-      std::optional<FinishReason> reason = checker.Push(ids[i]);
+      std::optional<wire::FinishReason> reason = checker.Push(ids[i]);
       if (reason) return {reason, static_cast<int64_t>(i + 1)};
     }
     return {std::nullopt, static_cast<int64_t>(ids.size())};
   }
 
-  std::optional<Tokenizer> tokenizer_;
+  std::optional<tokenizer::Tokenizer> tokenizer_;
 };
 
 TEST_F(StopTest, StopStringCutsTheTextExactlyAfterIt) {
@@ -45,7 +46,7 @@ TEST_F(StopTest, StopStringCutsTheTextExactlyAfterIt) {
   StopRules rules{{151645}, {"</answer>"}, 100};
   StopChecker checker(&rules, &*tokenizer_);
   auto [reason, taken] = Run(checker, ids);
-  EXPECT_EQ(reason, FinishReason::kStop);
+  EXPECT_EQ(reason, wire::FinishReason::kStop);
   EXPECT_EQ(taken, expected_tokens);
   EXPECT_EQ(checker.text(), "Think first. <answer>42</answer>");
 }
@@ -56,7 +57,7 @@ TEST_F(StopTest, StopStringSplitAcrossTokensAndMultibyteCharacters) {
   StopRules rules{{}, {"机器学习", "never appears"}, 100};
   StopChecker checker(&rules, &*tokenizer_);
   auto [reason, taken] = Run(checker, ids);
-  EXPECT_EQ(reason, FinishReason::kStop);
+  EXPECT_EQ(reason, wire::FinishReason::kStop);
   EXPECT_LT(taken, static_cast<int64_t>(ids.size()));
   EXPECT_EQ(checker.text(), "人工智能正在改变我们的生活方式，机器学习");
 }
@@ -76,7 +77,7 @@ TEST_F(StopTest, EosEndsTheSampleAndStaysOutOfTheText) {
   StopRules rules{{151643, 151645}, {}, 100};
   StopChecker checker(&rules, &*tokenizer_);
   auto [reason, taken] = Run(checker, ids);
-  EXPECT_EQ(reason, FinishReason::kStop);
+  EXPECT_EQ(reason, wire::FinishReason::kStop);
   EXPECT_EQ(taken, static_cast<int64_t>(ids.size()) - 1);  // the EOS itself is taken
   EXPECT_EQ(checker.text(), "hi there");
 }
@@ -86,7 +87,7 @@ TEST_F(StopTest, BudgetEndsWithLengthAndTheFullText) {
   StopRules rules{{151645}, {"</answer>"}, 3};
   StopChecker checker(&rules, &*tokenizer_);
   auto [reason, taken] = Run(checker, ids);
-  EXPECT_EQ(reason, FinishReason::kLength);
+  EXPECT_EQ(reason, wire::FinishReason::kLength);
   EXPECT_EQ(taken, 3);
   EXPECT_EQ(checker.text(), *tokenizer_->Decode({ids.data(), 3}));
 }
@@ -95,14 +96,14 @@ TEST_F(StopTest, StopStringOnTheLastBudgetTokenIsAStop) {
   std::vector<int32_t> ids = tokenizer_->Encode("x</answer>");
   StopRules rules{{}, {"</answer>"}, static_cast<int64_t>(ids.size())};
   StopChecker checker(&rules, &*tokenizer_);
-  EXPECT_EQ(Run(checker, ids).first, FinishReason::kStop);
+  EXPECT_EQ(Run(checker, ids).first, wire::FinishReason::kStop);
 }
 
 TEST_F(StopTest, IdsTheTokenizerDoesNotKnowDecodeToNothing) {
   StopRules rules{{}, {}, 3};
   StopChecker checker(&rules, &*tokenizer_);
   std::vector<int32_t> ids = {tokenizer_->Encode("a")[0], 151900, tokenizer_->Encode("b")[0]};
-  EXPECT_EQ(Run(checker, ids).first, FinishReason::kLength);
+  EXPECT_EQ(Run(checker, ids).first, wire::FinishReason::kLength);
   EXPECT_EQ(checker.text(), "ab");
 }
 
@@ -110,11 +111,11 @@ TEST(StopNoTokenizerTest, EosAndBudgetWorkWithoutText) {
   StopRules rules{{7}, {}, 5};
   StopChecker checker(&rules, nullptr);
   EXPECT_EQ(checker.Push(3), std::nullopt);
-  EXPECT_EQ(checker.Push(7), FinishReason::kStop);
+  EXPECT_EQ(checker.Push(7), wire::FinishReason::kStop);
   EXPECT_EQ(checker.text(), "");
   StopChecker budget(&rules, nullptr);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(budget.Push(1), std::nullopt);
-  EXPECT_EQ(budget.Push(1), FinishReason::kLength);
+  EXPECT_EQ(budget.Push(1), wire::FinishReason::kLength);
 }
 
 }  // namespace

@@ -217,7 +217,7 @@ std::vector<rapidjson::Document> JsonLines(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     EXPECT_TRUE(doc.ok()) << "not JSON: " << line;
     if (doc.ok()) lines.push_back(std::move(*doc));
   }

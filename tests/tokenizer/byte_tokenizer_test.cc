@@ -9,7 +9,8 @@ namespace {
 TEST(ByteTokenizerTest, EveryByteIsOneTokenAndTagsAreSingleTokens) {
   ByteTokenizerFiles files = MakeByteTokenizer({"<think>", "</think>", "<answer>", "</answer>"});
   EXPECT_EQ(files.vocab_size, 261);
-  auto tok = Tokenizer::FromJson(files.tokenizer_json, files.tokenizer_config_json, "byte");
+  auto tok =
+      tokenizer::Tokenizer::FromJson(files.tokenizer_json, files.tokenizer_config_json, "byte");
   ASSERT_TRUE(tok.ok()) << tok.status();
   std::string text = "<think> 12+35 = 47 </think> <answer>47</answer>\n\xc3\xa9\x01";
   std::vector<int32_t> ids = tok->Encode(text);

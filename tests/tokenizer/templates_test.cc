@@ -4,10 +4,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tokenizer/tokenizer.h"
 #include "tests/testing/test_support.h"
+#include "tokenizer/tokenizer.h"
 
-namespace zerorl {
+namespace zerorl::tokenizer {
 namespace {
 
 using ::testing::ElementsAre;
@@ -131,4 +131,4 @@ TEST(PromptTemplateTest, ChatMarkersAreSingleTokens) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::tokenizer

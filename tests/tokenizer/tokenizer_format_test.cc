@@ -5,14 +5,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tokenizer/tokenizer.h"
-#include "tokenizer/internal/pretokenizer.h"
-#include "tokenizer/internal/unicode.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "tests/testing/test_support.h"
+#include "tokenizer/internal/pretokenizer.h"
+#include "tokenizer/internal/unicode.h"
+#include "tokenizer/tokenizer.h"
 
-namespace zerorl {
+namespace zerorl::tokenizer {
 namespace {
 
 using ::testing::ElementsAre;
@@ -387,4 +387,4 @@ TEST(PreTokenizerTest, SpaceRunGivesItsLastSpaceToTheNextWord) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::tokenizer

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 
-namespace zerorl {
+namespace zerorl::tokenizer {
 namespace {
 
 using ::testing::ElementsAre;
@@ -43,7 +43,7 @@ void ExpectGolden(const std::string& name) {
   int line_number = 0, checked = 0;
   while (std::getline(in, line)) {
     ++line_number;
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     ASSERT_TRUE(doc.ok()) << doc.status();
     std::string text = JsonString((*doc)["text"]);
     std::vector<int32_t> want;
@@ -229,4 +229,4 @@ TEST(TokenizerTest, LoadNamesAMissingPath) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::tokenizer

@@ -38,7 +38,7 @@ class Differ {
     Eq(path + ".size", a.size(), b.size());
     for (size_t i = 0; first_.empty() && i < a.size(); ++i) Bits(Index(path, i), a[i], b[i]);
   }
-  void FrameBytes(const std::string& path, const Frame& a, const Frame& b) {
+  void FrameBytes(const std::string& path, const wire::Frame& a, const wire::Frame& b) {
     Eq(path + ".size", a.size(), b.size());
     if (first_.empty() && a.size() != 0 && std::memcmp(a.data(), b.data(), a.size()) != 0) {
       first_ = path + ": bytes differ";
@@ -64,7 +64,7 @@ class Differ {
   std::string first_;
 };
 
-void Compare(Differ& d, const std::string& path, const Prompt& a, const Prompt& b) {
+void Compare(Differ& d, const std::string& path, const wire::Prompt& a, const wire::Prompt& b) {
   d.Eq(path + ".id", a.id, b.id);
   d.Eq(path + ".seed", a.seed, b.seed);
   d.Eq(path + ".tokens", a.tokens, b.tokens);
@@ -73,14 +73,15 @@ void Compare(Differ& d, const std::string& path, const Prompt& a, const Prompt& 
   d.Eq(path + ".metadata", a.metadata, b.metadata);
 }
 
-void ComparePrompts(Differ& d, const std::vector<Prompt>& a, const std::vector<Prompt>& b) {
+void ComparePrompts(Differ& d, const std::vector<wire::Prompt>& a,
+                    const std::vector<wire::Prompt>& b) {
   d.Eq("prompts.size", a.size(), b.size());
   for (size_t i = 0; d.first().empty() && i < a.size(); ++i) {
     Compare(d, Differ::Index("prompts", i), a[i], b[i]);
   }
 }
 
-void Compare(Differ& d, const Hello& a, const Hello& b) {
+void Compare(Differ& d, const wire::Hello& a, const wire::Hello& b) {
   d.Eq("kind", a.kind, b.kind);
   d.Eq("worker_id", a.worker_id, b.worker_id);
   d.Eq("pid", a.pid, b.pid);
@@ -90,11 +91,11 @@ void Compare(Differ& d, const Hello& a, const Hello& b) {
   d.Eq("capabilities", a.capabilities, b.capabilities);
 }
 
-void Compare(Differ& d, const Heartbeat& a, const Heartbeat& b) {
+void Compare(Differ& d, const wire::Heartbeat& a, const wire::Heartbeat& b) {
   d.Eq("policy_version", a.policy_version, b.policy_version);
 }
 
-void Compare(Differ& d, const PromptBatch& a, const PromptBatch& b) {
+void Compare(Differ& d, const wire::PromptBatch& a, const wire::PromptBatch& b) {
   d.Eq("batch_id", a.batch_id, b.batch_id);
   d.Eq("policy_version", a.policy_version, b.policy_version);
   d.Eq("sampling.n", a.sampling.n, b.sampling.n);
@@ -107,12 +108,12 @@ void Compare(Differ& d, const PromptBatch& a, const PromptBatch& b) {
   ComparePrompts(d, a.prompts, b.prompts);
 }
 
-void Compare(Differ& d, const Rollouts& a, const Rollouts& b) {
+void Compare(Differ& d, const wire::Rollouts& a, const wire::Rollouts& b) {
   d.Eq("batch_id", a.batch_id, b.batch_id);
   d.Eq("completions.size", a.completions.size(), b.completions.size());
   for (size_t i = 0; d.first().empty() && i < a.completions.size(); ++i) {
-    const Completion& x = a.completions[i];
-    const Completion& y = b.completions[i];
+    const wire::Completion& x = a.completions[i];
+    const wire::Completion& y = b.completions[i];
     std::string path = Differ::Index("completions", i);
     d.Eq(path + ".prompt_id", x.prompt_id, y.prompt_id);
     d.Eq(path + ".sample_index", x.sample_index, y.sample_index);
@@ -125,13 +126,13 @@ void Compare(Differ& d, const Rollouts& a, const Rollouts& b) {
   ComparePrompts(d, a.prompts, b.prompts);
 }
 
-void Compare(Differ& d, const ScoredGroups& a, const ScoredGroups& b) {
+void Compare(Differ& d, const wire::ScoredGroups& a, const wire::ScoredGroups& b) {
   d.Eq("batch_id", a.batch_id, b.batch_id);
   d.Eq("functions", a.functions, b.functions);
   d.Eq("completions.size", a.completions.size(), b.completions.size());
   for (size_t i = 0; d.first().empty() && i < a.completions.size(); ++i) {
-    const ScoredCompletion& x = a.completions[i];
-    const ScoredCompletion& y = b.completions[i];
+    const wire::ScoredCompletion& x = a.completions[i];
+    const wire::ScoredCompletion& y = b.completions[i];
     std::string path = Differ::Index("completions", i);
     d.Eq(path + ".prompt_id", x.prompt_id, y.prompt_id);
     d.Eq(path + ".sample_index", x.sample_index, y.sample_index);
@@ -146,7 +147,7 @@ void Compare(Differ& d, const ScoredGroups& a, const ScoredGroups& b) {
   }
 }
 
-void Compare(Differ& d, const WeightUpdate& a, const WeightUpdate& b) {
+void Compare(Differ& d, const wire::WeightUpdate& a, const wire::WeightUpdate& b) {
   d.Eq("version", a.version, b.version);
   d.Eq("chunk_index", a.chunk_index, b.chunk_index);
   d.Eq("chunk_count", a.chunk_count, b.chunk_count);
@@ -161,7 +162,7 @@ void Compare(Differ& d, const WeightUpdate& a, const WeightUpdate& b) {
   }
 }
 
-void Compare(Differ& d, const Metrics& a, const Metrics& b) {
+void Compare(Differ& d, const wire::Metrics& a, const wire::Metrics& b) {
   d.Eq("values.size", a.values.size(), b.values.size());
   auto x = a.values.begin();
   auto y = b.values.begin();
@@ -171,30 +172,32 @@ void Compare(Differ& d, const Metrics& a, const Metrics& b) {
   }
 }
 
-void Compare(Differ& d, const Shutdown& a, const Shutdown& b) {
+void Compare(Differ& d, const wire::Shutdown& a, const wire::Shutdown& b) {
   d.Eq("reason", a.reason, b.reason);
 }
 
-Frame BytesOf(const std::vector<uint8_t>& bytes) { return Frame::Copy(bytes.data(), bytes.size()); }
+wire::Frame BytesOf(const std::vector<uint8_t>& bytes) {
+  return wire::Frame::Copy(bytes.data(), bytes.size());
+}
 
 }  // namespace
 
-Hello ExampleHello() {
-  Hello m;
-  m.kind = WorkerKind::kReward;
+wire::Hello ExampleHello() {
+  wire::Hello m;
+  m.kind = wire::WorkerKind::kReward;
   m.worker_id = "reward-3";
   m.pid = 4242;
   m.hostname = "node-07.cluster";
   m.slots = 2;
-  m.policy_version = kNoPolicyVersion;
+  m.policy_version = wire::kNoPolicyVersion;
   m.capabilities = {{"device", "cpu"}, {"functions", "math_accuracy,format"}, {"note", "é \"q\""}};
   return m;
 }
 
-Heartbeat ExampleHeartbeat() { return Heartbeat{17}; }
+wire::Heartbeat ExampleHeartbeat() { return wire::Heartbeat{17}; }
 
-PromptBatch ExamplePromptBatch() {
-  PromptBatch m;
+wire::PromptBatch ExamplePromptBatch() {
+  wire::PromptBatch m;
   m.batch_id = 99;
   m.policy_version = 5;
   m.sampling.n = 4;
@@ -216,49 +219,56 @@ PromptBatch ExamplePromptBatch() {
   return m;
 }
 
-Rollouts ExampleRollouts() {
-  Rollouts m;
+wire::Rollouts ExampleRollouts() {
+  wire::Rollouts m;
   m.batch_id = 99;
+  m.completions.push_back({1,
+                           0,
+                           5,
+                           wire::FinishReason::kStop,
+                           {40, 41, 42},
+                           {-0.5f, -1.25f, 0.0f},
+                           "<answer>5</answer>"});
   m.completions.push_back(
-      {1, 0, 5, FinishReason::kStop, {40, 41, 42}, {-0.5f, -1.25f, 0.0f}, "<answer>5</answer>"});
-  m.completions.push_back({1, 1, 4, FinishReason::kLength, {7}, {-3.0f}, "\xE2\x82"});  // cut UTF-8
-  m.completions.push_back({2, 0, 5, FinishReason::kAbort, {}, {}, ""});
+      {1, 1, 4, wire::FinishReason::kLength, {7}, {-3.0f}, "\xE2\x82"});  // cut UTF-8
+  m.completions.push_back({2, 0, 5, wire::FinishReason::kAbort, {}, {}, ""});
   m.prompts = ExamplePromptBatch().prompts;
   return m;
 }
 
-ScoredGroups ExampleScoredGroups() {
-  ScoredGroups m;
+wire::ScoredGroups ExampleScoredGroups() {
+  wire::ScoredGroups m;
   m.batch_id = 99;
   m.functions = {"math_accuracy", "format", "code_tests"};
-  ScoredCompletion a{1, 0, 1.1, {}};
-  a.scores = {{ScoreMark::kOk, 1.0, ""},
-              {ScoreMark::kOk, 1.0, ""},
-              {ScoreMark::kNotApplicable, 0.0, "not a code task"}};
-  ScoredCompletion b{1, 1, 0.0, {}};
-  b.scores = {{ScoreMark::kError, std::nan(""), "gold answer did not parse: \xFF"},
-              {ScoreMark::kOk, -0.0, ""},
-              {ScoreMark::kNotApplicable, 0.0, ""}};
+  wire::ScoredCompletion a{1, 0, 1.1, {}};
+  a.scores = {{wire::ScoreMark::kOk, 1.0, ""},
+              {wire::ScoreMark::kOk, 1.0, ""},
+              {wire::ScoreMark::kNotApplicable, 0.0, "not a code task"}};
+  wire::ScoredCompletion b{1, 1, 0.0, {}};
+  b.scores = {{wire::ScoreMark::kError, std::nan(""), "gold answer did not parse: \xFF"},
+              {wire::ScoreMark::kOk, -0.0, ""},
+              {wire::ScoreMark::kNotApplicable, 0.0, ""}};
   m.completions = {a, b};
   return m;
 }
 
-WeightUpdate ExampleWeightUpdate() {
-  WeightUpdate m;
+wire::WeightUpdate ExampleWeightUpdate() {
+  wire::WeightUpdate m;
   m.version = 6;
   m.chunk_index = 1;
   m.chunk_count = 3;
   std::vector<uint8_t> bf16(2 * 3 * 4);
   for (size_t i = 0; i < bf16.size(); ++i) bf16[i] = static_cast<uint8_t>(i * 7);
   std::vector<uint8_t> fp32(4 * 5, 0xAB);
-  m.pieces.push_back({"model.embed_tokens.weight", DType::kBFloat16, {3, 4}, 0, BytesOf(bf16)});
-  m.pieces.push_back({"model.norm.weight", DType::kFloat32, {10}, 20, BytesOf(fp32)});
-  m.pieces.push_back({"scalar", DType::kFloat16, {}, 0, BytesOf({1, 2})});
+  m.pieces.push_back(
+      {"model.embed_tokens.weight", config::DType::kBFloat16, {3, 4}, 0, BytesOf(bf16)});
+  m.pieces.push_back({"model.norm.weight", config::DType::kFloat32, {10}, 20, BytesOf(fp32)});
+  m.pieces.push_back({"scalar", config::DType::kFloat16, {}, 0, BytesOf({1, 2})});
   return m;
 }
 
-Metrics ExampleMetrics() {
-  Metrics m;
+wire::Metrics ExampleMetrics() {
+  wire::Metrics m;
   m.values = {{"rollout/tokens_per_s", 1234.5},
               {"rollout/nan", std::nan("")},
               {"rollout/inf", std::numeric_limits<double>::infinity()},
@@ -267,16 +277,16 @@ Metrics ExampleMetrics() {
   return m;
 }
 
-Shutdown ExampleShutdown() { return Shutdown{"run finished after 200 steps"}; }
+wire::Shutdown ExampleShutdown() { return wire::Shutdown{"run finished after 200 steps"}; }
 
-std::vector<Message> ExampleMessages() {
+std::vector<wire::Message> ExampleMessages() {
   return {ExampleHello(),        ExampleHeartbeat(),    ExamplePromptBatch(), ExampleRollouts(),
           ExampleScoredGroups(), ExampleWeightUpdate(), ExampleMetrics(),     ExampleShutdown()};
 }
 
-std::string Difference(const Message& a, const Message& b) {
+std::string Difference(const wire::Message& a, const wire::Message& b) {
   if (a.index() != b.index()) {
-    return "types differ: " + std::string(MessageTypeName(TypeOf(a))) + " vs " +
+    return "types differ: " + std::string(wire::MessageTypeName(wire::TypeOf(a))) + " vs " +
            std::string(MessageTypeName(TypeOf(b)));
   }
   Differ d;
@@ -289,8 +299,9 @@ std::string Difference(const Message& a, const Message& b) {
   return d.first();
 }
 
-Frames EditHeader(const Frames& frames, const std::function<void(rapidjson::Document&)>& edit) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(frames.at(0).view());
+wire::Frames EditHeader(const wire::Frames& frames,
+                        const std::function<void(rapidjson::Document&)>& edit) {
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(frames.at(0).view());
   if (!doc.ok()) {
     // Headers may hold NaN/Infinity, which the strict ParseJson refuses.
     doc = rapidjson::Document();
@@ -305,9 +316,9 @@ Frames EditHeader(const Frames& frames, const std::function<void(rapidjson::Docu
   return WithHeader(frames, std::string(buffer.GetString(), buffer.GetSize()));
 }
 
-Frames WithHeader(const Frames& frames, const std::string& header) {
-  Frames out = frames;
-  out.at(0) = Frame::FromString(header);
+wire::Frames WithHeader(const wire::Frames& frames, const std::string& header) {
+  wire::Frames out = frames;
+  out.at(0) = wire::Frame::FromString(header);
   return out;
 }
 

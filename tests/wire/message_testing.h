@@ -7,29 +7,30 @@
 #include <string>
 #include <vector>
 
-#include "wire/messages.h"
 #include "rapidjson/document.h"
+#include "wire/messages.h"
 
 namespace zerorl::testing {
 
-Hello ExampleHello();
-Heartbeat ExampleHeartbeat();
-PromptBatch ExamplePromptBatch();
-Rollouts ExampleRollouts();          // with prompts attached and non-UTF-8 text
-ScoredGroups ExampleScoredGroups();  // every mark, a NaN score
-WeightUpdate ExampleWeightUpdate();  // three pieces, bf16 / fp32 / fp16
-Metrics ExampleMetrics();            // NaN and infinities included
-Shutdown ExampleShutdown();
+wire::Hello ExampleHello();
+wire::Heartbeat ExampleHeartbeat();
+wire::PromptBatch ExamplePromptBatch();
+wire::Rollouts ExampleRollouts();          // with prompts attached and non-UTF-8 text
+wire::ScoredGroups ExampleScoredGroups();  // every mark, a NaN score
+wire::WeightUpdate ExampleWeightUpdate();  // three pieces, bf16 / fp32 / fp16
+wire::Metrics ExampleMetrics();            // NaN and infinities included
+wire::Shutdown ExampleShutdown();
 // One of each type, in MessageType order.
-std::vector<Message> ExampleMessages();
+std::vector<wire::Message> ExampleMessages();
 
 // "" when equal, else the first difference ("completions[1].logprobs[3]: 0.5 vs 0.25").
-std::string Difference(const Message& a, const Message& b);
+std::string Difference(const wire::Message& a, const wire::Message& b);
 
 // Frames with the header replaced by `edit`ed JSON; frames 1.. are kept.
-Frames EditHeader(const Frames& frames, const std::function<void(rapidjson::Document&)>& edit);
+wire::Frames EditHeader(const wire::Frames& frames,
+                        const std::function<void(rapidjson::Document&)>& edit);
 // Frames with the header replaced by `header` verbatim.
-Frames WithHeader(const Frames& frames, const std::string& header);
+wire::Frames WithHeader(const wire::Frames& frames, const std::string& header);
 
 }  // namespace zerorl::testing
 

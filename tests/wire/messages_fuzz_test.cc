@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "wire/messages.h"
 #include "gtest/gtest.h"
 #include "tests/wire/message_testing.h"
+#include "wire/messages.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 namespace {
 
 int EnvInt(const char* name, int fallback) {
@@ -256,4 +256,4 @@ TEST_F(MessagesFuzzTest, SplicedHeadersAreRefusedOrConsistent) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::wire

@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/wire/message_testing.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 namespace {
 
 using testing::Difference;
@@ -74,7 +74,7 @@ TEST(MessagesTest, ExtremeValuesRoundTrip) {
   WeightUpdate w;
   w.chunk_index = kMaxWeightChunks - 1;
   w.chunk_count = kMaxWeightChunks;
-  w.pieces.push_back({"empty", DType::kFloat32, {0, 4096}, 0, Frame()});
+  w.pieces.push_back({"empty", config::DType::kFloat32, {0, 4096}, 0, Frame()});
   ExpectRoundTrip(w);
 }
 
@@ -98,7 +98,7 @@ TEST(MessagesTest, CountsAtTheLimitsRoundTrip) {
 TEST(MessagesTest, HeaderIsJsonWithVersionTypeAndFrameSizes) {
   Frames frames = MustEncode(testing::ExampleRollouts());
   ASSERT_EQ(frames.size(), 6u);
-  absl::StatusOr<rapidjson::Document> header = ParseJson(frames[0].view());
+  absl::StatusOr<rapidjson::Document> header = core::ParseJson(frames[0].view());
   ASSERT_TRUE(header.ok()) << header.status();
   EXPECT_EQ((*header)["protocol"].GetUint(), kProtocolVersion);
   EXPECT_STREQ((*header)["type"].GetString(), "Rollouts");
@@ -394,4 +394,4 @@ TEST(MessagesTest, EncodeRefusesCountsOverTheLimits) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::wire

@@ -14,13 +14,13 @@
 
 #include "core/crc32c.h"
 #include "core/log.h"
-#include "wire/weight_sync.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/wire/message_testing.h"
 #include "tests/testing/test_support.h"
+#include "tests/wire/message_testing.h"
+#include "wire/weight_sync.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 namespace {
 
 using std::chrono::milliseconds;
@@ -357,14 +357,15 @@ constexpr int64_t kWeightVersion = 12;
 std::vector<NamedTensor> BigWeights() {
   struct Spec {
     const char* name;
-    DType dtype;
+    config::DType dtype;
     std::vector<int64_t> shape;
   };
   std::vector<NamedTensor> tensors;
   uint64_t state = 0x9E3779B97F4A7C15ull;
-  for (const Spec& s : {Spec{"model.embed_tokens.weight", DType::kBFloat16, {8192, 2048}},
-                        Spec{"model.layers.0.mlp.up_proj.weight", DType::kFloat32, {2048, 2048}},
-                        Spec{"lm_head.weight", DType::kBFloat16, {4096, 2048}}}) {
+  for (const Spec& s :
+       {Spec{"model.embed_tokens.weight", config::DType::kBFloat16, {8192, 2048}},
+        Spec{"model.layers.0.mlp.up_proj.weight", config::DType::kFloat32, {2048, 2048}},
+        Spec{"lm_head.weight", config::DType::kBFloat16, {4096, 2048}}}) {
     size_t bytes = DTypeSize(s.dtype);
     for (int64_t d : s.shape) bytes *= static_cast<size_t>(d);
     std::string data(bytes, '\0');
@@ -383,17 +384,17 @@ std::vector<NamedTensor> BigWeights() {
 uint32_t Fingerprint(const std::vector<NamedTensor>& tensors) {
   uint32_t crc = 0;
   for (const NamedTensor& t : tensors) {
-    crc = Crc32cExtend(crc, t.name.data(), t.name.size());
-    crc = Crc32cExtend(crc, t.data.data(), t.data.size());
+    crc = core::Crc32cExtend(crc, t.name.data(), t.name.size());
+    crc = core::Crc32cExtend(crc, t.data.data(), t.data.size());
   }
   return crc;
 }
 uint32_t Fingerprint(const std::vector<ReceivedTensor>& tensors) {
   uint32_t crc = 0;
   for (const ReceivedTensor& t : tensors) {
-    crc = Crc32cExtend(crc, t.name.data(), t.name.size());
+    crc = core::Crc32cExtend(crc, t.name.data(), t.name.size());
     for (const auto& [offset, piece] : t.pieces)
-      crc = Crc32cExtend(crc, piece.data(), piece.size());
+      crc = core::Crc32cExtend(crc, piece.data(), piece.size());
   }
   return crc;
 }
@@ -511,4 +512,4 @@ INSTANTIATE_TEST_SUITE_P(Transports, TwoProcessTest, ::testing::Values("ipc", "t
                          [](const auto& info) { return info.param; });
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::wire

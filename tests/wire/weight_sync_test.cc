@@ -6,12 +6,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::wire {
 namespace {
 
 using ::testing::HasSubstr;
 
-NamedTensor Tensor(const std::string& name, DType dtype, std::vector<int64_t> shape, uint8_t seed) {
+NamedTensor Tensor(const std::string& name, config::DType dtype, std::vector<int64_t> shape,
+                   uint8_t seed) {
   size_t bytes = DTypeSize(dtype);
   for (int64_t d : shape) bytes *= static_cast<size_t>(d);
   std::string data(bytes, '\0');
@@ -21,10 +22,10 @@ NamedTensor Tensor(const std::string& name, DType dtype, std::vector<int64_t> sh
 
 // Three small tensors and one that spans several 64-byte chunks.
 std::vector<NamedTensor> Model() {
-  return {Tensor("embed", DType::kBFloat16, {10, 8}, 1),  // 160 bytes: cut into 3
-          Tensor("norm", DType::kFloat32, {4}, 2),        // 16 bytes
-          Tensor("empty", DType::kFloat16, {0, 3}, 3),    // 0 bytes
-          Tensor("head", DType::kFloat32, {2, 6}, 4)};    // 48 bytes
+  return {Tensor("embed", config::DType::kBFloat16, {10, 8}, 1),  // 160 bytes: cut into 3
+          Tensor("norm", config::DType::kFloat32, {4}, 2),        // 16 bytes
+          Tensor("empty", config::DType::kFloat16, {0, 3}, 3),    // 0 bytes
+          Tensor("head", config::DType::kFloat32, {2, 6}, 4)};    // 48 bytes
 }
 
 absl::StatusOr<std::vector<ReceivedTensor>> Assemble(const std::vector<WeightUpdate>& chunks) {
@@ -119,7 +120,7 @@ TEST(WeightSyncTest, NoTensorsStillAnnounceTheVersion) {
 }
 
 TEST(WeightSyncTest, SplitRefusesDataThatDoesNotMatchTheShape) {
-  NamedTensor t = Tensor("w", DType::kFloat32, {3}, 0);
+  NamedTensor t = Tensor("w", config::DType::kFloat32, {3}, 0);
   t.shape = {4};
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(0, {t});
   ASSERT_FALSE(chunks.ok());
@@ -127,7 +128,7 @@ TEST(WeightSyncTest, SplitRefusesDataThatDoesNotMatchTheShape) {
 }
 
 TEST(WeightSyncTest, SplitRefusesRepeatedNames) {
-  NamedTensor t = Tensor("w", DType::kFloat32, {3}, 0);
+  NamedTensor t = Tensor("w", config::DType::kFloat32, {3}, 0);
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(0, {t, t});
   ASSERT_FALSE(chunks.ok());
   EXPECT_EQ(chunks.status().message(), "tensor name 'w' is empty, too long or repeated");
@@ -247,4 +248,4 @@ TEST(WeightSyncTest, ChunksSurviveTheWire) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::wire

@@ -12,7 +12,7 @@
 
 #include "absl/functional/function_ref.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 struct AddedToken {
   std::string content;
@@ -52,6 +52,6 @@ class AddedTokenMatcher {
   unsigned char only_first_byte_ = 0;  // when num_first_bytes_ == 1
 };
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_ADDED_H_

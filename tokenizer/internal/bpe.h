@@ -15,7 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 // Ids of recently encoded pre-tokens. Not thread-safe: one per encoding thread.
 class WordCache {
@@ -92,6 +92,6 @@ class BpeModel {
   absl::flat_hash_map<std::string, int32_t> whole_words_;  // raw bytes -> id (ignore_merges)
 };
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_BPE_H_

@@ -10,13 +10,13 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "tokenizer/tokenizer.h"
 #include "tokenizer/internal/added.h"
 #include "tokenizer/internal/bpe.h"
 #include "tokenizer/internal/pretokenizer.h"
 #include "tokenizer/internal/unicode.h"
+#include "tokenizer/tokenizer.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 // Per-thread encoding state: the word cache and BPE scratch buffers.
 struct EncodeState {
@@ -65,6 +65,6 @@ absl::StatusOr<std::shared_ptr<TokenizerImpl>> LoadTokenizerImpl(std::string_vie
                                                                  const std::string& source,
                                                                  const std::string& config_source);
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_IMPL_H_

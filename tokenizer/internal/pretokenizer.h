@@ -18,7 +18,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 // Receives pieces in text order; a piece is valid only during the call.
 using PieceFn = absl::FunctionRef<void(std::string_view)>;
@@ -64,6 +64,6 @@ std::unique_ptr<PreTokenizerStep> MakeDigitsSplit(bool individual_digits);
 absl::StatusOr<std::unique_ptr<PreTokenizerStep>> MakeByteLevelStep(bool add_prefix_space,
                                                                     bool use_regex);
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_PRETOKENIZER_H_

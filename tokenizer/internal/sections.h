@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "rapidjson/document.h"
 #include "tokenizer/internal/impl.h"
 #include "tokenizer/internal/tokenizer_json.h"
-#include "rapidjson/document.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 class SectionLoader {
  public:
@@ -51,6 +51,6 @@ class SectionLoader {
   bool saw_byte_level_ = false;
 };
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_SECTIONS_H_

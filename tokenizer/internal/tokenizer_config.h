@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "tokenizer/internal/added.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 struct TokenizerConfigFile {
   bool present = false;         // false when there is no tokenizer_config.json
@@ -34,6 +34,6 @@ struct TokenizerConfigFile {
 absl::StatusOr<TokenizerConfigFile> ParseTokenizerConfig(std::string_view text,
                                                          const std::string& source);
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_TOKENIZER_CONFIG_H_

@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "rapidjson/document.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 // Strict JSON (UTF-8 validated); a syntax error reads "SOURCE:LINE:COLUMN: what".
 absl::StatusOr<rapidjson::Document> ParseJsonFile(std::string_view text, const std::string& source);
@@ -51,6 +51,6 @@ class JsonFields {
   std::string source_;
 };
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_TOKENIZER_JSON_H_

@@ -11,7 +11,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace zerorl::internal {
+namespace zerorl::tokenizer::internal {
 
 // Debian's Abseil has its own string_view type: hash-map lookups and StrCat take this one.
 inline absl::string_view ToAbsl(std::string_view s) {
@@ -69,6 +69,6 @@ void AppendByteLevelSpelling(std::string_view bytes, std::string* out);
 // character is outside the alphabet.
 bool ByteLevelSpellingToBytes(std::string_view spelling, std::string* bytes);
 
-}  // namespace zerorl::internal
+}  // namespace zerorl::tokenizer::internal
 
 #endif  // ZERORL_TOKENIZER_INTERNAL_UNICODE_H_

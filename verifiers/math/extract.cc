@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "verifiers/math/internal/parser.h"
 #include "verifiers/math/internal/extractor.h"
+#include "verifiers/math/internal/parser.h"
 #include "verifiers/math/internal/scan.h"
 
 namespace zerorl::math {

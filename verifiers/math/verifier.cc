@@ -4,7 +4,7 @@
 #include "verifiers/math/internal/equivalence.h"
 #include "verifiers/math/internal/extract.h"
 
-namespace zerorl {
+namespace zerorl::math {
 namespace {
 
 using math::Node;
@@ -177,4 +177,4 @@ absl::Status MathOptionsFromJson(const rapidjson::Value& json, MathOptions* opti
   return absl::OkStatus();
 }
 
-}  // namespace zerorl
+}  // namespace zerorl::math

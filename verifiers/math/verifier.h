@@ -1,11 +1,11 @@
 // The math answer checker: does a model's completion contain the same answer as the gold?
 //
-//   zerorl::MathOptions options;                       // Math-Verify's defaults
-//   zerorl::MathVerdict v = zerorl::VerifyMath("$\\frac{1}{3}$",
+//   zerorl::math::MathOptions options;                       // Math-Verify's defaults
+//   zerorl::math::MathVerdict v = zerorl::math::VerifyMath("$\\frac{1}{3}$",
 //                                              "... so the answer is \\boxed{1/3}.", options);
-//   if (v.verdict == zerorl::MathVerdictKind::kCorrect) reward = 1.0;
+//   if (v.verdict == zerorl::math::MathVerdictKind::kCorrect) reward = 1.0;
 //
-// A verdict is one of three things (STYLE.md rule 10), each with a short reason:
+// A verdict is one of three things, each with a short reason:
 //   correct       the answers are equivalent;
 //   incorrect     both answers were found and parsed, and they differ;
 //   unverifiable  the gold or the prediction had no answer that could be found or parsed,
@@ -47,7 +47,7 @@
 #include "absl/status/statusor.h"
 #include "rapidjson/document.h"
 
-namespace zerorl {
+namespace zerorl::math {
 
 // How a text is read (Math-Verify's extraction configs).
 struct MathExtraction {
@@ -117,6 +117,6 @@ absl::StatusOr<std::string> ExtractGoldAnswer(std::string_view solution);
 // wrong type returns kInvalidArgument naming the key, and leaves `*options` unchanged.
 absl::Status MathOptionsFromJson(const rapidjson::Value& json, MathOptions* options);
 
-}  // namespace zerorl
+}  // namespace zerorl::math
 
 #endif  // ZERORL_VERIFIERS_MATH_VERIFIER_H_

@@ -56,14 +56,14 @@ class Writer {
   }
   void AddId(const std::string& id_json) {
     if (id_json.empty()) return;
-    absl::StatusOr<rapidjson::Document> id = ParseJson(id_json);
+    absl::StatusOr<rapidjson::Document> id = core::ParseJson(id_json);
     if (!id.ok()) return;
     Value copy(*id, alloc());
     Add(doc_, "id", std::move(copy));
   }
   static Value Number(double value) { return Value(std::round(value * 1000) / 1000); }
   rapidjson::Document::AllocatorType& alloc() { return doc_.GetAllocator(); }
-  std::string Text() { return JsonToString(doc_); }
+  std::string Text() { return core::JsonToString(doc_); }
 
  private:
   rapidjson::Document doc_;
@@ -154,7 +154,8 @@ absl::Status ParseOptions(const Value& object, JudgeRequest* request) {
 
 absl::StatusOr<ParsedJudgeRequest> ParseJudgeRequest(absl::string_view json,
                                                      const Limits& defaults) {
-  ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(std::string_view(json.data(), json.size())));
+  ASSIGN_OR_RETURN(rapidjson::Document doc,
+                   core::ParseJson(std::string_view(json.data(), json.size())));
   if (!doc.IsObject()) return absl::InvalidArgumentError("a judge request must be a JSON object");
   RETURN_IF_ERROR(CheckKeys(doc,
                             {"id", "language", "code", "tests", "test_code", "entry_point",
@@ -173,7 +174,7 @@ absl::StatusOr<ParsedJudgeRequest> ParseJudgeRequest(absl::string_view json,
   if (has_tests) RETURN_IF_ERROR(ParseTests(doc["tests"], &request));
   if (has_code) RETURN_IF_ERROR(ParseTestCode(doc["test_code"], &request));
   RETURN_IF_ERROR(ParseOptions(doc, &request));
-  if (doc.HasMember("id")) parsed.id_json = JsonToString(doc["id"]);
+  if (doc.HasMember("id")) parsed.id_json = core::JsonToString(doc["id"]);
   return parsed;
 }
 

@@ -186,7 +186,7 @@ absl::StatusOr<JudgeResult> Judge(const Sandbox& sandbox, const JudgeRequest& re
   RETURN_IF_ERROR(ValidateRequest(*language, request));
   Limits compile_limits = request.compile_limits.value_or(language->compile_limits);
   if (HasCompileStep(*language)) {
-    RETURN_IF_ERROR(Annotate(ValidateLimits(compile_limits), "compile"));
+    RETURN_IF_ERROR(core::Annotate(ValidateLimits(compile_limits), "compile"));
   }
   ASSIGN_OR_RETURN(JudgePlan plan, PlanJudge(*language, request, compile_limits));
   JudgeResult result;

@@ -11,10 +11,10 @@
 #include "absl/strings/str_split.h"
 #include "core/status.h"
 #include "verifiers/sandbox/internal/box.h"
-#include "verifiers/sandbox/languages.h"
-#include "verifiers/sandbox/pool.h"
 #include "verifiers/sandbox/internal/program.h"
 #include "verifiers/sandbox/internal/wire.h"
+#include "verifiers/sandbox/languages.h"
+#include "verifiers/sandbox/pool.h"
 
 namespace zerorl::sandbox {
 namespace {
@@ -214,7 +214,7 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& o
   // One empty box proves that this kernel lets us build boxes at all; it stays warm.
   absl::StatusOr<std::unique_ptr<Box>> probe = Box::Start(*sandbox->shared_);
   absl::Status probed = probe.ok() ? (*probe)->AwaitReady() : probe.status();
-  if (!probed.ok()) return Annotate(probed, "sandbox: probing this machine");
+  if (!probed.ok()) return core::Annotate(probed, "sandbox: probing this machine");
   sandbox->shared_->warm_boxes->Give(std::move(*probe));
   return sandbox;
 }
@@ -223,7 +223,8 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunRequest& request) const {
   ASSIGN_OR_RETURN(const Language* language, LookUpLanguage(request.language));
   RETURN_IF_ERROR(ValidateLimits(request.limits));
   Limits compile_limits = request.compile_limits.value_or(language->compile_limits);
-  if (HasCompileStep(*language)) RETURN_IF_ERROR(Annotate(ValidateLimits(compile_limits), "compile"));
+  if (HasCompileStep(*language))
+    RETURN_IF_ERROR(core::Annotate(ValidateLimits(compile_limits), "compile"));
   BoxPlan plan = PlanProgram(*language, request.code, request.limits, compile_limits);
   plan.steps.push_back(ProgramStep(*language, request.limits, request.stdin_data));
   ASSIGN_OR_RETURN(BoxLease box, BoxLease::Begin(*shared_, std::move(plan)));

@@ -15,11 +15,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "wire/frame.h"
-#include "wire/protocol.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "wire/frame.h"
+#include "wire/protocol.h"
 
 namespace zerorl::wire {
 

@@ -5,8 +5,8 @@
 #ifndef ZERORL_WIRE_INTERNAL_MESSAGE_CODECS_H_
 #define ZERORL_WIRE_INTERNAL_MESSAGE_CODECS_H_
 
-#include "wire/messages.h"
 #include "wire/internal/codec.h"
+#include "wire/messages.h"
 
 namespace zerorl::wire {
 

@@ -14,7 +14,7 @@
 #include "verifiers/math/internal/parser.h"
 #include "verifiers/math/verifier.h"
 
-namespace zerorl {
+namespace zerorl::math {
 namespace {
 
 std::vector<rapidjson::Document> LoadJsonl(const std::string& path) {
@@ -23,7 +23,7 @@ std::vector<rapidjson::Document> LoadJsonl(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     EXPECT_TRUE(doc.ok()) << path << ": " << doc.status();
     if (doc.ok()) out.push_back(std::move(*doc));
   }
@@ -153,4 +153,4 @@ TEST(MathCasesTest, Latex2SympyParsing) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::math

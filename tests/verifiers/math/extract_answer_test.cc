@@ -4,7 +4,7 @@
 #include "gtest/gtest.h"
 #include "verifiers/math/verifier.h"
 
-namespace zerorl {
+namespace zerorl::math {
 namespace {
 
 MathOptions NoClock() {
@@ -47,4 +47,4 @@ TEST(ExtractMathAnswerTest, FollowsThePredictionTargets) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::math

@@ -19,7 +19,7 @@
 #include "verifiers/math/internal/parser.h"
 #include "verifiers/math/verifier.h"
 
-namespace zerorl {
+namespace zerorl::math {
 namespace {
 
 using ::testing::AnyOf;
@@ -206,7 +206,7 @@ std::vector<std::string> Seeds() {
   std::ifstream in(path);
   std::string line;
   while (!path.empty() && std::getline(in, line)) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     if (!doc.ok()) continue;
     for (const char* key : {"gold", "pred"}) {
       std::string text = (*doc)[key].GetString();
@@ -281,4 +281,4 @@ TEST(MathRobustnessTest, ManyThreadsAtOnceGiveTheSameVerdicts) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::math

@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace zerorl {
+namespace zerorl::math {
 namespace {
 
 using ::testing::HasSubstr;
@@ -160,7 +160,7 @@ TEST(MathVerifierTest, GoldSolutionsAreExtracted) {
 }
 
 TEST(MathVerifierTest, OptionsFromJsonReadsEveryKey) {
-  absl::StatusOr<rapidjson::Document> doc = ParseJson(
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(
       R"({"gold_extract": ["expr"], "pred_extract": ["latex"], "boxed_first": false,
           "float_rounding": 3, "strict": false, "set_relation": true, "deadline_ms": 7,
           "extract_without_anchor": false})");
@@ -182,7 +182,7 @@ TEST(MathVerifierTest, OptionsFromJsonReadsEveryKey) {
 TEST(MathVerifierTest, OptionsFromJsonRefusesUnknownKeysAndBadTypes) {
   MathOptions o;
   auto error = [&](const char* json) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(json);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
     EXPECT_TRUE(doc.ok());
     absl::Status s = MathOptionsFromJson(*doc, &o);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -203,4 +203,4 @@ TEST(MathVerifierTest, VerdictNames) {
 }
 
 }  // namespace
-}  // namespace zerorl
+}  // namespace zerorl::math

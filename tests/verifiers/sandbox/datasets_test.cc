@@ -44,7 +44,7 @@ std::vector<std::string> ReadLines(const std::string& path) {
 std::vector<Task> HumanEvalTasks() {
   std::vector<Task> tasks;
   for (const std::string& line : ReadLines(zerorl::testing::TestDataPath("humaneval/HumanEval.jsonl"))) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     EXPECT_TRUE(doc.ok()) << doc.status();
     if (!doc.ok()) continue;
     Task task;
@@ -89,7 +89,7 @@ std::string CalledFunction(const std::string& code, const std::string& tests) {
 std::vector<Task> MbppTasks() {
   std::vector<Task> tasks;
   for (const std::string& line : ReadLines(zerorl::testing::TestDataPath("mbpp/mbpp.jsonl"))) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     EXPECT_TRUE(doc.ok()) << doc.status();
     if (!doc.ok()) continue;
     Task task;

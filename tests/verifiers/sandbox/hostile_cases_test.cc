@@ -40,7 +40,7 @@ std::vector<HostileCase> LoadCases() {
   std::vector<HostileCase> cases;
   std::ifstream in(zerorl::testing::TestDataPath("verifier/sandbox_hostile.jsonl"));
   for (std::string line; std::getline(in, line);) {
-    absl::StatusOr<rapidjson::Document> doc = ParseJson(line);
+    absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
     EXPECT_TRUE(doc.ok()) << doc.status();
     if (!doc.ok()) continue;
     cases.push_back({(*doc)["language"].GetString(), (*doc)["code"].GetString(),

@@ -11,9 +11,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
-#include "verifiers/sandbox/sandbox.h"
 #include "verifiers/sandbox/internal/box.h"
 #include "verifiers/sandbox/internal/init_image.h"
+#include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox {
 namespace {

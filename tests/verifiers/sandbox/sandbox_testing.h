@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "verifiers/sandbox/sandbox.h"
 #include "verifiers/sandbox/internal/judge.h"
+#include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox::testing {
 

@@ -26,7 +26,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "verifiers/sandbox/sandbox.h"
 #include "verifiers/sandbox/internal/cgroup.h"
 #include "verifiers/sandbox/internal/child.h"
 #include "verifiers/sandbox/internal/init_image.h"
@@ -34,6 +33,7 @@
 #include "verifiers/sandbox/internal/mounts.h"
 #include "verifiers/sandbox/internal/namespaces.h"
 #include "verifiers/sandbox/internal/seccomp.h"
+#include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox {
 

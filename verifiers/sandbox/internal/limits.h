@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "verifiers/sandbox/sandbox.h"
 #include "verifiers/sandbox/internal/child.h"
+#include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox {
 

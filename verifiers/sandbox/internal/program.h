@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "verifiers/sandbox/sandbox.h"
 #include "verifiers/sandbox/internal/box.h"
 #include "verifiers/sandbox/languages.h"
+#include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox {
 
