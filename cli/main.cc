@@ -2,8 +2,11 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "core/cpu_features.h"
 
 int main(int argc, char** argv) {
+  // ZERORL_CPU_ISA lowers LibTorch's and oneDNN's dispatch too; both read it at first use.
+  zerorl::core::ApplyCpuIsaCapToLibraries();
   using namespace zerorl::cli;
   CLI::App app{
       "zerorl: reinforcement learning from verifiable rewards (GRPO) for language models.\n"
