@@ -4,7 +4,7 @@
 #include <utility>
 #include <variant>
 
-#include "controller/controller_impl.h"
+#include "controller/internal/controller_impl.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "metrics/sink.h"

@@ -5,7 +5,7 @@
 #include <utility>
 #include <variant>
 
-#include "controller/controller_impl.h"
+#include "controller/internal/controller_impl.h"
 #include "core/log.h"
 #include "metrics/sink.h"
 #include "wire/transport.h"

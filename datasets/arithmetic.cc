@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "datasets/rng.h"
+#include "datasets/internal/rng.h"
 #include "datasets/synthetic.h"
 
 namespace zerorl::datasets {

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "datasets/rng.h"
+#include "datasets/internal/rng.h"
 #include "datasets/synthetic.h"
 
 namespace zerorl::datasets {

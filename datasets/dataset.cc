@@ -15,8 +15,8 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "datasets/datasets.h"
-#include "datasets/jsonl_reader.h"
-#include "datasets/presets.h"
+#include "datasets/internal/jsonl_reader.h"
+#include "datasets/internal/presets.h"
 #include "datasets/sampler.h"
 #include "datasets/synthetic.h"
 

@@ -1,4 +1,4 @@
-#include "datasets/jsonl_reader.h"
+#include "datasets/internal/jsonl_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "datasets/presets.h"
+#include "datasets/internal/presets.h"
 
 #include <utility>
 #include <vector>

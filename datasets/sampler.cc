@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
 #include "core/status.h"
-#include "datasets/rng.h"
+#include "datasets/internal/rng.h"
 #include "rapidjson/document.h"
 
 namespace zerorl::datasets {

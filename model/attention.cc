@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "model/cpu_kernels.h"
+#include "model/internal/cpu_kernels.h"
 #include "model/packed_linear.h"
 
 namespace zerorl::model {

@@ -1,4 +1,4 @@
-#include "model/cpu_kernels.h"
+#include "model/internal/cpu_kernels.h"
 
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/vector_math.h"
-#include "model/aten_sum_order.h"
+#include "model/internal/aten_sum_order.h"
 
 namespace zerorl::model::kernels {
 namespace {

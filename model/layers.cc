@@ -1,6 +1,6 @@
 #include "model/layers.h"
 
-#include "model/cpu_kernels.h"
+#include "model/internal/cpu_kernels.h"
 #include "model/packed_linear.h"
 
 namespace zerorl::model {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "model/cpu_kernels.h"
+#include "model/internal/cpu_kernels.h"
 
 namespace zerorl::model {
 namespace {

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
 #include "core/status.h"
-#include "model/safetensors_dtype.h"
+#include "model/internal/safetensors_dtype.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "safetensors data is little-endian; views assume a little-endian host");

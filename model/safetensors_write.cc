@@ -11,8 +11,8 @@
 #include "absl/strings/str_format.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "model/internal/safetensors_dtype.h"
 #include "model/safetensors.h"
-#include "model/safetensors_dtype.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 

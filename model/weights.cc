@@ -11,7 +11,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/status.h"
-#include "model/safetensors_dtype.h"
+#include "model/internal/safetensors_dtype.h"
 
 namespace zerorl::model {
 namespace {

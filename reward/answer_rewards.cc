@@ -4,8 +4,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "datasets/synthetic.h"
+#include "reward/internal/text.h"
 #include "reward/reward_function.h"
-#include "reward/text.h"
 #include "verifiers/math/verifier.h"
 
 namespace zerorl::reward {

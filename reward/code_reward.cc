@@ -3,8 +3,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "reward/internal/text.h"
 #include "reward/reward_function.h"
-#include "reward/text.h"
 #include "verifiers/sandbox/languages.h"
 #include "verifiers/sandbox/pool.h"
 

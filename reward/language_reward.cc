@@ -5,8 +5,8 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "reward/internal/text.h"
 #include "reward/reward_function.h"
-#include "reward/text.h"
 #include "utf8proc.h"
 
 namespace zerorl::reward {

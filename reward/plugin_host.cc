@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "reward/internal/plugin_wire.h"
 #include "reward/plugin_abi.h"
-#include "reward/plugin_wire.h"
 
 namespace zerorl::reward {
 namespace {

@@ -15,11 +15,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "reward/internal/plugin_wire.h"
+#include "reward/internal/text.h"
 #include "reward/plugin_abi.h"
 #include "reward/plugin_host.h"
-#include "reward/plugin_wire.h"
 #include "reward/reward_function.h"
-#include "reward/text.h"
 
 extern char** environ;
 

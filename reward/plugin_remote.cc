@@ -12,8 +12,8 @@
 #include "metrics/sink.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "reward/internal/text.h"
 #include "reward/reward_function.h"
-#include "reward/text.h"
 #include "wire/transport.h"
 
 namespace zerorl::reward {

@@ -1,4 +1,4 @@
-#include "reward/plugin_wire.h"
+#include "reward/internal/plugin_wire.h"
 
 #include <errno.h>
 #include <poll.h>

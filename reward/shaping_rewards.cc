@@ -3,8 +3,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
+#include "reward/internal/text.h"
 #include "reward/reward_function.h"
-#include "reward/text.h"
 
 namespace zerorl::reward {
 namespace {

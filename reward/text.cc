@@ -1,4 +1,4 @@
-#include "reward/text.h"
+#include "reward/internal/text.h"
 
 namespace zerorl::reward::text {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/json.h"
 #include "core/status.h"
-#include "rollout/generation.h"
+#include "rollout/internal/generation.h"
 
 namespace zerorl::rollout {
 namespace {

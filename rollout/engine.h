@@ -59,8 +59,8 @@ struct EngineOptions {
   // Intra-op threads (at::set_num_threads, process-wide) when > 0; 0 leaves them alone.
   int threads = 0;
   // On the CPU, pack the model's weights once for oneDNN (CausalLM::PackForInference) and run
-  // its fused bf16 kernels (model/cpu_kernels.h): about 2x faster decode steps, for a second
-  // copy of the weights in memory. The log-probs stay the learner's up to rare last-bit
+  // its fused bf16 kernels (model/internal/cpu_kernels.h): about 2x faster decode steps, for
+  // a second copy of the weights in memory. The log-probs stay the learner's up to rare last-bit
   // differences (mean 1e-5 nats; the decode attention's summation order). Off: ATen ops only.
   bool pack_weights = true;
 };

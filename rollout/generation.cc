@@ -1,4 +1,4 @@
-#include "rollout/generation.h"
+#include "rollout/internal/generation.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "rollout/row_kernels.h"
+#include "rollout/internal/row_kernels.h"
 
 #include <algorithm>
 #include <limits>

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "rollout/internal/row_kernels.h"
 #include "rollout/rng.h"
-#include "rollout/row_kernels.h"
 
 namespace zerorl::rollout {
 namespace {

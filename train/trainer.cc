@@ -10,7 +10,7 @@
 #include "core/status.h"
 #include "learner/checkpoint.h"
 #include "model/weights.h"
-#include "train/trainer_impl.h"
+#include "train/internal/trainer_impl.h"
 #include "wire/transport.h"
 
 namespace zerorl::train {

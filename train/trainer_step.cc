@@ -6,8 +6,8 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
+#include "train/internal/trainer_impl.h"
 #include "train/step_data.h"
-#include "train/trainer_impl.h"
 
 namespace zerorl::train {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "datasets/datasets.h"
-#include "datasets/jsonl_reader.h"
+#include "datasets/internal/jsonl_reader.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 

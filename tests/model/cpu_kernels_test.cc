@@ -1,6 +1,6 @@
 // The fused kernels against the ATen path of model/ (the same functions and modules with the
 // kernels off): what the learner's forward runs, and so what the rollout must reproduce.
-#include "model/cpu_kernels.h"
+#include "model/internal/cpu_kernels.h"
 
 #include <gtest/gtest.h>
 

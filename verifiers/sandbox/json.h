@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "verifiers/sandbox/internal/judge.h"
+#include "verifiers/sandbox/judge.h"
 #include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox {

@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/internal/judge.h"
+#include "verifiers/sandbox/judge.h"
 
 #include <memory>
 #include <utility>

@@ -22,7 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "verifiers/sandbox/internal/judge.h"
+#include "verifiers/sandbox/judge.h"
 #include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox {

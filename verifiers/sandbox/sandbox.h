@@ -31,7 +31,7 @@
 // program of its own (embedded in this library, executed from a memfd), started without
 // copying the caller's memory, so a Sandbox may live in a large process.
 //
-// Judging programs against tests is in verifiers/sandbox/internal/judge.h; running many at once, in
+// Judging programs against tests is in verifiers/sandbox/judge.h; running many at once, in
 // verifiers/sandbox/pool.h; the implementation, one file per kernel concern, in sandbox_*.cc.
 //
 // Needs: Linux 5.9+ with user namespaces allowed to this process (as root, or as a normal

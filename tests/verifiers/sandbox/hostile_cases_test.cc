@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_support.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
-#include "verifiers/sandbox/internal/judge.h"
+#include "verifiers/sandbox/judge.h"
 #include "verifiers/sandbox/pool.h"
 
 namespace zerorl::sandbox {

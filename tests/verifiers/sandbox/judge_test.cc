@@ -1,5 +1,5 @@
 // Judge: stdin/stdout tests, assertion programs, and the exit(0) reward hack.
-#include "verifiers/sandbox/internal/judge.h"
+#include "verifiers/sandbox/judge.h"
 
 #include <signal.h>
 #include <unistd.h>

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "verifiers/sandbox/internal/judge.h"
+#include "verifiers/sandbox/judge.h"
 #include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox::testing {

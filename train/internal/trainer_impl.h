@@ -1,7 +1,7 @@
 // Private to train/: the Trainer's state, split across trainer.cc (setup, workers, the run)
 // and trainer_step.cc (one GRPO step, evaluation, checkpoints).
-#ifndef ZERORL_TRAIN_TRAINER_IMPL_H_
-#define ZERORL_TRAIN_TRAINER_IMPL_H_
+#ifndef ZERORL_TRAIN_INTERNAL_TRAINER_IMPL_H_
+#define ZERORL_TRAIN_INTERNAL_TRAINER_IMPL_H_
 
 #include <atomic>
 #include <chrono>
@@ -103,4 +103,4 @@ class Trainer {
 
 }  // namespace zerorl::train
 
-#endif  // ZERORL_TRAIN_TRAINER_IMPL_H_
+#endif  // ZERORL_TRAIN_INTERNAL_TRAINER_IMPL_H_

@@ -19,8 +19,8 @@
 // All tests of a request run in one box, one after another (a compiled program is compiled
 // once); no process survives from one test to the next, files in /tmp do. Thread-safe as
 // Sandbox::Run is; SandboxPool (verifiers/sandbox/pool.h) runs many requests at once.
-#ifndef ZERORL_VERIFIERS_SANDBOX_INTERNAL_JUDGE_H_
-#define ZERORL_VERIFIERS_SANDBOX_INTERNAL_JUDGE_H_
+#ifndef ZERORL_VERIFIERS_SANDBOX_JUDGE_H_
+#define ZERORL_VERIFIERS_SANDBOX_JUDGE_H_
 
 #include <optional>
 #include <string>
@@ -86,4 +86,4 @@ absl::StatusOr<JudgeResult> Judge(const Sandbox& sandbox, const JudgeRequest& re
 
 }  // namespace zerorl::sandbox
 
-#endif  // ZERORL_VERIFIERS_SANDBOX_INTERNAL_JUDGE_H_
+#endif  // ZERORL_VERIFIERS_SANDBOX_JUDGE_H_

@@ -3,8 +3,8 @@
 // picked at load time. One call reads one logits row of float32 or bfloat16 values (the LM
 // head's output dtype) and widens bfloat16 to float32 on the fly, so no widened copy of the
 // [N, V] logits is ever made.
-#ifndef ZERORL_ROLLOUT_ROW_KERNELS_H_
-#define ZERORL_ROLLOUT_ROW_KERNELS_H_
+#ifndef ZERORL_ROLLOUT_INTERNAL_ROW_KERNELS_H_
+#define ZERORL_ROLLOUT_INTERNAL_ROW_KERNELS_H_
 
 #include <cstdint>
 #include <cstring>
@@ -46,4 +46,4 @@ using ::zerorl::core::FastExp;  // core/vector_math.h
 
 }  // namespace zerorl::rollout::internal
 
-#endif  // ZERORL_ROLLOUT_ROW_KERNELS_H_
+#endif  // ZERORL_ROLLOUT_INTERNAL_ROW_KERNELS_H_

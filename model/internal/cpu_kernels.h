@@ -10,8 +10,8 @@
 //
 // The caller checks Applies() and keeps the ATen path otherwise (float32 checks, CUDA,
 // training, a model that was not packed).
-#ifndef ZERORL_MODEL_CPU_KERNELS_H_
-#define ZERORL_MODEL_CPU_KERNELS_H_
+#ifndef ZERORL_MODEL_INTERNAL_CPU_KERNELS_H_
+#define ZERORL_MODEL_INTERNAL_CPU_KERNELS_H_
 
 #include <cstdint>
 #include <vector>
@@ -59,4 +59,4 @@ at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
 
 }  // namespace zerorl::model::kernels
 
-#endif  // ZERORL_MODEL_CPU_KERNELS_H_
+#endif  // ZERORL_MODEL_INTERNAL_CPU_KERNELS_H_

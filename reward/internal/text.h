@@ -1,6 +1,6 @@
 // Internal to reward/: finding the parts of a completion that reward functions judge.
-#ifndef ZERORL_REWARD_TEXT_H_
-#define ZERORL_REWARD_TEXT_H_
+#ifndef ZERORL_REWARD_INTERNAL_TEXT_H_
+#define ZERORL_REWARD_INTERNAL_TEXT_H_
 
 #include <optional>
 #include <string>
@@ -36,4 +36,4 @@ std::string Shorten(std::string_view text, size_t max_bytes);
 
 }  // namespace zerorl::reward::text
 
-#endif  // ZERORL_REWARD_TEXT_H_
+#endif  // ZERORL_REWARD_INTERNAL_TEXT_H_

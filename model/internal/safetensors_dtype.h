@@ -1,6 +1,6 @@
 // Private: the safetensors dtype table shared by the reader and the writer.
-#ifndef ZERORL_MODEL_SAFETENSORS_DTYPE_H_
-#define ZERORL_MODEL_SAFETENSORS_DTYPE_H_
+#ifndef ZERORL_MODEL_INTERNAL_SAFETENSORS_DTYPE_H_
+#define ZERORL_MODEL_INTERNAL_SAFETENSORS_DTYPE_H_
 
 #include <cstdint>
 #include <string>
@@ -27,4 +27,4 @@ std::string ShapeString(const std::vector<int64_t>& shape);
 
 }  // namespace zerorl::model
 
-#endif  // ZERORL_MODEL_SAFETENSORS_DTYPE_H_
+#endif  // ZERORL_MODEL_INTERNAL_SAFETENSORS_DTYPE_H_

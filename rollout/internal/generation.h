@@ -2,8 +2,8 @@
 // log-probs, stop checker) and executes the scheduler's plans: a prefill forward for prompt
 // chunks (LM head on the prompts' last tokens only), the K/V copies of shared prefixes, a
 // decode forward for the running sequences, and the sampling of every new token.
-#ifndef ZERORL_ROLLOUT_GENERATION_H_
-#define ZERORL_ROLLOUT_GENERATION_H_
+#ifndef ZERORL_ROLLOUT_INTERNAL_GENERATION_H_
+#define ZERORL_ROLLOUT_INTERNAL_GENERATION_H_
 
 #include <vector>
 
@@ -51,4 +51,4 @@ class Generation {
 
 }  // namespace zerorl::rollout::internal
 
-#endif  // ZERORL_ROLLOUT_GENERATION_H_
+#endif  // ZERORL_ROLLOUT_INTERNAL_GENERATION_H_

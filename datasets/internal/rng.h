@@ -4,8 +4,8 @@
 // allowed to differ between libstdc++ and libc++, so a run resumed on another machine could
 // see another order. Everything here is specified bit for bit: SplitMix64 (Steele, Lea and
 // Flood 2014) for the stream and Lemire's multiply-shift with rejection for bounded draws.
-#ifndef ZERORL_DATASETS_RNG_H_
-#define ZERORL_DATASETS_RNG_H_
+#ifndef ZERORL_DATASETS_INTERNAL_RNG_H_
+#define ZERORL_DATASETS_INTERNAL_RNG_H_
 
 #include <cstdint>
 #include <utility>
@@ -67,4 +67,4 @@ class Rng {
 
 }  // namespace zerorl::datasets::internal
 
-#endif  // ZERORL_DATASETS_RNG_H_
+#endif  // ZERORL_DATASETS_INTERNAL_RNG_H_

@@ -1,6 +1,6 @@
 // Private to controller/: the state of the controller thread and the learner's commands.
-#ifndef ZERORL_CONTROLLER_CONTROLLER_IMPL_H_
-#define ZERORL_CONTROLLER_CONTROLLER_IMPL_H_
+#ifndef ZERORL_CONTROLLER_INTERNAL_CONTROLLER_IMPL_H_
+#define ZERORL_CONTROLLER_INTERNAL_CONTROLLER_IMPL_H_
 
 #include <chrono>
 #include <map>
@@ -71,4 +71,4 @@ struct Controller::Impl {
 
 }  // namespace zerorl::controller
 
-#endif  // ZERORL_CONTROLLER_CONTROLLER_IMPL_H_
+#endif  // ZERORL_CONTROLLER_INTERNAL_CONTROLLER_IMPL_H_

@@ -3,8 +3,8 @@
 // payload is a uint32 type and the fields, strings as uint32 size + bytes. Both ends are
 // zerorl code of one build, so there is no version field: the plugin's own ABI version is
 // checked in the load reply.
-#ifndef ZERORL_REWARD_PLUGIN_WIRE_H_
-#define ZERORL_REWARD_PLUGIN_WIRE_H_
+#ifndef ZERORL_REWARD_INTERNAL_PLUGIN_WIRE_H_
+#define ZERORL_REWARD_INTERNAL_PLUGIN_WIRE_H_
 
 #include <chrono>
 #include <cstdint>
@@ -63,4 +63,4 @@ ReadResult ReadFrame(int fd, std::chrono::steady_clock::time_point deadline, std
 
 }  // namespace zerorl::reward::plugin_wire
 
-#endif  // ZERORL_REWARD_PLUGIN_WIRE_H_
+#endif  // ZERORL_REWARD_INTERNAL_PLUGIN_WIRE_H_

@@ -9,8 +9,8 @@
 // levels fold down, the vectors left over after the last group of four go into accumulator 0,
 // accumulators 1..3 go into accumulator 0, and the scalar sum starts from the elements after
 // the last whole vector and adds the W lanes in order.
-#ifndef ZERORL_MODEL_ATEN_SUM_ORDER_H_
-#define ZERORL_MODEL_ATEN_SUM_ORDER_H_
+#ifndef ZERORL_MODEL_INTERNAL_ATEN_SUM_ORDER_H_
+#define ZERORL_MODEL_INTERNAL_ATEN_SUM_ORDER_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -68,4 +68,4 @@ inline float AtenOrderSum(int64_t n, const Load& load) {
 
 }  // namespace zerorl::model
 
-#endif  // ZERORL_MODEL_ATEN_SUM_ORDER_H_
+#endif  // ZERORL_MODEL_INTERNAL_ATEN_SUM_ORDER_H_

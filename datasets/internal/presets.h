@@ -1,7 +1,7 @@
 // Internal to datasets/: the preset table and the parser that turns one JSONL row into a
 // Problem under a preset and a field map (the table itself is documented in datasets.h).
-#ifndef ZERORL_DATASETS_PRESETS_H_
-#define ZERORL_DATASETS_PRESETS_H_
+#ifndef ZERORL_DATASETS_INTERNAL_PRESETS_H_
+#define ZERORL_DATASETS_INTERNAL_PRESETS_H_
 
 #include <cstdint>
 #include <string>
@@ -59,4 +59,4 @@ class RowParser {
 
 }  // namespace zerorl::datasets::internal
 
-#endif  // ZERORL_DATASETS_PRESETS_H_
+#endif  // ZERORL_DATASETS_INTERNAL_PRESETS_H_

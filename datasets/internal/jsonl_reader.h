@@ -12,8 +12,8 @@
 //     if (!more) break;
 //     ... line.text is valid until the next call ...
 //   }
-#ifndef ZERORL_DATASETS_JSONL_READER_H_
-#define ZERORL_DATASETS_JSONL_READER_H_
+#ifndef ZERORL_DATASETS_INTERNAL_JSONL_READER_H_
+#define ZERORL_DATASETS_INTERNAL_JSONL_READER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -83,4 +83,4 @@ absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, uint64_t off
 
 }  // namespace zerorl::datasets::internal
 
-#endif  // ZERORL_DATASETS_JSONL_READER_H_
+#endif  // ZERORL_DATASETS_INTERNAL_JSONL_READER_H_
