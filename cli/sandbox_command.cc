@@ -1,5 +1,5 @@
 // `zerorl sandbox run|judge`: run one program in the code sandbox, or judge JSON lines of
-// programs against their tests (verifiers/sandbox/sandbox.h, verifiers/sandbox/internal/judge.h).
+// programs against their tests (verifiers/sandbox/sandbox.h, verifiers/sandbox/judge.h).
 //
 //   zerorl sandbox run --lang python|cpp [--stdin FILE] [--time-limit-ms N] [--memory-mib N] FILE
 //     prints one JSON object (status, exit_code, signal, stdout, stderr, wall_ms, cpu_ms,

@@ -199,7 +199,7 @@ struct MathAccuracyOptions {
 
 enum class CodeScoring { kPassFraction, kAllOrNothing };
 
-// code_tests: the problem's tests run in the code sandbox (verifiers/sandbox/internal/judge.h).
+// code_tests: the problem's tests run in the code sandbox (verifiers/sandbox/judge.h).
 struct CodeTestsOptions {
   CodeScoring scoring = CodeScoring::kPassFraction;  // passed/total, or 1 only if all pass
   std::string language = "python";  // a sandbox language: python, cpp, java
