@@ -11,9 +11,6 @@
 #include "wire/transport.h"
 
 namespace zerorl::controller {
-namespace {
-using Clock = std::chrono::steady_clock;
-}  // namespace
 
 Controller::Controller(const ControllerOptions& options)
     : options_(options), impl_(std::make_unique<Impl>()) {}

@@ -116,9 +116,29 @@ class Controller {
   void Shutdown(const std::string& reason);
 
  private:
-  struct Impl;  // the controller thread's state (controller.cc)
+  struct Impl;     // the controller thread's state (controller_impl.h)
+  struct Command;  // a request from the learner's thread
   explicit Controller(const ControllerOptions& options);
+
+  // The controller thread. Run() is the loop; each step is one of these (controller_loop.cc,
+  // controller_receive.cc), and only the controller thread calls them.
   void Run();
+  bool DrainCommands();  // applies the learner's commands; false once Shutdown is among them
+  void ApplySubmit(Command& command);
+  void ApplyPublish(Command& command);
+  void ReceiveFromWorkers();  // every message waiting on the socket, handled in order
+  void HandleMessage(const std::string& id, wire::Message& message);
+  void OnHello(const std::string& id, const wire::Hello& hello);
+  void OnMetrics(const std::string& id, const wire::Metrics& metrics);
+  void OnRollouts(const std::string& id, wire::Rollouts& rollouts);
+  void OnScores(const std::string& id, wire::ScoredGroups& scores);
+  void CheckLiveness();  // silent workers are lost, batches past their deadline re-queued
+  void RepushWeights();  // to rollout workers that still report an older version
+  void SendHeartbeats();
+  void Dispatch();  // waiting batches to workers with free slots
+  void DispatchTo(const std::string& id);
+  void PublishStats();
+  void SayGoodbye();  // Shutdown to every worker; closes the socket
 
   const ControllerOptions options_;
   std::string endpoint_;
@@ -127,7 +147,6 @@ class Controller {
   std::atomic<bool> stop_{false};
 
   // Learner -> controller thread.
-  struct Command;
   mutable absl::Mutex mu_;
   std::deque<Command> commands_ ABSL_GUARDED_BY(mu_);
   // Controller thread -> learner.

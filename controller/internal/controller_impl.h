@@ -18,6 +18,23 @@
 
 namespace zerorl::controller {
 
+using Clock = std::chrono::steady_clock;
+
+inline Phase PhaseOf(wire::WorkerKind kind) {
+  return kind == wire::WorkerKind::kRollout ? Phase::kRollout : Phase::kReward;
+}
+
+inline double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// A ledger.jsonl line: {"event": name, "time": unix seconds}, more keys added by the caller.
+inline metrics::MetricsRow Event(const char* name) {
+  metrics::MetricsRow row;
+  row.Add("event", name).Add("time", metrics::UnixTimeSeconds());
+  return row;
+}
+
 // Requests from the learner's thread, applied by the controller thread in order.
 struct Controller::Command {
   enum Kind { kSubmit, kPublish, kTrained, kShutdown } kind;
@@ -29,7 +46,6 @@ struct Controller::Command {
 };
 
 struct Controller::Impl {
-  using Clock = std::chrono::steady_clock;
   struct Worker {
     wire::WorkerKind kind = wire::WorkerKind::kRollout;
     int64_t held_version = wire::kNoPolicyVersion;    // what it reports
@@ -62,11 +78,18 @@ struct Controller::Impl {
   int64_t weight_pushes = 0;
   double last_weight_push_s = 0.0;
 
-  void Log(metrics::MetricsRow row) {
-    if (ledger_log == nullptr) return;
-    absl::Status written = ledger_log->Write(row);
-    if (!written.ok()) ZLOG(WARNING) << "ledger: " << written;
-  }
+  // The ids of the workers alive now (a copy: steps that may lose a worker iterate it).
+  std::vector<std::string> WorkerIds() const;
+  // Sends to one worker and notes when; the status of the send.
+  absl::Status SendTo(const std::string& id, const wire::Frames& frames);
+  absl::Status SendTo(const std::string& id, const wire::Message& message);
+  // Forgets the worker; the batches in its hands go back to their queues.
+  void LoseWorker(const std::string& id, const std::string& why);
+  // Queues every chunk of the published version for the rollout worker `id`; loses it if
+  // a send fails. Nothing for a reward worker or before the first Publish.
+  void PushWeights(const std::string& id);
+  // Appends one event to ledger.jsonl, when there is one.
+  void Log(const metrics::MetricsRow& row);
 };
 
 }  // namespace zerorl::controller
