@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/log.h"
 #include "eval/metrics.h"
+#include "train/ids.h"
 #include "train/step_data.h"
 
 namespace zerorl::train {
@@ -44,7 +45,9 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(controller::Controller* c
       for (size_t i = begin; i < std::min(set.size(), begin + per_batch); ++i) {
         absl::StatusOr<datasets::Problem> problem = set.Get(i);
         if (!problem.ok()) return problem.status();
-        batch.prompts.push_back(renderer_->ToWire(*problem, (batch.batch_id << 20) + (i - begin), i));
+        absl::StatusOr<uint64_t> id = PromptId(batch.batch_id, i - begin);
+        if (!id.ok()) return id.status();
+        batch.prompts.push_back(renderer_->ToWire(*problem, *id, i));
       }
       ids.insert(batch.batch_id);
       absl::Status submitted = controller->Submit(std::move(batch));

@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "learner/checkpoint.h"
 #include "model/weights.h"
+#include "train/ids.h"
 #include "train/internal/trainer_impl.h"
 #include "wire/transport.h"
 
@@ -101,7 +102,7 @@ absl::Status Trainer::Setup() {
                << ", policy version " << learner_->policy_version() << ")";
   }
   sampler_ = std::make_unique<datasets::PromptSampler>(data_.train, cursor, config_.data.shuffle);
-  next_batch_id_ = static_cast<uint64_t>(start_step_ + 1) * 1000000ULL;
+  ASSIGN_OR_RETURN(next_batch_id_, FirstBatchId(start_step_));
 
   ASSIGN_OR_RETURN(metrics_,
                    metrics::MetricsSink::Open(paths_.metrics, metrics::MetricsSink::kAppend));

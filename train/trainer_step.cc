@@ -6,18 +6,12 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
+#include "train/ids.h"
 #include "train/internal/trainer_impl.h"
 #include "train/step_data.h"
 
 namespace zerorl::train {
 namespace {
-
-uint64_t PromptSeed(int64_t run_seed, int64_t step, size_t index) {
-  uint64_t x = static_cast<uint64_t>(run_seed) * 0x9E3779B97F4A7C15ULL ^
-               (static_cast<uint64_t>(step) << 20) ^ index;
-  x = (x ^ (x >> 31)) * 0xBF58476D1CE4E5B9ULL;
-  return x ^ (x >> 29);
-}
 
 std::string Compact(double value) {
   char buffer[32];
@@ -49,8 +43,9 @@ absl::Status Trainer::SubmitStep(int64_t step) {
     batch.policy_version = learner_->policy_version();
     batch.sampling = sampling;
     for (size_t i = begin; i < std::min(problems.size(), begin + per_batch); ++i) {
-      uint64_t id = (batch.batch_id << 20) + (i - begin);
-      batch.prompts.push_back(renderer_->ToWire(problems[i], id, PromptSeed(config_.run.seed, step, i)));
+      ASSIGN_OR_RETURN(uint64_t id, PromptId(batch.batch_id, i - begin));
+      ASSIGN_OR_RETURN(uint64_t seed, TrainPromptSeed(config_.run.seed, step, i));
+      batch.prompts.push_back(renderer_->ToWire(problems[i], id, seed));
     }
     ids.insert(batch.batch_id);
     RETURN_IF_ERROR(controller_->Submit(std::move(batch)));
