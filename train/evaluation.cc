@@ -6,8 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "eval/metrics.h"
-#include "train/ids.h"
+#include "train/prompt_batches.h"
 #include "train/step_data.h"
 
 namespace zerorl::train {
@@ -32,26 +33,23 @@ absl::StatusOr<std::vector<EvalResult>> Evaluator::Run(controller::Controller* c
   config::SamplingConfig sampling = config_.rollout.sampling;
   sampling.n = config_.run.eval_samples;
   sampling.temperature = config_.run.eval_temperature;
-  // Prompts per batch: about max_batch sequences.
-  const int per_batch = std::max(1, config_.rollout.max_batch / sampling.n);
   for (const datasets::Dataset& set : *eval_sets_) {
     auto started = std::chrono::steady_clock::now();
+    std::vector<wire::Prompt> prompts;  // problem i samples with seed i
+    for (size_t i = 0; i < set.size(); ++i) {
+      ASSIGN_OR_RETURN(datasets::Problem problem, set.Get(i));
+      prompts.push_back(renderer_->ToWire(problem, /*seed=*/i));
+    }
+    // Batches of about max_batch sequences.
+    const size_t per_batch =
+        PromptsPerBatch(config_.rollout.max_batch, sampling.n, prompts.size(), /*workers=*/0);
+    ASSIGN_OR_RETURN(std::vector<wire::PromptBatch> batches,
+                     MakePromptBatches(std::move(prompts), per_batch, version, sampling,
+                                       next_batch_id));
     std::set<uint64_t> ids;
-    for (size_t begin = 0; begin < set.size(); begin += per_batch) {
-      wire::PromptBatch batch;
-      batch.batch_id = (*next_batch_id)++;
-      batch.policy_version = version;
-      batch.sampling = sampling;
-      for (size_t i = begin; i < std::min(set.size(), begin + per_batch); ++i) {
-        absl::StatusOr<datasets::Problem> problem = set.Get(i);
-        if (!problem.ok()) return problem.status();
-        absl::StatusOr<uint64_t> id = PromptId(batch.batch_id, i - begin);
-        if (!id.ok()) return id.status();
-        batch.prompts.push_back(renderer_->ToWire(*problem, *id, i));
-      }
+    for (wire::PromptBatch& batch : batches) {
       ids.insert(batch.batch_id);
-      absl::Status submitted = controller->Submit(std::move(batch));
-      if (!submitted.ok()) return submitted;
+      RETURN_IF_ERROR(controller->Submit(std::move(batch)));
     }
     absl::StatusOr<std::vector<controller::ScoredBatch>> scored = collector->Await(ids);
     if (!scored.ok()) return scored.status();

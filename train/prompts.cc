@@ -21,10 +21,8 @@ std::vector<int32_t> PromptRenderer::PromptIds(const datasets::Problem& problem)
   return tokenizer_.Encode(Text(problem), options);
 }
 
-wire::Prompt PromptRenderer::ToWire(const datasets::Problem& problem, uint64_t id,
-                                    uint64_t seed) const {
+wire::Prompt PromptRenderer::ToWire(const datasets::Problem& problem, uint64_t seed) const {
   wire::Prompt p;
-  p.id = id;
   p.seed = seed;
   p.text = Text(problem);
   tokenizer::EncodeOptions options;

@@ -22,9 +22,10 @@ class PromptRenderer {
                                                tokenizer::Tokenizer tokenizer);
 
   std::string Text(const datasets::Problem& problem) const;
-  // The wire form: rendered text, its token ids, the gold answer, and the whole problem as
-  // JSON metadata for the reward functions (tests, task kind, countdown numbers).
-  wire::Prompt ToWire(const datasets::Problem& problem, uint64_t id, uint64_t seed) const;
+  // The wire form: rendered text, its token ids, the gold answer, the sampling seed, and the
+  // whole problem as JSON metadata for the reward functions (tests, task kind, countdown
+  // numbers). The id is left 0: MakePromptBatches (train/prompt_batches.h) assigns it.
+  wire::Prompt ToWire(const datasets::Problem& problem, uint64_t seed) const;
   // What a perfect completion looks like for this template, from the problem's worked
   // `solution` and `answer`: "<think>\nSOLUTION\n</think>\n<answer>ANSWER</answer>" when the
   // model opens the reasoning (r1), without the "<think>\n" when the prompt opens it, and

@@ -8,6 +8,7 @@
 #include "learner/checkpoint.h"
 #include "train/ids.h"
 #include "train/internal/trainer_impl.h"
+#include "train/prompt_batches.h"
 #include "train/step_data.h"
 
 namespace zerorl::train {
@@ -27,26 +28,23 @@ std::string Compact(double value) {
 
 absl::Status Trainer::SubmitStep(int64_t step) {
   if (submitted_.count(step)) return absl::OkStatus();
-  const config::SamplingConfig& sampling = config_.rollout.sampling;
   ASSIGN_OR_RETURN(std::vector<datasets::Problem> problems,
                    sampler_->NextBatch(config_.data.prompts_per_step));
   cursor_after_[step] = sampler_->cursor();
+  std::vector<wire::Prompt> prompts;
+  for (size_t i = 0; i < problems.size(); ++i) {
+    ASSIGN_OR_RETURN(uint64_t seed, TrainPromptSeed(config_.run.seed, step, i));
+    prompts.push_back(renderer_->ToWire(problems[i], seed));
+  }
   // Enough batches for every rollout worker, each within its max_batch sequences.
-  const int workers = std::max(1, config_.rollout.workers);
-  const int by_capacity = std::max(1, config_.rollout.max_batch / sampling.n);
-  const int by_workers = static_cast<int>((problems.size() + workers - 1) / workers);
-  const size_t per_batch = static_cast<size_t>(std::max(1, std::min(by_capacity, by_workers)));
+  const config::SamplingConfig& sampling = config_.rollout.sampling;
+  const size_t per_batch = PromptsPerBatch(config_.rollout.max_batch, sampling.n, prompts.size(),
+                                           config_.rollout.workers);
+  ASSIGN_OR_RETURN(std::vector<wire::PromptBatch> batches,
+                   MakePromptBatches(std::move(prompts), per_batch, learner_->policy_version(),
+                                     sampling, &next_batch_id_));
   std::set<uint64_t>& ids = submitted_[step];
-  for (size_t begin = 0; begin < problems.size(); begin += per_batch) {
-    wire::PromptBatch batch;
-    batch.batch_id = next_batch_id_++;
-    batch.policy_version = learner_->policy_version();
-    batch.sampling = sampling;
-    for (size_t i = begin; i < std::min(problems.size(), begin + per_batch); ++i) {
-      ASSIGN_OR_RETURN(uint64_t id, PromptId(batch.batch_id, i - begin));
-      ASSIGN_OR_RETURN(uint64_t seed, TrainPromptSeed(config_.run.seed, step, i));
-      batch.prompts.push_back(renderer_->ToWire(problems[i], id, seed));
-    }
+  for (wire::PromptBatch& batch : batches) {
     ids.insert(batch.batch_id);
     RETURN_IF_ERROR(controller_->Submit(std::move(batch)));
   }
