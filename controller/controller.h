@@ -4,7 +4,7 @@
 //
 //   ASSIGN_OR_RETURN(auto controller, Controller::Start({.endpoint = "ipc:///run/c.sock"}));
 //   RETURN_IF_ERROR(controller->Publish(0, weights));        // every rollout worker gets v0
-//   controller->Submit(batch);                                 // PromptBatch, unique batch_id
+//   RETURN_IF_ERROR(controller->Submit(batch));                // PromptBatch, unique batch_id
 //   std::optional<ScoredBatch> done = controller->Next(std::chrono::seconds(1));
 //   controller->RecordTrained(done->batch.batch_id, step);
 //   controller->Shutdown("run finished");
@@ -13,13 +13,14 @@
 // pushed) a recent enough policy version, its Rollouts then go, with the prompts attached,
 // to a reward worker, and the scored result comes out of Next() exactly once. Workers that
 // stop heartbeating are dropped and their work re-dispatched (wire/protocol.h liveness);
-// late or duplicate answers are dropped (controller/ledger.h). Weights are pushed to every
+// late or duplicate answers are dropped (controller/ledger.h). A batch that cannot be sent on
+// is given up (TakeFailures()) instead of stopping the others. Weights are pushed to every
 // rollout worker behind the published version, before any batch that needs them: ZeroMQ
 // keeps per-peer order, so a worker applies them before generating that batch.
 //
-// With `ledger_path` set, every event (submitted, dispatched, accepted, duplicate,
-// requeued, worker_joined, worker_lost, trained) is appended there as a JSON line, so a run
-// can be audited: each batch id has exactly one "trained" line.
+// With `ledger_path` set, every event (submitted, dispatched, accepted, refused, duplicate,
+// requeued, abandoned, worker_joined, worker_lost, trained) is appended there as a JSON
+// line, so a run can be audited: each batch id has exactly one "trained" line.
 #ifndef ZERORL_CONTROLLER_CONTROLLER_H_
 #define ZERORL_CONTROLLER_CONTROLLER_H_
 
@@ -68,12 +69,18 @@ struct ScoredBatch {
   double reward_s = 0.0;
 };
 
+// A batch the controller gave up on: it never comes out of Next().
+struct FailedBatch {
+  uint64_t batch_id = 0;
+  absl::Status status;  // why, naming the batch and the limit it broke
+};
+
 struct ControllerStats {
   int rollout_workers = 0;  // alive now
   int reward_workers = 0;
   size_t waiting_rollout = 0;
   size_t waiting_reward = 0;
-  size_t in_flight = 0;  // submitted, not yet out of Next()
+  size_t in_flight = 0;  // submitted, not yet out of Next() nor given up
   int64_t duplicates = 0;
   int64_t redispatched = 0;
   int64_t workers_lost = 0;
@@ -87,7 +94,8 @@ struct ControllerStats {
 
 class Controller {
  public:
-  // Binds and starts the controller thread. kUnavailable if the endpoint is in use.
+  // Binds and starts the controller thread. kUnavailable if the endpoint is in use,
+  // kInvalidArgument if it is malformed; the error of opening `ledger_path`.
   static absl::StatusOr<std::unique_ptr<Controller>> Start(const ControllerOptions& options);
   ~Controller();  // Shutdown("controller destroyed") if not done yet
   Controller(const Controller&) = delete;
@@ -96,12 +104,29 @@ class Controller {
   // The endpoint actually bound (a tcp port chosen by the kernel is filled in).
   const std::string& endpoint() const { return endpoint_; }
 
-  // Queues a batch. Its batch_id must be new; kAlreadyExists otherwise.
+  // Queues a batch for the rollout workers. It is checked here, on the caller's thread, so
+  // that nothing a worker would refuse reaches the controller thread; on error nothing is
+  // queued:
+  //   kInvalidArgument     over a wire limit (wire/protocol.h: more than kMaxItems prompts,
+  //                        or prompts x sampling.n completions in the answer; a header over
+  //                        kMaxHeaderBytes), a field a worker's decoder refuses (sampling.n
+  //                        < 1, a stop string over kMaxNameBytes, ...) or two prompts with
+  //                        one id; the message names the limit or the field;
+  //   kAlreadyExists       its batch_id was submitted before;
+  //   kFailedPrecondition  the controller is shut down.
   absl::Status Submit(wire::PromptBatch batch);
   // The next scored batch, or nullopt after `timeout`.
   std::optional<ScoredBatch> Next(std::chrono::milliseconds timeout);
+  // The batches given up on since the last call, each returned once: a batch is given up
+  // when its rollouts, with the prompts attached for the reward worker, are over a wire
+  // limit (kInvalidArgument). It is logged and gets an "abandoned" ledger line.
+  std::vector<FailedBatch> TakeFailures();
   // Publishes `version`: rollout workers behind it get the tensors pushed. The tensors'
   // memory (their Frames' owners) must stay unchanged until the next Publish.
+  // kInvalidArgument if `version` is not newer than the last one or a tensor is malformed
+  // (wire::SplitWeights), kFailedPrecondition after Shutdown. (Chunks are encoded on the
+  // controller thread; one that cannot be, a tensor name that is not UTF-8, is logged and
+  // that version is not pushed.)
   absl::Status Publish(int64_t version, std::vector<wire::NamedTensor> tensors);
   // Writes a "trained" ledger line for the batch.
   void RecordTrained(uint64_t batch_id, int64_t step);
@@ -132,6 +157,7 @@ class Controller {
   void OnMetrics(const std::string& id, const wire::Metrics& metrics);
   void OnRollouts(const std::string& id, wire::Rollouts& rollouts);
   void OnScores(const std::string& id, wire::ScoredGroups& scores);
+  void GiveUp(uint64_t batch_id, const absl::Status& why);  // see TakeFailures()
   void CheckLiveness();  // silent workers are lost, batches past their deadline re-queued
   void RepushWeights();  // to rollout workers that still report an older version
   void SendHeartbeats();
@@ -146,11 +172,13 @@ class Controller {
   std::thread thread_;
   std::atomic<bool> stop_{false};
 
-  // Learner -> controller thread.
   mutable absl::Mutex mu_;
+  // Learner -> controller thread.
   std::deque<Command> commands_ ABSL_GUARDED_BY(mu_);
+  std::set<uint64_t> submitted_ ABSL_GUARDED_BY(mu_);  // every batch id ever queued
   // Controller thread -> learner.
   std::deque<ScoredBatch> results_ ABSL_GUARDED_BY(mu_);
+  std::vector<FailedBatch> failures_ ABSL_GUARDED_BY(mu_);
   ControllerStats stats_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::map<std::string, double>> worker_metrics_ ABSL_GUARDED_BY(mu_);
   std::string shutdown_reason_ ABSL_GUARDED_BY(mu_);

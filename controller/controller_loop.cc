@@ -48,18 +48,16 @@ bool Controller::DrainCommands() {
   return true;
 }
 
+// Submit() checked the batch and its id, and encoded it.
 void Controller::ApplySubmit(Command& c) {
   Impl& s = *impl_;
   const uint64_t id = c.batch.batch_id;
-  if (!s.submitted.insert(id).second || !s.ledger.Add(id)) {
-    ZLOG(ERROR) << "controller: batch id " << id << " submitted twice; ignored";
-    absl::MutexLock lock(&mu_);
-    --stats_.in_flight;
-    return;
-  }
+  s.ledger.Add(id);
   s.Log(Event("submitted").Add("batch", id).Add("prompts",
                                                 static_cast<int64_t>(c.batch.prompts.size())));
-  s.batches[id].batch = std::move(c.batch);
+  Impl::Batch& b = s.batches[id];
+  b.batch = std::move(c.batch);
+  b.rollout_frames = std::move(c.frames);
 }
 
 // Encodes the new version's chunks once and pushes them to every rollout worker behind it.
@@ -68,18 +66,13 @@ void Controller::ApplyPublish(Command& c) {
   const Clock::time_point started = Clock::now();
   s.published_version = c.version;
   s.weight_chunks.clear();
-  absl::StatusOr<std::vector<wire::WeightUpdate>> chunks =
-      wire::SplitWeights(c.version, c.tensors, options_.weight_chunk_bytes);
-  if (!chunks.ok()) {
-    ZLOG(ERROR) << "controller: cannot publish version " << c.version << ": " << chunks.status();
-    return;
-  }
-  for (const wire::WeightUpdate& chunk : *chunks) {
+  for (const wire::WeightUpdate& chunk : c.chunks) {
     absl::StatusOr<wire::Frames> frames = wire::Encode(chunk);
     if (!frames.ok()) {
-      ZLOG(ERROR) << "controller: encode weights: " << frames.status();
+      ZLOG(ERROR) << "controller: cannot publish version " << c.version << ": "
+                  << frames.status();
       s.weight_chunks.clear();
-      break;
+      return;
     }
     s.weight_chunks.push_back(*std::move(frames));
   }
@@ -146,7 +139,7 @@ void Controller::Dispatch() {
 
 // Fills the worker's free slots from its phase's queue: rollout work only once the worker
 // holds (or has been pushed) the policy version the batch needs; scoring work with the
-// prompts attached.
+// prompts attached. Both were encoded (and checked) before they were queued.
 void Controller::DispatchTo(const std::string& id) {
   Impl& s = *impl_;
   auto it = s.workers.find(id);
@@ -157,16 +150,12 @@ void Controller::DispatchTo(const std::string& id) {
     std::optional<uint64_t> next = s.ledger.PeekWaiting(phase);
     if (!next) break;
     Impl::Batch& b = s.batches.at(*next);
-    wire::Frames frames;
-    if (phase == Phase::kRollout) {
-      if (std::max(w.held_version, w.pushed_version) < b.batch.policy_version) break;
-      frames = *wire::Encode(b.batch);
-    } else {
-      wire::Rollouts with_prompts = b.rollouts;
-      with_prompts.prompts = b.batch.prompts;
-      frames = *wire::Encode(with_prompts);
+    if (phase == Phase::kRollout &&
+        std::max(w.held_version, w.pushed_version) < b.batch.policy_version) {
+      break;
     }
-    absl::Status sent = s.SendTo(id, frames);
+    absl::Status sent =
+        s.SendTo(id, phase == Phase::kRollout ? b.rollout_frames : b.reward_frames);
     if (!sent.ok()) {
       s.LoseWorker(id, "send failed: " + std::string(sent.message()));
       break;

@@ -59,6 +59,18 @@ absl::Status CheckScores(const wire::Rollouts& rollouts, const wire::ScoredGroup
   return absl::OkStatus();
 }
 
+// The scoring request for a reward worker: the accepted rollouts with the batch's prompts
+// attached, encoded once (a re-dispatch sends the same frames). `rollouts` is left with no
+// prompts, as ScoredBatch promises.
+absl::StatusOr<wire::Frames> EncodeWithPrompts(wire::Rollouts& rollouts,
+                                               const std::vector<wire::Prompt>& prompts) {
+  rollouts.prompts = prompts;
+  absl::StatusOr<wire::Frames> frames = wire::Encode(rollouts);
+  rollouts.prompts.clear();
+  rollouts.prompts.shrink_to_fit();
+  return frames;
+}
+
 }  // namespace
 
 void Controller::ReceiveFromWorkers() {
@@ -141,7 +153,8 @@ void Controller::OnMetrics(const std::string& id, const wire::Metrics& metrics) 
 }
 
 // The first valid answer for the batch's rollout phase is kept; the batch then waits for
-// a reward worker. A malformed one is refused and the batch goes back to its queue.
+// a reward worker, or is given up if its scoring request would be over a wire limit. A
+// malformed answer is refused and the batch goes back to its queue.
 void Controller::OnRollouts(const std::string& id, wire::Rollouts& rollouts) {
   Impl& s = *impl_;
   const uint64_t batch_id = rollouts.batch_id;
@@ -165,7 +178,28 @@ void Controller::OnRollouts(const std::string& id, wire::Rollouts& rollouts) {
   b.rollouts = std::move(rollouts);
   b.rollout_worker = id;
   b.rollout_s = SecondsSince(b.dispatched_at);
+  b.rollout_frames.clear();  // the rollout phase is over: never sent again
   s.Log(Event("accepted").Add("batch", batch_id).Add("phase", "rollout").Add("worker", id));
+  absl::StatusOr<wire::Frames> request = EncodeWithPrompts(b.rollouts, b.batch.prompts);
+  if (!request.ok()) {
+    GiveUp(batch_id, request.status());
+    return;
+  }
+  b.reward_frames = *std::move(request);
+}
+
+void Controller::GiveUp(uint64_t batch_id, const absl::Status& why) {
+  Impl& s = *impl_;
+  s.ledger.Drop(batch_id);
+  s.batches.erase(batch_id);
+  const std::string reason = std::string(why.message());
+  ZLOG(ERROR) << "controller: batch " << batch_id << " given up: " << reason;
+  s.Log(Event("abandoned").Add("batch", batch_id).Add("why", reason));
+  absl::MutexLock lock(&mu_);
+  failures_.push_back(FailedBatch{
+      batch_id, absl::Status(why.code(), "batch " + std::to_string(batch_id) +
+                                             " given up by the controller: " + reason)});
+  --stats_.in_flight;
 }
 
 // The first valid scores finish the batch: it goes to the learner, exactly once.
@@ -179,6 +213,8 @@ void Controller::OnScores(const std::string& id, wire::ScoredGroups& scores) {
       ZLOG(WARNING) << "controller: scores of batch " << batch_id << " from " << id
                     << " refused: " << valid;
       s.ledger.Abandon(batch_id, id);
+      s.Log(Event("refused").Add("batch", batch_id).Add("worker", id).Add(
+          "why", std::string(valid.message())));
       return;
     }
   }

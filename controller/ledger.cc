@@ -1,5 +1,7 @@
 #include "controller/ledger.h"
 
+#include <algorithm>
+
 namespace zerorl::controller {
 
 const char* PhaseName(Phase phase) { return phase == Phase::kRollout ? "rollout" : "reward"; }
@@ -114,6 +116,17 @@ bool Ledger::Abandon(uint64_t batch_id, const std::string& worker) {
                    entry.worker == worker;
   if (held_here) Requeue(batch_id, entry);
   return held_here;
+}
+
+bool Ledger::Drop(uint64_t batch_id) {
+  auto it = entries_.find(batch_id);
+  if (it == entries_.end()) return false;
+  for (auto* queue : {&waiting_rollout_, &waiting_reward_}) {
+    queue->erase(std::remove(queue->begin(), queue->end(), batch_id), queue->end());
+  }
+  it->second.state = State::kDone;
+  it->second.worker.clear();
+  return true;
 }
 
 std::vector<uint64_t> Ledger::ExpireOlderThan(std::chrono::milliseconds deadline,

@@ -67,6 +67,11 @@ class Ledger {
   // if the worker was its holder, goes back to the front of its queue. True if requeued.
   bool Abandon(uint64_t batch_id, const std::string& worker);
 
+  // Gives up on the batch (the controller cannot send it on): it leaves its queue and
+  // counts as done, so a later answer for it is a duplicate; a worker still working on it
+  // keeps the slot until it answers or dies. False for an unknown id.
+  bool Drop(uint64_t batch_id);
+
   // Batches held by a worker for longer than `deadline` go back to their queues (the holder
   // keeps the slot until it answers or dies). Returns them.
   std::vector<uint64_t> ExpireOlderThan(std::chrono::milliseconds deadline, Clock::time_point now);

@@ -37,12 +37,13 @@ inline metrics::MetricsRow Event(const char* name) {
 
 // Requests from the learner's thread, applied by the controller thread in order.
 struct Controller::Command {
-  enum Kind { kSubmit, kPublish, kTrained, kShutdown } kind;
+  enum Kind { kSubmit, kPublish, kTrained, kShutdown } kind = kShutdown;
   wire::PromptBatch batch;                 // kSubmit
-  int64_t version = 0;               // kPublish
-  std::vector<wire::NamedTensor> tensors;  // kPublish
-  uint64_t batch_id = 0;             // kTrained
-  int64_t step = 0;                  // kTrained
+  wire::Frames frames;                     // kSubmit: `batch` encoded, checked by Submit()
+  int64_t version = 0;                     // kPublish
+  std::vector<wire::WeightUpdate> chunks;  // kPublish: the tensors split by Publish()
+  uint64_t batch_id = 0;                   // kTrained
+  int64_t step = 0;                        // kTrained
 };
 
 struct Controller::Impl {
@@ -58,7 +59,9 @@ struct Controller::Impl {
   };
   struct Batch {
     wire::PromptBatch batch;
+    wire::Frames rollout_frames;  // `batch` encoded (Submit); dropped once its rollouts are in
     wire::Rollouts rollouts;
+    wire::Frames reward_frames;   // `rollouts` with the prompts attached, encoded
     std::string rollout_worker;
     double rollout_s = 0.0;
     Clock::time_point dispatched_at;
@@ -69,7 +72,6 @@ struct Controller::Impl {
   Ledger ledger;
   std::map<std::string, Worker> workers;  // by routing id
   std::map<uint64_t, Batch> batches;      // in flight
-  std::set<uint64_t> submitted;           // every id ever submitted
   int64_t published_version = wire::kNoPolicyVersion;
   std::vector<wire::Frames> weight_chunks;      // encoded chunks of the published version
   std::unique_ptr<metrics::MetricsSink> ledger_log;

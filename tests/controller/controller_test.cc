@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "core/json.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "wire/transport.h"
 #include "wire/worker_link.h"
@@ -18,17 +20,21 @@ namespace zerorl::controller {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 constexpr auto kBeat = 50ms;  // short heartbeats keep the tests fast
 
 wire::WorkerLinkOptions LinkOptions(const std::string& endpoint, wire::WorkerKind kind,
-                                    const std::string& id) {
+                                    const std::string& id, int liveness = 4) {
   wire::WorkerLinkOptions o;
   o.endpoint = endpoint;
   o.kind = kind;
   o.worker_id = id;
   o.heartbeat_interval = kBeat;
-  o.liveness = 4;
+  o.liveness = liveness;
   o.reconnect_interval = kBeat;
   o.reconnect_interval_max = 4 * kBeat;
   return o;
@@ -49,9 +55,9 @@ ControllerOptions FastOptions(const std::string& endpoint, const std::string& le
 class TestWorker {
  public:
   TestWorker(const std::string& endpoint, wire::WorkerKind kind, const std::string& id,
-             int hang_after = -1)
+             int hang_after = -1, int liveness = 4)
       : kind_(kind), hang_after_(hang_after) {
-    thread_ = std::thread([=] { Loop(LinkOptions(endpoint, kind, id)); });
+    thread_ = std::thread([=] { Loop(LinkOptions(endpoint, kind, id, liveness)); });
   }
   ~TestWorker() {
     stop_ = true;
@@ -67,7 +73,7 @@ class TestWorker {
  private:
   void Loop(const wire::WorkerLinkOptions& options) {
     auto link = wire::WorkerLink::Start(options);
-    ASSERT_TRUE(link.ok()) << link.status();
+    ASSERT_THAT(link, IsOk());
     while (!stop_) {
       std::optional<wire::WorkerEvent> event = (*link)->Next(20ms);
       if (!event) continue;
@@ -175,14 +181,14 @@ class ControllerTest : public ::testing::Test {
 
 TEST_F(ControllerTest, BatchesFlowThroughRolloutAndRewardWorkers) {
   auto controller = Controller::Start(FastOptions(Endpoint(), dir_.Path("ledger.jsonl")));
-  ASSERT_TRUE(controller.ok()) << controller.status();
+  ASSERT_THAT(controller, IsOk());
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{1, 2, 3});
-  ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
+  ASSERT_THAT(c.Publish(0, Weights(v0)), IsOk());
   TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "rollout-0");
   TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
-  ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
-  for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(c.Submit(MakeBatch(id, 0)).ok());
+  ASSERT_THAT(c.WaitForWorkers(1, 1, 10s), IsOk());
+  for (uint64_t id = 1; id <= 5; ++id) ASSERT_THAT(c.Submit(MakeBatch(id, 0)), IsOk());
   std::vector<ScoredBatch> results = Collect(c, 5);
   ASSERT_EQ(results.size(), 5u);
   std::set<uint64_t> ids;
@@ -205,53 +211,54 @@ TEST_F(ControllerTest, BatchesFlowThroughRolloutAndRewardWorkers) {
 
 TEST_F(ControllerTest, NewVersionIsAppliedBeforeTheBatchThatNeedsIt) {
   auto controller = Controller::Start(FastOptions(Endpoint()));
-  ASSERT_TRUE(controller.ok());
+  ASSERT_THAT(controller, IsOk());
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
   auto v1 = std::make_shared<std::vector<float>>(std::vector<float>{1, 1});
-  ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
+  ASSERT_THAT(c.Publish(0, Weights(v0)), IsOk());
   TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "rollout-0");
   TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
-  ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
-  ASSERT_TRUE(c.Submit(MakeBatch(1, 0)).ok());
+  ASSERT_THAT(c.WaitForWorkers(1, 1, 10s), IsOk());
+  ASSERT_THAT(c.Submit(MakeBatch(1, 0)), IsOk());
   ASSERT_EQ(Collect(c, 1).size(), 1u);
-  ASSERT_TRUE(c.Publish(1, Weights(v1)).ok());
-  EXPECT_FALSE(c.Publish(1, Weights(v1)).ok());  // versions only go up
-  ASSERT_TRUE(c.Submit(MakeBatch(2, 1)).ok());
+  ASSERT_THAT(c.Publish(1, Weights(v1)), IsOk());
+  EXPECT_THAT(c.Publish(1, Weights(v1)),  // versions only go up
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not newer")));
+  ASSERT_THAT(c.Submit(MakeBatch(2, 1)), IsOk());
   std::vector<ScoredBatch> r = Collect(c, 1);
   ASSERT_EQ(r.size(), 1u);
   for (const wire::Completion& comp : r[0].rollouts.completions) EXPECT_EQ(comp.policy_version, 1);
-  EXPECT_TRUE(c.WaitForWeights(5s).ok());
+  EXPECT_THAT(c.WaitForWeights(5s), IsOk());
   EXPECT_EQ(c.stats().worker_versions.at("rollout-0"), 1);
 }
 
 TEST_F(ControllerTest, LateJoinerGetsTheCurrentWeights) {
   auto controller = Controller::Start(FastOptions(Endpoint()));
-  ASSERT_TRUE(controller.ok());
+  ASSERT_THAT(controller, IsOk());
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
   auto v3 = std::make_shared<std::vector<float>>(std::vector<float>{3, 3, 3});
-  ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
-  ASSERT_TRUE(c.Publish(3, Weights(v3)).ok());
+  ASSERT_THAT(c.Publish(0, Weights(v0)), IsOk());
+  ASSERT_THAT(c.Publish(3, Weights(v3)), IsOk());
   TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "late");
-  ASSERT_TRUE(c.WaitForWorkers(1, 0, 10s).ok());
-  ASSERT_TRUE(c.WaitForWeights(10s).ok());
+  ASSERT_THAT(c.WaitForWorkers(1, 0, 10s), IsOk());
+  ASSERT_THAT(c.WaitForWeights(10s), IsOk());
   EXPECT_EQ(rollout.version(), 3);
   EXPECT_EQ(rollout.last_weights(), (std::vector<float>{3, 3, 3}));
 }
 
 TEST_F(ControllerTest, SilentWorkersWorkIsRedoneAndCountedOnce) {
   auto controller = Controller::Start(FastOptions(Endpoint(), dir_.Path("ledger.jsonl")));
-  ASSERT_TRUE(controller.ok());
+  ASSERT_THAT(controller, IsOk());
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
-  ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
+  ASSERT_THAT(c.Publish(0, Weights(v0)), IsOk());
   TestWorker hangs(c.endpoint(), wire::WorkerKind::kRollout, "hangs", /*hang_after=*/1);
   TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
-  ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
+  ASSERT_THAT(c.WaitForWorkers(1, 1, 10s), IsOk());
   TestWorker healthy(c.endpoint(), wire::WorkerKind::kRollout, "healthy");
-  ASSERT_TRUE(c.WaitForWorkers(2, 1, 10s).ok());
-  for (uint64_t id = 1; id <= 6; ++id) ASSERT_TRUE(c.Submit(MakeBatch(id, 0)).ok());
+  ASSERT_THAT(c.WaitForWorkers(2, 1, 10s), IsOk());
+  for (uint64_t id = 1; id <= 6; ++id) ASSERT_THAT(c.Submit(MakeBatch(id, 0)), IsOk());
   std::vector<ScoredBatch> results = Collect(c, 6);
   ASSERT_EQ(results.size(), 6u);
   std::set<uint64_t> ids;
@@ -278,27 +285,27 @@ TEST_F(ControllerTest, SilentWorkersWorkIsRedoneAndCountedOnce) {
 
 TEST_F(ControllerTest, GarbageFromARoguePeerDoesNotDisturbTheRun) {
   auto controller = Controller::Start(FastOptions(Endpoint()));
-  ASSERT_TRUE(controller.ok());
+  ASSERT_THAT(controller, IsOk());
   Controller& c = **controller;
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
-  ASSERT_TRUE(c.Publish(0, Weights(v0)).ok());
+  ASSERT_THAT(c.Publish(0, Weights(v0)), IsOk());
   TestWorker rollout(c.endpoint(), wire::WorkerKind::kRollout, "rollout-0");
   TestWorker reward(c.endpoint(), wire::WorkerKind::kReward, "reward-0");
-  ASSERT_TRUE(c.WaitForWorkers(1, 1, 10s).ok());
+  ASSERT_THAT(c.WaitForWorkers(1, 1, 10s), IsOk());
   zmq::context_t context;
   auto rogue = wire::MakeDealerSocket(context, "rogue");
-  ASSERT_TRUE(rogue.ok());
-  ASSERT_TRUE(wire::Connect(*rogue, c.endpoint()).ok());
+  ASSERT_THAT(rogue, IsOk());
+  ASSERT_THAT(wire::Connect(*rogue, c.endpoint()), IsOk());
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(wire::SendFrames(*rogue, {wire::Frame::FromString("not json " + std::to_string(i)),
-                                    wire::Frame::FromString(std::string(100, '\xff'))})
-                    .ok());
+    wire::Frames garbage = {wire::Frame::FromString("not json " + std::to_string(i)),
+                            wire::Frame::FromString(std::string(100, '\xff'))};
+    ASSERT_THAT(wire::SendFrames(*rogue, garbage), IsOk());
   }
   // A well-formed answer for a batch nobody gave it is dropped too.
   wire::Rollouts forged;
   forged.batch_id = 1;
-  ASSERT_TRUE(wire::SendMessage(*rogue, forged).ok());
-  for (uint64_t id = 1; id <= 3; ++id) ASSERT_TRUE(c.Submit(MakeBatch(id, 0)).ok());
+  ASSERT_THAT(wire::SendMessage(*rogue, forged), IsOk());
+  for (uint64_t id = 1; id <= 3; ++id) ASSERT_THAT(c.Submit(MakeBatch(id, 0)), IsOk());
   std::vector<ScoredBatch> results = Collect(c, 3);
   ASSERT_EQ(results.size(), 3u);
   for (const ScoredBatch& r : results) EXPECT_EQ(r.rollouts.completions.size(), 6u);
@@ -314,8 +321,8 @@ TEST_F(ControllerTest, WorkersReconnectToARestartedController) {
   {
     zmq::context_t context;
     auto first = wire::MakeRouterSocket(context);
-    ASSERT_TRUE(first.ok());
-    ASSERT_TRUE(wire::Bind(*first, endpoint).ok());
+    ASSERT_THAT(first, IsOk());
+    ASSERT_THAT(wire::Bind(*first, endpoint), IsOk());
     std::set<std::string> said_hello;
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (said_hello.size() < 2 && std::chrono::steady_clock::now() < deadline) {
@@ -327,15 +334,174 @@ TEST_F(ControllerTest, WorkersReconnectToARestartedController) {
     ASSERT_EQ(said_hello.size(), 2u);
   }
   auto second = Controller::Start(FastOptions(endpoint));
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
-  ASSERT_TRUE((*second)->Publish(5, Weights(v0)).ok());
+  ASSERT_THAT((*second)->Publish(5, Weights(v0)), IsOk());
   // The same worker objects: they notice the silence and introduce themselves again.
-  ASSERT_TRUE((*second)->WaitForWorkers(1, 1, 10s).ok());
-  ASSERT_TRUE((*second)->Submit(MakeBatch(1, 5)).ok());
+  ASSERT_THAT((*second)->WaitForWorkers(1, 1, 10s), IsOk());
+  ASSERT_THAT((*second)->Submit(MakeBatch(1, 5)), IsOk());
   std::vector<ScoredBatch> results = Collect(**second, 1);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].rollouts.completions[0].policy_version, 5);
+}
+
+// A controller with one rollout and one reward worker, ready for batches at version 0.
+class ServingControllerTest : public ControllerTest {
+ protected:
+  void SetUp() override {
+    ControllerOptions options = FastOptions(Endpoint(), dir_.Path("ledger.jsonl"));
+    options.liveness = liveness_;
+    auto started = Controller::Start(options);
+    ASSERT_THAT(started, IsOk());
+    controller_ = *std::move(started);
+    ASSERT_THAT(controller_->Publish(0, Weights(v0_)), IsOk());
+    rollout_ = std::make_unique<TestWorker>(controller_->endpoint(), wire::WorkerKind::kRollout,
+                                            "rollout-0", /*hang_after=*/-1, liveness_);
+    reward_ = std::make_unique<TestWorker>(controller_->endpoint(), wire::WorkerKind::kReward,
+                                           "reward-0", /*hang_after=*/-1, liveness_);
+    ASSERT_THAT(controller_->WaitForWorkers(1, 1, 10s), IsOk());
+  }
+  void TearDown() override {
+    rollout_.reset();
+    reward_.reset();
+    controller_.reset();
+  }
+  // Submits a normal batch and waits for it: the controller still serves.
+  void ExpectServes(uint64_t id) {
+    ASSERT_THAT(controller_->Submit(MakeBatch(id, 0)), IsOk());
+    std::vector<ScoredBatch> results = Collect(*controller_, 1);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].batch.batch_id, id);
+    EXPECT_EQ(results[0].scores.completions.size(), 6u);
+  }
+  std::string Ledger() { return core::ReadFile(dir_.Path("ledger.jsonl")).value(); }
+
+  int liveness_ = 4;  // heartbeat intervals of silence before a peer is dead
+  std::shared_ptr<std::vector<float>> v0_ = std::make_shared<std::vector<float>>(1, 0.0f);
+  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<TestWorker> rollout_, reward_;
+};
+
+TEST_F(ServingControllerTest, SubmitRefusesABatchOverTheWireLimits) {
+  Controller& c = *controller_;
+  wire::PromptBatch too_many = MakeBatch(1, 0, /*prompts=*/0);
+  too_many.prompts.resize(wire::kMaxItems + 1);
+  EXPECT_THAT(c.Submit(std::move(too_many)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("batch 1: "), HasSubstr("1048577 prompts, over the limit "
+                                                               "of 1048576"))));
+  // Each prompt fits, but the header that lists them is over kMaxHeaderBytes.
+  wire::PromptBatch big_header = MakeBatch(1, 0, /*prompts=*/150000, /*n=*/1);
+  for (wire::Prompt& p : big_header.prompts) p.id = p.seed = p.id + 1000000000000000000;
+  EXPECT_THAT(c.Submit(std::move(big_header)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("over the limit of " + std::to_string(wire::kMaxHeaderBytes))));
+  // The batch fits, its answer would not: 2 x 524289 completions.
+  EXPECT_THAT(c.Submit(MakeBatch(1, 0, /*prompts=*/2, /*n=*/wire::kMaxItems / 2 + 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("1048578 completions"), HasSubstr("kMaxItems"))));
+  // What a rollout worker's decoder refuses.
+  EXPECT_THAT(c.Submit(MakeBatch(1, 0, /*prompts=*/2, /*n=*/0)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sampling.n")));
+  wire::PromptBatch long_stop = MakeBatch(1, 0);
+  long_stop.sampling.stop = {std::string(5000, 'x')};
+  EXPECT_THAT(c.Submit(std::move(long_stop)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sampling.stop")));
+  wire::PromptBatch twice = MakeBatch(1, 0);
+  twice.prompts[1].id = twice.prompts[0].id;
+  EXPECT_THAT(c.Submit(std::move(twice)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("prompt id 100 appears twice")));
+  // Nothing was queued: the id is still free, and the controller serves on.
+  EXPECT_EQ(c.stats().in_flight, 0u);
+  ExpectServes(1);
+  EXPECT_EQ(c.stats().in_flight, 0u);
+}
+
+TEST_F(ServingControllerTest, SubmitRefusesABatchIdUsedBefore) {
+  Controller& c = *controller_;
+  ASSERT_THAT(c.Submit(MakeBatch(1, 0)), IsOk());
+  EXPECT_THAT(c.Submit(MakeBatch(1, 0)),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("batch id 1")));
+  std::vector<ScoredBatch> results = Collect(c, 1);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].batch.batch_id, 1u);
+  // Also once the batch is done.
+  EXPECT_THAT(c.Submit(MakeBatch(1, 0)), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_FALSE(c.Next(200ms).has_value());  // the first batch came out once
+  ExpectServes(2);
+  EXPECT_EQ(c.stats().in_flight, 0u);
+}
+
+// Batches of tens of megabytes: encoding and decoding them (slower still under the
+// sanitizers) must not pass for silence.
+class BigBatchControllerTest : public ServingControllerTest {
+ protected:
+  BigBatchControllerTest() { liveness_ = 200; }  // 10 s
+};
+
+TEST_F(BigBatchControllerTest, BatchWhoseScoringRequestIsOverTheWireLimitIsGivenUp) {
+  Controller& c = *controller_;
+  // 80k prompts with long ids: the batch and the rollout worker's answer each have a
+  // header under kMaxHeaderBytes; the answer with the prompts attached does not.
+  wire::PromptBatch big = MakeBatch(1, 0, /*prompts=*/80000, /*n=*/1);
+  for (wire::Prompt& p : big.prompts) p.id = p.seed = p.id + 1000000000000000000;
+  wire::Rollouts request;
+  for (const wire::Prompt& p : big.prompts) {
+    request.completions.push_back({p.id, 0, 0, wire::FinishReason::kStop, {1, 0}, {0, 0}, "answer"});
+  }
+  ASSERT_THAT(wire::Encode(request), IsOk());
+  request.prompts = big.prompts;
+  ASSERT_THAT(wire::Encode(request), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(c.Submit(std::move(big)), IsOk());
+  ASSERT_THAT(c.Submit(MakeBatch(2, 0)), IsOk());
+  std::vector<ScoredBatch> results = Collect(c, 1);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].batch.batch_id, 2u);
+  std::vector<FailedBatch> failed;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        for (FailedBatch& f : c.TakeFailures()) failed.push_back(std::move(f));
+        return !failed.empty();
+      },
+      30000));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].batch_id, 1u);
+  EXPECT_THAT(failed[0].status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("batch 1 given up"),
+                             HasSubstr("over the limit of " +
+                                       std::to_string(wire::kMaxHeaderBytes)))));
+  EXPECT_TRUE(c.TakeFailures().empty());  // each failure is reported once
+  EXPECT_FALSE(c.Next(200ms).has_value());
+  EXPECT_EQ(c.stats().in_flight, 0u);
+  ExpectServes(3);
+  EXPECT_NE(Ledger().find("\"event\":\"abandoned\",\"time\""), std::string::npos);
+  EXPECT_EQ(c.stats().workers_lost, 0);
+}
+
+TEST_F(ControllerTest, PublishRefusesAMalformedTensorAndKeepsTheVersionFree) {
+  auto controller = Controller::Start(FastOptions(Endpoint()));
+  ASSERT_THAT(controller, IsOk());
+  Controller& c = **controller;
+  auto values = std::make_shared<std::vector<float>>(std::vector<float>{1, 2, 3});
+  std::vector<wire::NamedTensor> bad = Weights(values);
+  bad[0].shape = {4};  // 16 bytes promised, 12 there
+  EXPECT_THAT(c.Publish(0, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("policy version 0"), HasSubstr("tensor 'w'"))));
+  EXPECT_EQ(c.stats().published_version, wire::kNoPolicyVersion);
+  EXPECT_THAT(c.Publish(0, Weights(values)), IsOk());
+  EXPECT_EQ(c.stats().published_version, 0);
+}
+
+TEST_F(ControllerTest, SubmitAndPublishAfterShutdownAreRefused) {
+  auto controller = Controller::Start(FastOptions(Endpoint()));
+  ASSERT_THAT(controller, IsOk());
+  Controller& c = **controller;
+  c.Shutdown("done");
+  EXPECT_THAT(c.Submit(MakeBatch(1, 0)), StatusIs(absl::StatusCode::kFailedPrecondition));
+  auto v0 = std::make_shared<std::vector<float>>(std::vector<float>{0});
+  EXPECT_THAT(c.Publish(0, Weights(v0)), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

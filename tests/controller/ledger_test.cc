@@ -100,5 +100,26 @@ TEST_F(LedgerTest, AbandonRequeuesOnlyForTheHolder) {
   EXPECT_FALSE(ledger.Abandon(1, "a"));
 }
 
+TEST_F(LedgerTest, DroppedBatchLeavesItsQueueAndLaterAnswersAreDuplicates) {
+  ledger.Add(1);
+  ledger.Add(2);
+  ledger.AddWorker("slow", Phase::kRollout, 1);
+  ledger.AddWorker("fast", Phase::kRollout, 1);
+  ledger.Dispatch(Phase::kRollout, "slow", t0);  // takes 1
+  ledger.Dispatch(Phase::kRollout, "fast", t0);  // takes 2
+  EXPECT_EQ(ledger.Complete(2, Phase::kRollout, "fast"), Answer::kAccepted);
+  ASSERT_EQ(ledger.waiting(Phase::kReward), 1u);
+  EXPECT_TRUE(ledger.Drop(2));
+  EXPECT_EQ(ledger.waiting(Phase::kReward), 0u);
+  EXPECT_EQ(ledger.Find(2)->state, State::kDone);
+  EXPECT_EQ(ledger.Complete(2, Phase::kRollout, "fast"), Answer::kDuplicate);
+  // A batch still in a worker's hands: the worker keeps the slot until it answers.
+  EXPECT_TRUE(ledger.Drop(1));
+  EXPECT_EQ(ledger.FreeSlots("slow"), 0);
+  EXPECT_EQ(ledger.RemoveWorker("slow"), std::vector<uint64_t>{});  // nothing to redo
+  EXPECT_EQ(ledger.in_flight(), 0u);
+  EXPECT_FALSE(ledger.Drop(99));
+}
+
 }  // namespace
 }  // namespace zerorl::controller
