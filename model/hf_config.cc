@@ -1,8 +1,10 @@
-// config.json parsing and writing for the Llama/Mistral/Qwen2/Qwen3 families.
+// config.json parsing and writing for the Llama/Mistral/Qwen2/Qwen3 families, and
+// generation_config.json's end-of-sample ids.
 #include "model/hf_config.h"
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -155,24 +157,32 @@ absl::Status ParseLayerTypes(const Reader& top, ModelArchConfig* config) {
   return absl::OkStatus();
 }
 
-absl::Status ParseTokenIds(const Reader& top, ModelArchConfig* config) {
-  int64_t bos = -1;
-  RETURN_IF_ERROR(top.Int("bos_token_id", &bos, false, 0));
-  if (bos >= 0) config->bos_token_id = bos;
+// "eos_token_id" of config.json and generation_config.json: an id or a list of ids (>= 0).
+// Leaves *ids unchanged when absent or null.
+absl::Status ParseEosIds(const Reader& top, std::vector<int64_t>* ids) {
   const rapidjson::Value* eos = top.Get("eos_token_id");
   if (eos == nullptr) return absl::OkStatus();
   if (eos->IsInt64() && eos->GetInt64() >= 0) {
-    config->eos_token_ids = {eos->GetInt64()};
+    *ids = {eos->GetInt64()};
     return absl::OkStatus();
   }
   if (!eos->IsArray()) return top.Error("eos_token_id", "must be an id or a list of ids");
+  std::vector<int64_t> list;
   for (const rapidjson::Value& id : eos->GetArray()) {
     if (!id.IsInt64() || id.GetInt64() < 0) {
       return top.Error("eos_token_id", "must be an id or a list of ids");
     }
-    config->eos_token_ids.push_back(id.GetInt64());
+    list.push_back(id.GetInt64());
   }
+  *ids = std::move(list);
   return absl::OkStatus();
+}
+
+absl::Status ParseTokenIds(const Reader& top, ModelArchConfig* config) {
+  int64_t bos = -1;
+  RETURN_IF_ERROR(top.Int("bos_token_id", &bos, false, 0));
+  if (bos >= 0) config->bos_token_id = bos;
+  return ParseEosIds(top, &config->eos_token_ids);
 }
 
 absl::Status ParseSizes(const Reader& top, const FamilyInfo& family, ModelArchConfig* c) {
@@ -304,6 +314,23 @@ absl::StatusOr<ModelArchConfig> ParseHfConfig(std::string_view json, const std::
 absl::StatusOr<ModelArchConfig> ReadHfConfig(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
   return ParseHfConfig(text, path);
+}
+
+absl::StatusOr<GenerationConfig> ParseGenerationConfig(std::string_view json,
+                                                       const std::string& source) {
+  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
+  if (!doc.ok()) return core::Annotate(doc.status(), source);
+  if (!doc->IsObject()) return absl::InvalidArgumentError(source + ": not a JSON object");
+  GenerationConfig config;
+  RETURN_IF_ERROR(ParseEosIds(Reader(*doc, source), &config.eos_token_ids));
+  return config;
+}
+
+absl::StatusOr<GenerationConfig> ReadGenerationConfig(const std::string& model_dir) {
+  const std::string path = model_dir + "/generation_config.json";
+  if (!std::filesystem::exists(path)) return GenerationConfig();
+  ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
+  return ParseGenerationConfig(text, path);
 }
 
 }  // namespace zerorl::model

@@ -1,9 +1,11 @@
 // Hugging Face config.json <-> ModelArchConfig for the decoder-only families zerorl runs:
 // Llama (1/2/3, incl. rope_scaling "llama3"), Mistral, Qwen2 (q/k/v bias), Qwen3 (per-head
 // q/k RMSNorm). All four are the same pre-norm decoder (RMSNorm, GQA attention with NeoX
-// RoPE, SwiGLU MLP); the config says which optional parts a checkpoint has.
+// RoPE, SwiGLU MLP); the config says which optional parts a checkpoint has. Beside it,
+// generation_config.json gives the ids that end a sample (GenerationConfig).
 //
 //   ASSIGN_OR_RETURN(ModelArchConfig arch, ReadHfConfig(dir + "/config.json"));
+//   ASSIGN_OR_RETURN(GenerationConfig generation, ReadGenerationConfig(dir));
 //   RETURN_IF_ERROR(WriteFileAtomic(out + "/config.json", HfConfigJson(arch, "bfloat16")));
 //
 // Parsing follows transformers: a missing optional key takes the family's default from its
@@ -83,6 +85,22 @@ struct ModelArchConfig {
 absl::StatusOr<ModelArchConfig> ParseHfConfig(std::string_view json, const std::string& source);
 // Reads and parses a config.json file (kNotFound if missing).
 absl::StatusOr<ModelArchConfig> ReadHfConfig(const std::string& path);
+
+// generation_config.json, the generation defaults transformers keeps beside config.json.
+// Only the ids that end a sample are read; the other keys (do_sample, temperature, ...) are
+// not used: the run config says how to sample.
+struct GenerationConfig {
+  std::vector<int64_t> eos_token_ids;  // "eos_token_id" (an id or a list); empty when absent
+};
+
+// Parses generation_config.json text; `source` names it in errors. kInvalidArgument for text
+// that is not a JSON object ("SOURCE: not a JSON object") or an eos_token_id that is not an
+// id or a list of ids ("SOURCE: eos_token_id: must be an id or a list of ids").
+absl::StatusOr<GenerationConfig> ParseGenerationConfig(std::string_view json,
+                                                       const std::string& source);
+// Reads MODEL_DIR/generation_config.json. The file is optional: a folder without one gives an
+// empty GenerationConfig. Errors are ParseGenerationConfig()'s, naming the file's path.
+absl::StatusOr<GenerationConfig> ReadGenerationConfig(const std::string& model_dir);
 
 // config.json text as transformers writes it for this family (sorted keys, 2-space indent,
 // trailing newline), with "torch_dtype" = `torch_dtype` ("bfloat16", "float32"). Keys the

@@ -3,11 +3,10 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "core/json.h"
 #include "core/status.h"
+#include "model/hf_config.h"
 #include "rollout/internal/generation.h"
 
 namespace zerorl::rollout {
@@ -18,36 +17,6 @@ void AddUnique(int64_t id, std::vector<int32_t>* ids) {
   if (std::find(ids->begin(), ids->end(), id) == ids->end()) {
     ids->push_back(static_cast<int32_t>(id));
   }
-}
-
-// eos_token_id of DIR/generation_config.json (an int or a list of ints), if the file exists.
-absl::Status AddGenerationConfigEos(const std::string& dir, std::vector<int32_t>* ids) {
-  std::string path = dir + "/generation_config.json";
-  if (!std::filesystem::exists(path)) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
-  absl::StatusOr<rapidjson::Document> doc = core::ParseJson(text);
-  if (!doc.ok() || !doc->IsObject()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
-  }
-  auto it = doc->FindMember("eos_token_id");
-  if (it == doc->MemberEnd() || it->value.IsNull()) return absl::OkStatus();
-  const rapidjson::Value& value = it->value;
-  if (value.IsInt64()) {
-    AddUnique(value.GetInt64(), ids);
-    return absl::OkStatus();
-  }
-  if (!value.IsArray()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": eos_token_id must be an integer or a list of integers"));
-  }
-  for (const rapidjson::Value& item : value.GetArray()) {
-    if (!item.IsInt64()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": eos_token_id must be an integer or a list of integers"));
-    }
-    AddUnique(item.GetInt64(), ids);
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -103,7 +72,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& model_di
   ASSIGN_OR_RETURN(tokenizer::Tokenizer tokenizer,
                    tokenizer::Tokenizer::Load(tokenizer_path.empty() ? model_dir : tokenizer_path));
   for (int64_t id : model->config().eos_token_ids) AddUnique(id, &options.eos_token_ids);
-  RETURN_IF_ERROR(AddGenerationConfigEos(model_dir, &options.eos_token_ids));
+  ASSIGN_OR_RETURN(model::GenerationConfig generation, model::ReadGenerationConfig(model_dir));
+  for (int64_t id : generation.eos_token_ids) AddUnique(id, &options.eos_token_ids);
   AddUnique(tokenizer.special_ids().eos, &options.eos_token_ids);
   return Create(std::move(model), std::move(tokenizer), options, policy_version);
 }

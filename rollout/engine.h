@@ -119,7 +119,7 @@ class Engine {
   // Loads a Hugging Face model folder (and its tokenizer: `tokenizer_path`, or the folder
   // itself when empty). EOS ids: options.eos_token_ids, plus config.json's and
   // generation_config.json's eos_token_id, plus the tokenizer's eos token. Errors are
-  // LoadModel()'s and Tokenizer::Load()'s.
+  // LoadModel()'s, Tokenizer::Load()'s and model::ReadGenerationConfig()'s.
   static absl::StatusOr<std::unique_ptr<Engine>> Load(const std::string& model_dir,
                                                       const std::string& tokenizer_path,
                                                       const model::LoadOptions& load,

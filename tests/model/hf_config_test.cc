@@ -3,6 +3,7 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::model {
@@ -10,6 +11,10 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
+using ::zerorl::testing::TempDir;
 using ::zerorl::testing::TestDataPath;
 
 // Llama 3.1 8B's config.json as published.
@@ -244,6 +249,67 @@ TEST(HfConfigTest, WritesConfigBuiltInCode) {
   EXPECT_EQ(back->rope_scaling.original_max_position_embeddings, 64);
   EXPECT_THAT(back->eos_token_ids, ElementsAre(1, 2));
   EXPECT_FALSE(back->tie_word_embeddings);
+}
+
+TEST(GenerationConfigTest, ReadsTheFixtureModels) {
+  ZERORL_REQUIRE_TEST_DATA();
+  for (const char* model : {"models/qwen2-tiny", "models/qwen3-tiny"}) {
+    absl::StatusOr<GenerationConfig> g = ReadGenerationConfig(TestDataPath(model));
+    ASSERT_THAT(g, IsOk()) << model;
+    EXPECT_THAT(g->eos_token_ids, ElementsAre(151645)) << model;
+  }
+}
+
+TEST(GenerationConfigTest, ReadsAListOfIds) {
+  // Llama 3.1 Instruct's generation_config.json.
+  absl::StatusOr<GenerationConfig> g = ParseGenerationConfig(
+      R"({"bos_token_id": 128000, "do_sample": true, "eos_token_id": [128001, 128008, 128009],
+          "temperature": 0.6, "top_p": 0.9, "transformers_version": "4.42.3"})",
+      "llama/generation_config.json");
+  ASSERT_THAT(g, IsOk());
+  EXPECT_THAT(g->eos_token_ids, ElementsAre(128001, 128008, 128009));
+}
+
+TEST(GenerationConfigTest, AbsentOrNullEosGivesNoIds) {
+  for (const char* json : {R"({"do_sample": false})", R"({"eos_token_id": null})", "{}"}) {
+    absl::StatusOr<GenerationConfig> g = ParseGenerationConfig(json, "g.json");
+    ASSERT_THAT(g, IsOk()) << json;
+    EXPECT_TRUE(g->eos_token_ids.empty()) << json;
+  }
+}
+
+TEST(GenerationConfigTest, AFolderWithoutOneGivesNoIds) {
+  TempDir dir;
+  dir.WriteFile("config.json", "{}");
+  absl::StatusOr<GenerationConfig> g = ReadGenerationConfig(dir.path());
+  ASSERT_THAT(g, IsOk());
+  EXPECT_TRUE(g->eos_token_ids.empty());
+}
+
+TEST(GenerationConfigTest, MalformedFileIsNamed) {
+  TempDir dir;
+  const std::string path = dir.WriteFile("generation_config.json", "{\"eos_token_id\": 2,");
+  EXPECT_THAT(ReadGenerationConfig(dir.path()),
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(path + ": ")));
+}
+
+TEST(GenerationConfigTest, NotAnObjectIsRefused) {
+  TempDir dir;
+  const std::string path = dir.WriteFile("generation_config.json", "[2]");
+  EXPECT_THAT(ReadGenerationConfig(dir.path()),
+              StatusIs(absl::StatusCode::kInvalidArgument, path + ": not a JSON object"));
+}
+
+TEST(GenerationConfigTest, BadEosIdNamesTheFileAndField) {
+  TempDir dir;
+  for (const char* eos : {R"("2")", "[1, -2]", R"([1, "a"])", "-1", "2.5", "{}"}) {
+    const std::string path = dir.WriteFile(
+        "generation_config.json", std::string("{\"eos_token_id\": ") + eos + "}");
+    EXPECT_THAT(ReadGenerationConfig(dir.path()),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         path + ": eos_token_id: must be an id or a list of ids"))
+        << eos;
+  }
 }
 
 }  // namespace
