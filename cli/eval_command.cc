@@ -45,11 +45,13 @@
 #include "eval/replay.h"
 #include "eval/report.h"
 #include "eval/scoring.h"
+#include "model/dtype.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "rollout/engine.h"
 #include "tokenizer/templates.h"
 #include "tokenizer/tokenizer.h"
+#include "train/machine.h"
 
 namespace zerorl::cli {
 namespace {
@@ -163,15 +165,6 @@ uint64_t ProblemSeed(int64_t seed, size_t index) {
   return z ^ (z >> 31);
 }
 
-torch::ScalarType TorchDType(config::DType dtype) {
-  switch (dtype) {
-    case config::DType::kFloat32: return torch::kFloat;
-    case config::DType::kFloat16: return torch::kHalf;
-    case config::DType::kBFloat16: break;
-  }
-  return torch::kBFloat16;
-}
-
 // Produces the completions of problems [begin, end): by the engine, or from replayed lines.
 using CompletionSource =
     std::function<absl::Status(size_t begin, size_t end, std::vector<ProblemInput>* inputs)>;
@@ -217,6 +210,7 @@ struct Session {
   std::vector<datasets::Problem> problems;
   tokenizer::PromptTemplate tmpl;
   std::string dataset_name, dataset_path;
+  train::MachineSetup machine;  // precision and threads, resolved by PrepareSession
 };
 
 std::string Render(const Session& s, const datasets::Problem& p) {
@@ -231,7 +225,7 @@ absl::StatusOr<CompletionSource> EngineSource(const Session& s,
                                       "unless --completions FILE replays saved completions");
   }
   model::LoadOptions load;
-  load.dtype = TorchDType(s.config.model.dtype);
+  load.dtype = model::ScalarTypeOf(s.config.model.dtype);
   try {
     load.device = torch::Device(s.config.model.device);
   } catch (const c10::Error&) {
@@ -239,7 +233,7 @@ absl::StatusOr<CompletionSource> EngineSource(const Session& s,
   }
   rollout::EngineOptions options;
   options.max_batch = s.config.rollout.max_batch;
-  options.threads = s.config.model.threads;
+  options.threads = s.machine.threads;
   absl::StatusOr<std::unique_ptr<rollout::Engine>> engine =
       rollout::Engine::Load(s.config.model.path, s.config.model.tokenizer, load, options);
   if (!engine.ok()) return core::Annotate(engine.status(), "--model " + s.config.model.path);
@@ -319,6 +313,7 @@ absl::Status PrepareSession(const EvalArgs& args, Session* s) {
   }
   overrides.insert(overrides.end(), args.config.overrides.begin(), args.config.overrides.end());
   ASSIGN_OR_RETURN(s->config, config::LoadConfig(args.config.files, overrides));
+  ASSIGN_OR_RETURN(s->machine, train::ApplyMachineSetup(&s->config, config::ProcessRole::kAlone));
   ASSIGN_OR_RETURN(config::DatasetConfig d, ResolveDataset(args, s->config));
   ASSIGN_OR_RETURN(s->problems, LoadProblems(d, s->config));
   absl::StatusOr<tokenizer::PromptTemplate> tmpl =
@@ -333,9 +328,10 @@ absl::Status PrepareSession(const EvalArgs& args, Session* s) {
 int RunEval(const EvalArgs& args) {
   const char* kName = "eval";
   auto started = std::chrono::steady_clock::now();
-  Session s{{}, {}, *tokenizer::PromptTemplate::FromName("plain"), "", ""};
+  Session s{{}, {}, *tokenizer::PromptTemplate::FromName("plain"), "", "", {}};
   absl::Status prepared = PrepareSession(args, &s);
   if (!prepared.ok()) return ReportError(kName, prepared);
+  std::cerr << "zerorl eval: " << s.machine.Summary() << "\n";
 
   eval::RunInfo info;
   info.dataset = s.dataset_name;

@@ -2,7 +2,7 @@
 //
 //   zerorl generate --model DIR [--tokenizer PATH] [--input FILE|-] [--max-new-tokens N]
 //       [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--n G] [--seed S]
-//       [--dtype bf16|fp32] [--template NAME] [--top-logits K] [--stop STR]...
+//       [--dtype auto|bf16|fp32] [--template NAME] [--top-logits K] [--stop STR]...
 //       [--device cpu|cuda[:N]] [--threads N] [--max-batch B]
 //
 // Input lines: {"prompt": str} (rendered with --template, then encoded) or
@@ -23,12 +23,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
+#include "config/precision.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "model/dtype.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "rollout/engine.h"
 #include "tokenizer/templates.h"
+#include "train/machine.h"
 
 namespace zerorl::cli {
 namespace {
@@ -50,7 +53,7 @@ struct GenerateArgs {
   double min_p = 0.0;
   int n = 1;
   uint64_t seed = 0;
-  std::string dtype = "bf16";
+  std::string dtype = "auto";
   std::string template_name = "plain";
   int top_logits = 0;
   std::vector<std::string> stop;
@@ -204,16 +207,30 @@ int RunGenerate(const GenerateArgs& args) {
       tokenizer::PromptTemplate::FromName(args.template_name);
   if (!tmpl.ok()) return ReportError(kName, core::Annotate(tmpl.status(), "--template"));
   model::LoadOptions load;
-  load.dtype = args.dtype == "fp32" ? torch::kFloat : torch::kBFloat16;
   try {
     load.device = torch::Device(args.device);
   } catch (const c10::Error&) {
     return ReportError(kName, absl::InvalidArgumentError(absl::StrCat(
                                   "--device ", args.device, ": not a device (cpu, cuda, cuda:N)")));
   }
+  // --dtype auto and --threads 0 resolve as a run's model.dtype and model.threads do.
+  config::Config machine_config;
+  machine_config.model.dtype = args.dtype == "fp32"   ? config::DType::kFloat32
+                               : args.dtype == "bf16" ? config::DType::kBFloat16
+                                                      : config::DType::kAuto;
+  machine_config.model.device = args.device;
+  machine_config.model.threads = args.threads;
+  absl::StatusOr<train::MachineSetup> machine =
+      train::ApplyMachineSetup(&machine_config, config::ProcessRole::kAlone);
+  if (!machine.ok()) return ReportError(kName, machine.status());
+  std::cerr << "zerorl generate: " << machine->Summary() << "\n";
+  if (!machine->emulated_bf16_cost.empty()) {
+    std::cerr << "warning: " << machine->emulated_bf16_cost << "\n";
+  }
+  load.dtype = model::ScalarTypeOf(machine_config.model.dtype);
   rollout::EngineOptions options;
   options.max_batch = args.max_batch;
-  options.threads = args.threads;
+  options.threads = machine->threads;
   absl::StatusOr<std::unique_ptr<Engine>> engine =
       Engine::Load(args.model, args.tokenizer, load, options);
   if (!engine.ok()) return ReportError(kName, engine.status());
@@ -290,9 +307,11 @@ void AddGenerateCommand(CLI::App& app, CommandMain* run) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", args->seed, "prompt i samples from the streams of SplitMix64(seed, i)")
       ->capture_default_str();
-  cmd->add_option("--dtype", args->dtype, "weights and activations")
+  cmd->add_option("--dtype", args->dtype,
+                  "weights and activations; auto: bf16 on CUDA and on CPUs with bf16 "
+                  "instructions (AVX512_BF16, AMX), else fp32")
       ->capture_default_str()
-      ->check(CLI::IsMember({"bf16", "fp32"}));
+      ->check(CLI::IsMember({"auto", "bf16", "fp32"}));
   cmd->add_option("--template", args->template_name,
                   "prompt template for \"prompt\" lines: r1, chatml, llama3, deepseek_v3, "
                   "deepseek_r1, plain, or a text with {prompt}")
@@ -303,7 +322,8 @@ void AddGenerateCommand(CLI::App& app, CommandMain* run) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--stop", args->stop, "stop string (repeatable); the completion ends after it");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "intra-op threads; 0 = all cores")
+  cmd->add_option("--threads", args->threads,
+                  "intra-op threads; 0 = every CPU this process may run on")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-batch", args->max_batch, "sequences decoded together")

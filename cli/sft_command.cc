@@ -2,14 +2,13 @@
 #include <iostream>
 #include <memory>
 
-#include <ATen/Parallel.h>
-
 #include "cli/command.h"
 #include "config/config.h"
 #include "core/status.h"
 #include "learner/sft.h"
 #include "tokenizer/templates.h"
 #include "tokenizer/tokenizer.h"
+#include "train/machine.h"
 
 namespace zerorl::cli {
 namespace {
@@ -22,7 +21,6 @@ absl::StatusOr<learner::SftResult> Sft(const config::Config& config, bool resume
   if (config.model.path.empty()) {
     return absl::InvalidArgumentError("model.path: give the Hugging Face model folder to tune");
   }
-  if (config.model.threads > 0) at::set_num_threads(config.model.threads);
   const std::string tokenizer_path =
       config.model.tokenizer.empty() ? config.model.path : config.model.tokenizer;
   ASSIGN_OR_RETURN(tokenizer::Tokenizer tokenizer, tokenizer::Tokenizer::Load(tokenizer_path));
@@ -51,6 +49,13 @@ int RunSftCommand(const ConfigArgs& args, bool resume) {
   }
   absl::StatusOr<config::Config> config = config::LoadConfig(args.files, args.overrides);
   if (!config.ok()) return ReportError("sft", config.status());
+  absl::StatusOr<train::MachineSetup> machine =
+      train::ApplyMachineSetup(&*config, config::ProcessRole::kAlone);
+  if (!machine.ok()) return ReportError("sft", machine.status());
+  std::cerr << "zerorl sft: " << machine->Summary() << "\n";
+  if (!machine->emulated_bf16_cost.empty()) {
+    std::cerr << "warning: " << machine->emulated_bf16_cost << "\n";
+  }
   absl::StatusOr<learner::SftResult> result = Sft(*config, resume);
   if (!result.ok()) return ReportError("sft", result.status());
   std::cout << "sft: " << result->steps << " steps, last loss " << result->last_loss

@@ -11,9 +11,11 @@
 #include "cli/embedded_configs.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "model/dtype.h"
 #include "rollout/engine.h"
 #include "rollout/worker.h"
 #include "train/evaluation.h"
+#include "train/machine.h"
 #include "train/trainer.h"
 #include "wire/worker_link.h"
 
@@ -95,14 +97,17 @@ int RunRollout(const RolloutArgs& args) {
     id = "rollout-" + std::string(host) + "-" + std::to_string(::getpid());
   }
   core::SetLogTag(id);
+  absl::StatusOr<train::MachineSetup> machine =
+      train::ApplyMachineSetup(&*config, config::ProcessRole::kRollout);
+  if (!machine.ok()) return ReportError("rollout", machine.status());
+  ZLOG(INFO) << machine->Summary();
+  if (!machine->emulated_bf16_cost.empty()) ZLOG(WARNING) << machine->emulated_bf16_cost;
   model::LoadOptions load;
-  load.dtype = config->model.dtype == config::DType::kFloat32   ? torch::kFloat
-               : config->model.dtype == config::DType::kFloat16 ? torch::kHalf
-                                                        : torch::kBFloat16;
+  load.dtype = model::ScalarTypeOf(config->model.dtype);
   load.device = torch::Device(config->model.device);
   rollout::EngineOptions options;
   options.max_batch = config->rollout.max_batch;
-  options.threads = config->model.threads;
+  options.threads = machine->threads;
   options.pack_weights = config->rollout.fast_cpu;
   absl::StatusOr<std::unique_ptr<rollout::Engine>> engine = rollout::Engine::Load(
       config->model.path, config->model.tokenizer, load, options, wire::kNoPolicyVersion);

@@ -62,7 +62,8 @@ void Describe(Fields& f, ModelConfig& c) {
   f.Object("init", c.init);
   f.String("tokenizer", c.tokenizer);
   f.Enum("dtype", c.dtype,
-         {{"bf16", DType::kBFloat16}, {"fp32", DType::kFloat32}, {"fp16", DType::kFloat16}});
+         {{"auto", DType::kAuto}, {"bf16", DType::kBFloat16}, {"fp32", DType::kFloat32},
+          {"fp16", DType::kFloat16}});
   f.String("device", c.device);
   f.Int("threads", c.threads).AtLeast(0);
   if (f.reading()) {
@@ -304,7 +305,8 @@ void Describe(Fields& f, LearnerConfig& c) {
   f.Object("algorithm", c.algorithm);
   f.Object("optimizer", c.optimizer);
   f.Int("micro_batch_tokens", c.micro_batch_tokens).AtLeast(1);
-  f.Enum("compute_dtype", c.compute_dtype, {{"bf16", DType::kBFloat16}, {"fp32", DType::kFloat32}});
+  f.Enum("compute_dtype", c.compute_dtype,
+         {{"auto", DType::kAuto}, {"bf16", DType::kBFloat16}, {"fp32", DType::kFloat32}});
   f.Bool("gradient_checkpointing", c.gradient_checkpointing);
   f.Int("logprob_chunk_tokens", c.logprob_chunk_tokens).AtLeast(1);
   f.Object("sft", c.sft);
@@ -537,6 +539,7 @@ const char* DTypeName(DType dtype) {
     case DType::kBFloat16: return "bf16";
     case DType::kFloat32: return "fp32";
     case DType::kFloat16: return "fp16";
+    case DType::kAuto: return "auto";
   }
   return "?";
 }

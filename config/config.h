@@ -55,7 +55,10 @@ struct RunConfig {
   bool continue_sft = false;
 };
 
-enum class DType { kBFloat16, kFloat32, kFloat16 };
+// A tensor precision. kAuto is a config value only ("auto": the precision this device
+// computes fastest, see config/precision.h); it is resolved before a run starts and never
+// reaches a tensor, a message or a checkpoint.
+enum class DType { kBFloat16, kFloat32, kFloat16, kAuto };
 
 // A model made from scratch when model.path is empty (the quickstart): a Qwen2-architecture
 // transformer with seeded random weights (HF-style init) and zerorl's byte-level tokenizer
@@ -76,7 +79,9 @@ struct ModelConfig {
   std::string path;        // HF model folder (config.json + *.safetensors); empty = init
   ModelInitConfig init;    // used only when path is empty
   std::string tokenizer;   // folder or tokenizer.json; empty = model.path
-  DType dtype = DType::kBFloat16;  // generation precision; the learner keeps fp32 masters
+  // Generation precision (the learner keeps fp32 masters). auto: bf16 on CUDA and on CPUs
+  // that multiply bf16 natively (AVX512_BF16, AMX), fp32 elsewhere (ResolvePrecision).
+  DType dtype = DType::kAuto;
   std::string device = "cpu";      // "cpu", "cuda", "cuda:N"
   int threads = 0;                 // intra-op threads per process; 0 = all cores
 };
@@ -356,8 +361,8 @@ struct LearnerConfig {
   OptimizerConfig optimizer;
   int micro_batch_tokens = 8192;  // padded tokens per forward/backward
   // bf16: matmuls in bf16 (autocast) over fp32 master weights; fp32: everything in fp32
-  // (slower, bit-reproducible on CPU). Log-softmax is always fp32.
-  DType compute_dtype = DType::kBFloat16;
+  // (bit-reproducible on CPU). Log-softmax is always fp32. auto: as model.dtype's auto.
+  DType compute_dtype = DType::kAuto;
   // Recompute each layer's activations in backward (TRL gradient_checkpointing): less
   // memory for ~1/3 more compute.
   bool gradient_checkpointing = false;
@@ -421,7 +426,7 @@ absl::StatusOr<Config> LoadConfig(const std::vector<std::string>& paths,
 // The fully resolved config as pretty JSON, every key present (defaults included).
 std::string ConfigToJson(const Config& config);
 
-const char* DTypeName(DType dtype);  // "bf16", "fp32", "fp16"
+const char* DTypeName(DType dtype);  // "bf16", "fp32", "fp16", "auto"
 
 }  // namespace zerorl::config
 

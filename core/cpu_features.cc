@@ -1,8 +1,11 @@
 #include "core/cpu_features.h"
 
+#include <sched.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -149,6 +152,13 @@ const CpuFeatures& HostCpu() {
   return *features;
 }
 
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
+
 void ApplyCpuIsaCapToLibraries() {
   const char* cap = std::getenv("ZERORL_CPU_ISA");
   if (cap == nullptr || *cap == '\0') return;
@@ -157,10 +167,13 @@ void ApplyCpuIsaCapToLibraries() {
   // LibTorch's kernel levels and oneDNN's ISA names for the same ceiling.
   static constexpr const char* kAten[] = {"default", "avx2", "avx512", "avx512"};
   static constexpr const char* kOneDnn[] = {"SSE41", "AVX2", "AVX512_CORE", "AVX512_CORE_BF16"};
+  // OpenBLAS (LibTorch's fp32 GEMM on Debian) picks its kernels by cpuid too.
+  static constexpr const char* kOpenBlas[] = {"Prescott", "Haswell", "SkylakeX", "Cooperlake"};
   const int level = static_cast<int>(*isa);
   setenv("ATEN_CPU_CAPABILITY", kAten[level], /*overwrite=*/0);
   setenv("ONEDNN_MAX_CPU_ISA", kOneDnn[level], /*overwrite=*/0);
   setenv("DNNL_MAX_CPU_ISA", kOneDnn[level], /*overwrite=*/0);
+  setenv("OPENBLAS_CORETYPE", kOpenBlas[level], /*overwrite=*/0);
 }
 
 }  // namespace zerorl::core

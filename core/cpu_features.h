@@ -8,7 +8,8 @@
 //
 // ZERORL_CPU_ISA=scalar|avx2|avx512|avx512_bf16 caps what HostCpu() reports, so one machine
 // can stand in for an older one: ApplyCpuIsaCapToLibraries() then also caps LibTorch's and
-// oneDNN's own dispatch (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA) before they first run.
+// oneDNN's and OpenBLAS's own dispatch (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA,
+// OPENBLAS_CORETYPE) before they first run.
 #ifndef ZERORL_CORE_CPU_FEATURES_H_
 #define ZERORL_CORE_CPU_FEATURES_H_
 
@@ -62,8 +63,13 @@ CpuFeatures CapCpuFeatures(CpuFeatures features, CpuIsa isa);
 // stderr), computed once per process.
 const CpuFeatures& HostCpu();
 
-// When ZERORL_CPU_ISA is set, sets ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA to the same
-// level unless the user set them. Call first thing in main(), before any LibTorch op.
+// The CPUs this process may run on (its sched_getaffinity mask, which taskset, cgroups'
+// cpusets and container limits narrow): what intra-op threads should be sized by, rather
+// than the machine's CPU count. At least 1.
+int UsableCpus();
+
+// When ZERORL_CPU_ISA is set, sets ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA (and
+// DNNL_MAX_CPU_ISA) and OPENBLAS_CORETYPE to the same level unless the user set them. Call first thing in main(), before any LibTorch op.
 void ApplyCpuIsaCapToLibraries();
 
 }  // namespace zerorl::core

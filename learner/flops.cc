@@ -23,23 +23,34 @@ double TrainingFlops(const model::ModelArchConfig& c, int64_t length, int64_t lo
   return 3.0 * (layers + attention + head);
 }
 
-double MeasureMatmulPeakFlops(torch::Device device, torch::ScalarType dtype, int64_t size) {
-  auto options = at::TensorOptions().dtype(dtype).device(device);
-  at::Tensor a = at::randn({size, size}, options.dtype(at::kFloat)).to(dtype);
-  at::Tensor b = at::randn({size, size}, options.dtype(at::kFloat)).to(dtype);
-  at::Tensor c = at::mm(a, b);
-  c.sum().item<double>();  // warm up, and wait for the device
-  double best = 0.0;
-  for (int run = 0; run < 3; ++run) {
-    auto start = std::chrono::steady_clock::now();
-    constexpr int kRepeats = 4;
-    for (int i = 0; i < kRepeats; ++i) at::mm_out(c, a, b);
-    c.sum().item<double>();
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best = std::max(best, kRepeats * 2.0 * size * size * size / seconds);
+namespace {
+
+// Seconds of one `size` x `size` product (c = a b), waiting for the device.
+double TimeProduct(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
+  auto start = std::chrono::steady_clock::now();
+  at::mm_out(c, a, b);
+  c.sum().item<double>();  // waits for the device; a 2-D sum is noise next to the product
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+double MeasureMatmulPeakFlops(torch::Device device, torch::ScalarType dtype,
+                              double min_product_ms) {
+  auto options = at::TensorOptions().dtype(at::kFloat).device(device);
+  int64_t size = 256;
+  at::Tensor a, b, c;
+  for (;;) {
+    a = at::randn({size, size}, options).to(dtype);
+    b = at::randn({size, size}, options).to(dtype);
+    c = at::empty({size, size}, options.dtype(dtype));
+    TimeProduct(a, b, c);  // warm-up: first-use costs (oneDNN primitives, thread pools)
+    if (TimeProduct(a, b, c) * 1e3 >= min_product_ms || size >= 4096) break;
+    size *= 2;
   }
-  return best;
+  double best_seconds = TimeProduct(a, b, c);
+  for (int run = 0; run < 2; ++run) best_seconds = std::min(best_seconds, TimeProduct(a, b, c));
+  return 2.0 * size * size * size / best_seconds;
 }
 
 }  // namespace zerorl::learner

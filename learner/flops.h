@@ -25,8 +25,12 @@ int64_t LayerMatmulParams(const model::ModelArchConfig& config);
 double TrainingFlops(const model::ModelArchConfig& config, int64_t length, int64_t loss_tokens);
 
 // Measured matmul throughput (FLOP/s) of square `dtype` products on `device` with the
-// current intra-op thread count: the best of a few timed runs after a warm-up.
-double MeasureMatmulPeakFlops(torch::Device device, torch::ScalarType dtype, int64_t size = 2048);
+// current intra-op thread count. The size grows from 256 until one product takes about
+// `min_product_ms` (large enough to reach the GEMM's steady speed, at most 4096), then the
+// best of three products at that size counts: a fraction of a second on any device, also
+// where `dtype` runs on a slow generic path (bf16 on an AVX2 CPU: the first size stops).
+double MeasureMatmulPeakFlops(torch::Device device, torch::ScalarType dtype,
+                              double min_product_ms = 20.0);
 
 }  // namespace zerorl::learner
 

@@ -2,6 +2,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
 
 #include <ATen/ATen.h>
 
@@ -11,6 +15,7 @@
 #include "learner/logprobs.h"
 #include "learner/micro_batch.h"
 #include "learner/schedule.h"
+#include "model/dtype.h"
 
 namespace zerorl::learner {
 
@@ -54,13 +59,15 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-torch::ScalarType TorchDtype(config::DType d) {
-  switch (d) {
-    case config::DType::kBFloat16: return torch::kBFloat16;
-    case config::DType::kFloat16: return torch::kHalf;
-    case config::DType::kFloat32: return torch::kFloat;
-  }
-  return torch::kFloat;
+// The MFU denominator, measured once per device and dtype in this process (a run creates a
+// learner for the cold start and another for GRPO; the machine did not change).
+double PeakFlopsOnce(torch::Device device, torch::ScalarType dtype) {
+  static std::mutex mu;
+  static std::map<std::pair<std::string, int>, double> measured;
+  std::lock_guard<std::mutex> lock(mu);
+  double& peak = measured[{device.str(), static_cast<int>(dtype)}];
+  if (peak <= 0.0) peak = MeasureMatmulPeakFlops(device, dtype);
+  return peak;
 }
 
 }  // namespace
@@ -70,7 +77,7 @@ LearnerOptions LearnerOptionsFromConfig(const config::Config& config) {
   o.algorithm = config.learner.algorithm;
   o.optimizer = config.learner.optimizer;
   o.micro_batch_tokens = config.learner.micro_batch_tokens;
-  o.compute_dtype = TorchDtype(config.learner.compute_dtype);
+  o.compute_dtype = model::ScalarTypeOf(config.learner.compute_dtype);
   o.logprob_chunk_tokens = config.learner.logprob_chunk_tokens;
   o.gradient_checkpointing = config.learner.gradient_checkpointing;
   o.temperature = config.rollout.sampling.temperature;
@@ -124,7 +131,7 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerOptions& o
   }
   LearnerOptions resolved = options;
   if (resolved.peak_flops <= 0.0) {
-    resolved.peak_flops = MeasureMatmulPeakFlops(options.device, options.compute_dtype);
+    resolved.peak_flops = PeakFlopsOnce(options.device, options.compute_dtype);
   }
   return std::unique_ptr<Learner>(
       new Learner(resolved, std::move(policy), std::move(compute), std::move(reference)));

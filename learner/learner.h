@@ -56,7 +56,7 @@ struct LearnerOptions {
   int64_t max_completion_length = 512;  // Dr. GRPO's constant (max_new_tokens)
   int64_t total_steps = 200;            // Step() calls in the run: the LR schedule's length
   torch::Device device = torch::kCPU;
-  double peak_flops = 0.0;  // FLOP/s the MFU metric divides by; 0 = measure at Create()
+  double peak_flops = 0.0;  // FLOP/s the MFU metric divides by; 0 = measured (once a process)
 };
 
 LearnerOptions LearnerOptionsFromConfig(const config::Config& config);

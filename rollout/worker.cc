@@ -3,20 +3,12 @@
 #include <chrono>
 
 #include "core/log.h"
+#include "model/dtype.h"
 
 namespace zerorl::rollout {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-torch::ScalarType TorchDType(config::DType dtype) {
-  switch (dtype) {
-    case config::DType::kBFloat16: return torch::kBFloat16;
-    case config::DType::kFloat16: return torch::kHalf;
-    case config::DType::kFloat32: return torch::kFloat;
-  }
-  return torch::kFloat;
-}
 
 // Views over the received bytes (no copy for single-piece tensors); UpdateWeights copies
 // them into the parameters while `frames` keeps them alive.
@@ -26,7 +18,8 @@ model::TensorMap ToTensorMap(const std::vector<wire::ReceivedTensor>& received,
   for (const wire::ReceivedTensor& t : received) {
     frames->push_back(t.Contiguous());
     void* data = const_cast<uint8_t*>(frames->back().data());
-    map[t.name] = torch::from_blob(data, t.shape, torch::TensorOptions().dtype(TorchDType(t.dtype)));
+    map[t.name] =
+        torch::from_blob(data, t.shape, torch::TensorOptions().dtype(model::ScalarTypeOf(t.dtype)));
   }
   return map;
 }

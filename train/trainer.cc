@@ -5,13 +5,16 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/cpu_features.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
+#include "model/dtype.h"
 #include "model/weights.h"
 #include "train/ids.h"
 #include "train/internal/trainer_impl.h"
+#include "train/machine.h"
 #include "wire/transport.h"
 
 namespace zerorl::train {
@@ -33,15 +36,6 @@ void OnSignal(int) {
   (void)ignored;
 }
 
-torch::ScalarType WireDType(config::DType dtype) {
-  switch (dtype) {
-    case config::DType::kBFloat16: return torch::kBFloat16;
-    case config::DType::kFloat16: return torch::kHalf;
-    case config::DType::kFloat32: return torch::kFloat;
-  }
-  return torch::kBFloat16;
-}
-
 }  // namespace
 
 absl::StatusOr<TrainSummary> RunTraining(const config::Config& config, const TrainFlags& flags) {
@@ -55,14 +49,16 @@ absl::StatusOr<TrainSummary> RunTraining(const config::Config& config, const Tra
 }
 
 absl::Status Trainer::Setup() {
+  // Precision and threads first: config.json records the resolved precision.
+  ASSIGN_OR_RETURN(machine_, ApplyMachineSetup(&config_, config::ProcessRole::kLearner));
+  if (!flags_.quiet) std::cout << "zerorl train: " << machine_.Summary() << std::endl;
+  if (!machine_.emulated_bf16_cost.empty()) ZLOG(WARNING) << machine_.emulated_bf16_cost;
   ASSIGN_OR_RETURN(paths_, PrepareRunDir(config_, flags_.resume));
-  resumed_ = flags_.resume;
   ASSIGN_OR_RETURN(initial_, PrepareInitialModel(config_, paths_));
   // The run folder's config.json says exactly what ran: the model folder filled in.
   config_.model.path = initial_.model_dir;
   config_.model.tokenizer = initial_.tokenizer_path;
   RETURN_IF_ERROR(core::WriteFileAtomic(paths_.config_json, config::ConfigToJson(config_) + "\n"));
-  if (config_.model.threads > 0) at::set_num_threads(config_.model.threads);
 
   ASSIGN_OR_RETURN(tokenizer::Tokenizer tokenizer,
                    tokenizer::Tokenizer::Load(initial_.tokenizer_path));
@@ -78,29 +74,7 @@ absl::Status Trainer::Setup() {
 
   datasets::DataCursor cursor;
   cursor.seed = config_.run.seed;
-  if (resumed_) {
-    absl::StatusOr<std::string> last = learner::LatestCheckpoint(paths_.checkpoints);
-    if (!last.ok()) {
-      return absl::NotFoundError("--resume: " + std::string(last.status().message()));
-    }
-    ASSIGN_OR_RETURN(learner::ResumeState state, learner::LoadCheckpoint(*last, learner_.get()));
-    start_step_ = state.step;
-    if (state.dataset_cursor_json != "null") {
-      ASSIGN_OR_RETURN(cursor, datasets::CursorFromJson(state.dataset_cursor_json));
-    }
-    absl::StatusOr<std::string> summary = core::ReadFile(paths_.summary);
-    if (summary.ok()) {
-      absl::StatusOr<rapidjson::Document> doc = core::ParseJson(*summary);
-      if (doc.ok() && doc->IsObject() && doc->HasMember("eval_before") &&
-          (*doc)["eval_before"].IsObject()) {
-        for (auto& m : (*doc)["eval_before"].GetObject()) {
-          if (m.value.IsNumber()) eval_before_[m.name.GetString()] = m.value.GetDouble();
-        }
-      }
-    }
-    ZLOG(INFO) << "resuming " << paths_.dir << " from " << *last << " (step " << start_step_
-               << ", policy version " << learner_->policy_version() << ")";
-  }
+  if (flags_.resume) RETURN_IF_ERROR(Resume(&cursor));
   sampler_ = std::make_unique<datasets::PromptSampler>(data_.train, cursor, config_.data.shuffle);
   ASSIGN_OR_RETURN(next_batch_id_, FirstBatchId(start_step_));
 
@@ -109,6 +83,40 @@ absl::Status Trainer::Setup() {
   RETURN_IF_ERROR(metrics_->EnableTensorBoard(paths_.dir + "/tensorboard"));
   ASSIGN_OR_RETURN(samples_,
                    metrics::MetricsSink::Open(paths_.samples, metrics::MetricsSink::kAppend));
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::Resume(datasets::DataCursor* cursor) {
+  absl::StatusOr<std::string> last = learner::LatestCheckpoint(paths_.checkpoints);
+  if (!last.ok()) {
+    // Stopped during the cold start: continue it (ColdStartSft) and start GRPO afresh.
+    absl::StatusOr<std::string> cold = learner::LatestCheckpoint(ColdStartDir());
+    if (!cold.ok()) {
+      return absl::NotFoundError("--resume: " + std::string(last.status().message()) +
+                                 ", and no cold-start checkpoint in " + ColdStartDir());
+    }
+    cold_start_checkpoint_ = *cold;
+    return absl::OkStatus();
+  }
+  resumed_ = true;
+  ASSIGN_OR_RETURN(learner::ResumeState state, learner::LoadCheckpoint(*last, learner_.get()));
+  start_step_ = state.step;
+  if (state.dataset_cursor_json != "null") {
+    ASSIGN_OR_RETURN(*cursor, datasets::CursorFromJson(state.dataset_cursor_json));
+  }
+  // The accuracy before GRPO, for the summary's before -> after.
+  absl::StatusOr<std::string> summary = core::ReadFile(paths_.summary);
+  absl::StatusOr<rapidjson::Document> doc =
+      summary.ok() ? core::ParseJson(*summary)
+                   : absl::StatusOr<rapidjson::Document>(summary.status());
+  if (doc.ok() && doc->IsObject() && doc->HasMember("eval_before_by_dataset") &&
+      (*doc)["eval_before_by_dataset"].IsObject()) {
+    for (auto& m : (*doc)["eval_before_by_dataset"].GetObject()) {
+      if (m.value.IsNumber()) eval_before_[m.name.GetString()] = m.value.GetDouble();
+    }
+  }
+  ZLOG(INFO) << "resuming " << paths_.dir << " from " << *last << " (step " << start_step_
+             << ", policy version " << learner_->policy_version() << ")";
   return absl::OkStatus();
 }
 
@@ -177,7 +185,7 @@ absl::Status Trainer::StartWorkers() {
 absl::Status Trainer::Publish() {
   Clock::time_point start = Clock::now();
   auto weights = std::make_shared<model::TensorMap>(
-      learner_->ExportWeights(WireDType(config_.model.dtype)));
+      learner_->ExportWeights(model::ScalarTypeOf(config_.model.dtype)));
   std::vector<wire::NamedTensor> tensors;
   for (const auto& [name, tensor] : *weights) {
     wire::NamedTensor t;
@@ -283,8 +291,10 @@ absl::Status Trainer::ColdStartSft() {
   options.total_steps = steps;
   ASSIGN_OR_RETURN(std::unique_ptr<learner::Learner> sft,
                    learner::Learner::Create(options, policy_, model::CausalLM{nullptr}));
+  ASSIGN_OR_RETURN(const int restored, RestoreColdStart(sft.get()));
+  int done = restored;
   Clock::time_point start = Clock::now();
-  for (int step = 1; step <= steps && !g_stop_requested.load(); ++step) {
+  for (int step = restored + 1; step <= steps && !g_stop_requested.load(); ++step) {
     ASSIGN_OR_RETURN(learner::StepMetrics m, SupervisedStep(sft.get()));
     metrics::MetricsRow row;
     row.Add("phase", "sft").Add("sft_step", step);
@@ -297,7 +307,12 @@ absl::Status Trainer::ColdStartSft() {
                   m.count("loss") ? m.at("loss") : std::nan(""), elapsed);
       std::fflush(stdout);
     }
+    done = step;
   }
+  // Interrupted or finished: a checkpoint that --resume continues from (finished: GRPO
+  // starts afresh from these weights if the run stops before its first checkpoint).
+  if (done > restored) RETURN_IF_ERROR(SaveColdStart(*sft));
+  if (done < steps) return absl::OkStatus();  // interrupted; Run stops
   if (config_.run.continue_sft) {
     // The control carries on with the same optimizer state: a fresh Adam's first, sign-like
     // updates would jolt every weight by the full lr. Steps and versions count from 0
@@ -305,6 +320,30 @@ absl::Status Trainer::ColdStartSft() {
     sft->RestoreCounters(0, 0, sft->num_updates());
     learner_ = std::move(sft);
   }
+  return absl::OkStatus();
+}
+
+std::string Trainer::ColdStartDir() const { return paths_.checkpoints + "/cold-start"; }
+
+absl::StatusOr<int> Trainer::RestoreColdStart(learner::Learner* sft) {
+  if (cold_start_checkpoint_.empty()) return 0;
+  ASSIGN_OR_RETURN(learner::ResumeState state,
+                   learner::LoadCheckpoint(cold_start_checkpoint_, sft));
+  ASSIGN_OR_RETURN(datasets::DataCursor cursor,
+                   datasets::CursorFromJson(state.dataset_cursor_json));
+  sft_sampler_ = std::make_unique<datasets::PromptSampler>(data_.train, cursor, /*shuffle=*/true);
+  ZLOG(INFO) << "continuing the cold start after SFT step " << state.step << " of "
+             << config_.run.cold_start_sft_steps << " (" << cold_start_checkpoint_ << ")";
+  return static_cast<int>(state.step);
+}
+
+absl::Status Trainer::SaveColdStart(learner::Learner& sft) {
+  learner::CheckpointExtras extras;
+  extras.copy_files_from = {initial_.tokenizer_path, initial_.model_dir};
+  extras.dataset_cursor_json = datasets::CursorToJson(sft_sampler_->cursor());
+  ASSIGN_OR_RETURN(std::string dir, learner::SaveCheckpoint(sft, ColdStartDir(), extras));
+  RETURN_IF_ERROR(learner::RotateCheckpoints(ColdStartDir(), /*keep_last=*/1));
+  ZLOG(INFO) << "cold-start checkpoint " << dir;
   return absl::OkStatus();
 }
 
@@ -316,7 +355,8 @@ absl::Status Trainer::BuildLearnerAfterSft() {
     reference = model::CausalLM(model::CausalLMOptions(policy_->config())
                                     .dtype(options.compute_dtype)
                                     .device(options.device));
-    RETURN_IF_ERROR(model::LoadWeights(*reference, model::StateDict(*policy_), "cold-start policy"));
+    RETURN_IF_ERROR(
+        model::LoadWeights(*reference, model::StateDict(*policy_), "cold-start policy"));
   }
   ASSIGN_OR_RETURN(learner_, learner::Learner::Create(options, policy_, reference));
   return absl::OkStatus();
@@ -328,6 +368,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
   // Workers start while the cold start trains: loading libtorch and the model overlaps.
   RETURN_IF_ERROR(StartWorkers());
   RETURN_IF_ERROR(ColdStartSft());
+  if (g_stop_requested.load()) return StopDuringColdStart();
   if (config_.run.cold_start_sft_steps > 0 && !config_.run.continue_sft && !resumed_) {
     // The GRPO learner starts from the SFT weights with a fresh optimizer.
     RETURN_IF_ERROR(BuildLearnerAfterSft());
@@ -385,6 +426,15 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
   return summary;
 }
 
+absl::StatusOr<TrainSummary> Trainer::StopDuringColdStart() {
+  TrainSummary summary;
+  summary.run_dir = paths_.dir;
+  summary.interrupted = true;
+  summary.eval_before = eval_before_;
+  Finish(&summary);
+  return summary;
+}
+
 void Trainer::Finish(TrainSummary* summary) {
   if (controller_) controller_->Shutdown(summary->interrupted ? "run interrupted" : "run finished");
   workers_.StopAll(std::chrono::seconds(5));
@@ -404,6 +454,14 @@ void Trainer::Finish(TrainSummary* summary) {
         .Add("duplicates_dropped", s.duplicates);
   }
   row.Add("worker_restarts", static_cast<int64_t>(workers_.total_restarts()));
+  metrics::MetricsRow machine;
+  machine.Add("cpu", core::HostCpu().Describe())
+      .Add("precision", machine_.precision.reason)
+      .Add("model_dtype", config::DTypeName(machine_.precision.model_dtype))
+      .Add("compute_dtype", config::DTypeName(machine_.precision.compute_dtype))
+      .Add("intra_op_threads", static_cast<int64_t>(machine_.threads))
+      .Add("usable_cpus", static_cast<int64_t>(machine_.usable_cpus));
+  row.Add("machine", machine);
   absl::Status written = core::WriteFileAtomic(paths_.summary, row.ToJson() + "\n");
   if (!written.ok()) ZLOG(ERROR) << "summary.json: " << written;
 }

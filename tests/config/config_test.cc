@@ -28,7 +28,8 @@ TEST(ConfigTest, EmptyObjectGivesTheDocumentedDefaults) {
   EXPECT_EQ(config->rollout.sampling.stop, std::vector<std::string>{"</answer>"});
   EXPECT_EQ(config->learner.algorithm.loss_agg, LossAggregation::kTokenMean);
   EXPECT_DOUBLE_EQ(config->learner.algorithm.epsilon_high, 0.28);
-  EXPECT_EQ(config->model.dtype, DType::kBFloat16);
+  EXPECT_EQ(config->model.dtype, DType::kAuto);
+  EXPECT_EQ(config->learner.compute_dtype, DType::kAuto);
 }
 
 TEST(ConfigTest, ReadsEverySectionTyped) {

@@ -1,6 +1,7 @@
 // `zerorl train` end to end (issue 9): a sync run, a killed worker, a hung worker, a rogue
-// peer, a controller killed and resumed, and async mode's staleness bound. Every test runs
-// the real binary on a tiny model made from model.init, with 3-digit addition.
+// peer, a controller killed and resumed, async mode's staleness bound, Ctrl-C during the
+// cold start, and the threads a run computes on. Every test runs the real binary on a tiny
+// model made from model.init, with 3-digit addition.
 #include <signal.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/cpu_features.h"
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -293,6 +295,82 @@ TEST_F(TrainTest, SampledEvaluationReportsPassAtK) {
 
 // A worker binary that cannot start (here: exits at once) ends the run with an error that
 // names the worker and its log, after a few restarts, not after the 5-minute wait.
+// Ctrl-C during the cold start stops after the current SFT step with a checkpoint (not after
+// the whole cold start and a GRPO step), and --resume carries the cold start on from there:
+// every SFT step exactly once, then GRPO. The Ctrl-C reaches every process of the run, as a
+// terminal sends it to its foreground process group: no worker may die of it.
+TEST_F(TrainTest, InterruptDuringColdStartCheckpointsAndResumeContinuesIt) {
+  constexpr int kSftSteps = 2000;  // tiny steps: long enough to stop in the middle
+  std::vector<std::string> args = TrainArgs(
+      {"run.cold_start_sft_steps=" + std::to_string(kSftSteps), "run.steps=1", "run.eval_every=0"});
+  const std::string run_dir = RunDir();
+  auto sft_steps = [&] {
+    std::vector<int64_t> steps;
+    for (const auto& row : ReadJsonLines(run_dir + "/metrics.jsonl")) {
+      if (row.HasMember("sft_step")) steps.push_back(row["sft_step"].GetInt64());
+    }
+    return steps;
+  };
+  BackgroundProcess first(args, Log());
+  ASSERT_TRUE(testing::WaitUntil([&] { return sft_steps().size() >= 5; }, 120000)) << LogText();
+  for (int pid : testing::ChildPids(first.pid(), "")) ::kill(pid, SIGINT);
+  first.Signal(SIGINT);
+  std::optional<int> code = first.Wait(60000);
+  ASSERT_TRUE(code.has_value()) << "still running a minute after Ctrl-C: " << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  const size_t stopped_at = sft_steps().size();
+  ASSERT_LT(stopped_at, static_cast<size_t>(kSftSteps)) << "the cold start ran to its end";
+  rapidjson::Document summary =
+      core::ParseJson(core::ReadFile(run_dir + "/summary.json").value()).value();
+  EXPECT_TRUE(summary["interrupted"].GetBool());
+  EXPECT_EQ(summary["steps"].GetInt64(), 0);
+  EXPECT_EQ(summary["worker_restarts"].GetInt64(), 0) << LogText();
+  EXPECT_EQ(summary["workers_lost"].GetInt64(), 0) << LogText();
+  const std::string checkpoint =
+      run_dir + "/checkpoints/cold-start/step-" + std::to_string(stopped_at);
+  ASSERT_TRUE(core::ReadFile(checkpoint + "/trainer_state.json").ok()) << LogText();
+
+  args.push_back("--resume");
+  BackgroundProcess second(args, dir_.Path("resume.log"));
+  code = second.Wait(300000);
+  std::string resume_log = core::ReadFile(dir_.Path("resume.log")).value_or("");
+  ASSERT_TRUE(code.has_value()) << resume_log;
+  ASSERT_EQ(*code, 0) << resume_log;
+  EXPECT_THAT(resume_log,
+              ::testing::HasSubstr("continuing the cold start after SFT step " +
+                                   std::to_string(stopped_at) + " of " + std::to_string(kSftSteps)));
+  std::vector<int64_t> steps = sft_steps();
+  std::vector<int64_t> expected(kSftSteps);
+  for (int64_t i = 0; i < kSftSteps; ++i) expected[i] = i + 1;
+  EXPECT_EQ(steps, expected) << "every SFT step exactly once, in order";
+  std::vector<rapidjson::Document> rows = ReadJsonLines(run_dir + "/metrics.jsonl");
+  EXPECT_EQ(GrpoRows(rows).size(), 1u);
+}
+
+// A run's processes compute on every CPU they may use (a 2-CPU machine whose LibTorch
+// guessed one thread computed everything on one): the learner and the rollout worker each
+// set and report their intra-op threads.
+TEST_F(TrainTest, LearnerAndRolloutWorkerUseEveryUsableCpu) {
+  const int cpus = core::UsableCpus();
+  if (cpus < 2) GTEST_SKIP() << "this process may use " << cpus << " CPU; the test needs 2";
+  // The tiny config pins one thread; 0 is the default: every usable CPU.
+  BackgroundProcess train(TrainArgs({"run.steps=1", "model.threads=0"}), Log());
+  std::optional<int> code = train.Wait(300000);
+  ASSERT_TRUE(code.has_value()) << LogText();
+  ASSERT_EQ(*code, 0) << LogText();
+  rapidjson::Document summary =
+      core::ParseJson(core::ReadFile(RunDir() + "/summary.json").value()).value();
+  ASSERT_TRUE(summary.HasMember("machine")) << LogText();
+  const rapidjson::Value& machine = summary["machine"];
+  EXPECT_EQ(machine["usable_cpus"].GetInt64(), cpus);
+  EXPECT_EQ(machine["intra_op_threads"].GetInt64(), cpus);
+  EXPECT_EQ(std::string(machine["cpu"].GetString()), core::HostCpu().Describe());
+  EXPECT_THAT(std::string(machine["precision"].GetString()), ::testing::HasSubstr(" -> model "));
+  std::string rollout_log = core::ReadFile(RunDir() + "/logs/rollout-0.log").value_or("");
+  EXPECT_THAT(rollout_log, ::testing::HasSubstr("intra-op threads " + std::to_string(cpus) +
+                                                " of " + std::to_string(cpus) + " usable CPUs"));
+}
+
 TEST_F(TrainTest, WorkersThatNeverStartFailTheRunFast) {
   std::vector<std::string> args = TrainArgs({});
   args.push_back("--worker-binary");

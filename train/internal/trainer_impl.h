@@ -21,6 +21,7 @@
 #include "train/collector.h"
 #include "train/evaluation.h"
 #include "train/launcher.h"
+#include "train/machine.h"
 #include "train/prompts.h"
 #include "train/run_setup.h"
 #include "train/trainer.h"
@@ -40,11 +41,22 @@ class Trainer {
 
   // trainer.cc
   absl::Status Setup();
+  // --resume: the last GRPO checkpoint into the learner (and the data cursor), or, when the
+  // run stopped during the cold start, the cold-start checkpoint ColdStartSft continues.
+  absl::Status Resume(datasets::DataCursor* cursor);
   learner::LearnerOptions SftLearnerOptions() const;   // cold start and continue_sft
   learner::LearnerOptions MainLearnerOptions() const;  // GRPO's, or continue_sft's
   absl::Status BuildLearner();
   absl::Status StartWorkers();
+  // The cold start's supervised steps; stops early (after the current step) on a stop
+  // request. Writes a cold-start checkpoint when it stops or finishes.
   absl::Status ColdStartSft();
+  std::string ColdStartDir() const;  // checkpoints/cold-start
+  // SFT steps already done: 0, or those of cold_start_checkpoint_ (restored into `sft`).
+  absl::StatusOr<int> RestoreColdStart(learner::Learner* sft);
+  absl::Status SaveColdStart(learner::Learner& sft);
+  // Ctrl-C during the cold start: the summary (interrupted), no GRPO.
+  absl::StatusOr<TrainSummary> StopDuringColdStart();
   // One supervised step of `learner` on the next batch of worked solutions.
   absl::StatusOr<learner::StepMetrics> SupervisedStep(learner::Learner* learner);
   absl::Status BuildLearnerAfterSft();
@@ -72,6 +84,7 @@ class Trainer {
 
   config::Config config_;
   TrainFlags flags_;
+  MachineSetup machine_;  // precision, threads and CPU of this process (Setup)
   RunPaths paths_;
   InitialModel initial_;
   std::optional<PromptRenderer> renderer_;
@@ -98,7 +111,8 @@ class Trainer {
   Clock::time_point last_waiting_note_;
   std::map<std::string, double> eval_before_;
   std::map<std::string, double> eval_after_;
-  bool resumed_ = false;
+  bool resumed_ = false;  // continued from a GRPO checkpoint
+  std::string cold_start_checkpoint_;  // the cold-start checkpoint to continue, if any
 };
 
 }  // namespace zerorl::train
