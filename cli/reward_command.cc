@@ -64,7 +64,12 @@ int RunWorker(const WorkerArgs& args) {
   core::SetLogTag(link.worker_id);
   struct sigaction action = {};
   action.sa_handler = OnStopSignal;
-  ::sigaction(SIGINT, &action, nullptr);
+  // A worker that `zerorl train` spawned inherits SIGINT ignored: a terminal's Ctrl-C reaches
+  // the whole process group, and the trainer shuts its workers down itself. Started by hand,
+  // Ctrl-C stops it.
+  struct sigaction previous = {};
+  ::sigaction(SIGINT, nullptr, &previous);
+  if (previous.sa_handler != SIG_IGN) ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
   absl::Status done = reward::RunRewardWorker(link, pipeline->get(), &g_stop);
   if (!done.ok()) return ReportError(kName, done);
