@@ -18,6 +18,7 @@
 
 #include <torch/torch.h>
 
+#include "core/cpu_features.h"
 #include "datasets/synthetic.h"
 #include "learner/logprobs.h"
 #include "model/weights.h"
@@ -75,6 +76,7 @@ torch::Tensor LearnerLogProbs(zerorl::model::CausalLM& model, const PromptInput&
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("CPU: %s\n", zerorl::core::HostCpu().Describe().c_str());
   const char* model_dir = StringFlag(argc, argv, "--model", nullptr);
   if (model_dir == nullptr) {
     std::fprintf(stderr, "usage: logprob_bench --model DIR [--prompts 16] [--n 8] [--rounds 2] "

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/json.h"
 #include "verifiers/math/verifier.h"
 
@@ -143,6 +144,7 @@ void Report(const char* name, const std::vector<Item>& items, double reference, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("CPU: %s\n", zerorl::core::HostCpu().Describe().c_str());
   std::string data = EnvOr("ZERORL_TEST_DATA", std::string(ZERORL_DEFAULT_SOURCE_DIR) + "/../shared/data");
   double seconds = 2.0;
   for (int i = 1; i < argc; ++i) {

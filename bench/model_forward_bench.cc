@@ -18,6 +18,7 @@
 
 #include <torch/torch.h>
 
+#include "core/cpu_features.h"
 #include "model/transformer.h"
 #include "model/weights.h"
 
@@ -99,6 +100,7 @@ int64_t Flag(int argc, char** argv, const char* name, int64_t fallback) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("CPU: %s\n", zerorl::core::HostCpu().Describe().c_str());
   // One thread by default: CPU time then measures work, not OpenMP spinning.
   int64_t threads = Flag(argc, argv, "--threads", 1);
   int64_t layers = Flag(argc, argv, "--layers", 24);

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/cpu_features.h"
 #include "core/json.h"
 #include "verifiers/sandbox/internal/box.h"
 #include "verifiers/sandbox/pool.h"
@@ -205,6 +206,7 @@ std::vector<HumanEvalTask> LoadHumanEval(const std::string& path) {
 }
 
 int Main(int argc, char** argv) {
+  std::printf("CPU: %s\n", zerorl::core::HostCpu().Describe().c_str());
   int runs = 200, rounds = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--runs") == 0) runs = std::atoi(argv[i + 1]);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/json.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -169,6 +170,7 @@ std::string Rounds(const std::vector<double>& seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("CPU: %s\n", zerorl::core::HostCpu().Describe().c_str());
   std::string source_dir = EnvOr("ZERORL_SOURCE_DIR", ZERORL_DEFAULT_SOURCE_DIR);
   std::string data_dir = EnvOr("ZERORL_TEST_DATA", source_dir + "/../shared/data");
   std::string tokenizer = data_dir + "/tokenizers/qwen3";

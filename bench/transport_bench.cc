@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/crc32c.h"
 #include "wire/messages.h"
 #include "wire/transport.h"
@@ -243,6 +244,7 @@ void RunLocal(const Options& o, const std::vector<wire::NamedTensor>& weights) {
 }  // namespace zerorl::bench
 
 int main(int argc, char** argv) {
+  std::printf("CPU: %s\n", zerorl::core::HostCpu().Describe().c_str());
   zerorl::bench::Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
