@@ -41,6 +41,6 @@ fi
 JOBS="${ZERORL_JOBS:-$(nproc)}"
 step "configure (Release, Ninja) into build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release ${ZERORL_CMAKE_ARGS:-} || fail "cmake configure"
-step "build with $JOBS jobs"
-cmake --build build -j "$JOBS" || fail "cmake build"
+step "build build/zerorl with $JOBS jobs (the tests and benchmarks: scripts/test.sh)"
+cmake --build build -j "$JOBS" --target zerorl || fail "cmake build"
 step "done: build/zerorl"
