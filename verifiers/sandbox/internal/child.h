@@ -1,11 +1,11 @@
 // Internal to the sandbox: what the parent and the box's first process (its "init", PID 1 of
-// the new PID namespace) share. Init is a separate small static program (sandbox_init/),
+// the new PID namespace) share. Init is a separate small static program (verifiers/sandbox/init/),
 // embedded in this library and executed from a memfd (verifiers/sandbox/internal/init_image.h), so that making
 // a box never copies the caller's address space. Plans therefore travel as bytes
 // (verifiers/sandbox/internal/wire.h): the setup once per box, at fd kSetupFd, and one job per request, as a
 // memfd passed over the control socket.
 //
-// Init's checklist reads like nsjail's (sandbox_init/main.cc):
+// Init's checklist reads like nsjail's (init/main.cc):
 //
 //   CHILD_RETURN_IF_ERROR(AwaitGo());
 //   CHILD_RETURN_IF_ERROR(SwitchToSandboxUser(setup));

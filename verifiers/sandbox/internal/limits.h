@@ -1,5 +1,5 @@
 // Internal to the sandbox: turning Limits into resource limits for a step (planned in the
-// parent, applied by the step's process just before exec: sandbox_init/steps.cc), and
+// parent, applied by the step's process just before exec: init/steps.cc), and
 // turning what happened to a step into a RunStatus.
 #ifndef ZERORL_VERIFIERS_SANDBOX_INTERNAL_LIMITS_H_
 #define ZERORL_VERIFIERS_SANDBOX_INTERNAL_LIMITS_H_

@@ -1,7 +1,7 @@
 // Internal to the sandbox: the box's root filesystem, planned once per Sandbox in the parent
 // (which host paths exist, which are links, which mount flags the kernel will insist on
 // keeping) and built by every box's init with nothing but mount/mkdir/symlink calls
-// (sandbox_init/root.cc).
+// (init/root.cc).
 //
 // The root is a small tmpfs holding: /usr bound read-only; /bin, /sbin, /lib* as the host has
 // them (links into /usr on merged-/usr systems, read-only binds otherwise); an /etc with
