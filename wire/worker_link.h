@@ -35,6 +35,10 @@
 #include "wire/messages.h"
 #include "wire/weight_sync.h"
 
+namespace zmq {
+class context_t;
+}  // namespace zmq
+
 namespace zerorl::wire {
 
 struct WorkerLinkOptions {
@@ -71,7 +75,7 @@ struct WorkerLinkStats {
 class WorkerLink {
  public:
   // Connects and says Hello; returns at once (ZeroMQ connects in the background).
-  // kInvalidArgument for a malformed endpoint or worker id.
+  // kInvalidArgument for a malformed endpoint or worker id, or slots < 1.
   static absl::StatusOr<std::unique_ptr<WorkerLink>> Start(const WorkerLinkOptions& options,
                                                            int64_t policy_version = kNoPolicyVersion);
   ~WorkerLink();  // stops the I/O thread; queued results are sent if the socket allows
@@ -81,6 +85,8 @@ class WorkerLink {
   // The next event, or nullopt after `timeout`. Called from the compute loop only.
   std::optional<WorkerEvent> Next(std::chrono::milliseconds timeout);
   // Queues a result (Rollouts, ScoredGroups, Metrics) for the I/O thread. Thread-safe.
+  // The I/O thread encodes it; one that cannot be encoded (over a wire limit) or sent is
+  // logged and dropped.
   void Send(Message message);
   // The version the worker now holds; announced in heartbeats and the next Hello.
   void SetPolicyVersion(int64_t version);
@@ -88,8 +94,22 @@ class WorkerLink {
   WorkerLinkStats stats() const;
 
  private:
+  struct Session;  // one connection to the controller (worker_link.cc)
+  enum class End { kShutdown, kStopped, kControllerSilent };  // how a session ended
   explicit WorkerLink(const WorkerLinkOptions& options, int64_t policy_version);
-  void Run();  // the I/O thread
+
+  // The I/O thread. Run() is the loop; each step is one of these, called only by it.
+  void Run();
+  absl::StatusOr<std::unique_ptr<Session>> Connect(zmq::context_t& context);  // + Hello
+  End Converse(Session& session);  // until Shutdown, ~WorkerLink or the controller's silence
+  void SendResults(Session& session);
+  bool ReceiveFromController(Session& session);  // true once Shutdown arrived
+  void OnWeightChunk(Session& session, const WeightUpdate& chunk);
+  void DropStalledWeights(Session& session);
+  void SendHeartbeat(Session& session);
+  void ServeUntilDestroyed(Session& session);  // after Shutdown: late results still go out
+  size_t DiscardQueuedWork();                  // before a reconnect
+  void Deliver(WorkerEvent event);             // to the compute loop
 
   const WorkerLinkOptions options_;
   std::atomic<int64_t> policy_version_;
