@@ -128,7 +128,7 @@ class Controller {
   // controller thread; one that cannot be, a tensor name that is not UTF-8, is logged and
   // that version is not pushed.)
   absl::Status Publish(int64_t version, std::vector<wire::NamedTensor> tensors);
-  // Writes a "trained" ledger line for the batch.
+  // Writes a "trained" ledger line for the batch (when `ledger_path` is set).
   void RecordTrained(uint64_t batch_id, int64_t step);
   // Waits until at least this many workers of each kind said Hello; kDeadlineExceeded.
   absl::Status WaitForWorkers(int rollout, int reward, std::chrono::milliseconds timeout);

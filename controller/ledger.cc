@@ -13,6 +13,7 @@ bool Ledger::Add(uint64_t batch_id) {
 }
 
 void Ledger::AddWorker(const std::string& worker, Phase phase, int slots) {
+  RemoveWorker(worker);
   workers_[worker] = Worker{phase, slots, {}};
 }
 

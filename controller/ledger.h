@@ -48,6 +48,8 @@ class Ledger {
   // A new batch waiting for a rollout worker. false if the id was used before.
   bool Add(uint64_t batch_id);
 
+  // A worker with `slots` free slots. One already there (it joined again) is removed first,
+  // as by RemoveWorker: it starts with empty hands.
   void AddWorker(const std::string& worker, Phase phase, int slots);
   // Removes the worker; its batches still in its hands go back to their queues (front).
   // Returns those batch ids.
@@ -57,10 +59,14 @@ class Ledger {
 
   // The next batch waiting for `phase`, if any, without taking it.
   std::optional<uint64_t> PeekWaiting(Phase phase) const;
-  // Hands the batch at the front of `phase`'s queue to `worker`.
+  // Hands the batch at the front of `phase`'s queue to `worker`. The queue must not be
+  // empty and `worker` must be in the ledger (PeekWaiting, AddWorker).
   void Dispatch(Phase phase, const std::string& worker, Clock::time_point now);
 
-  // `worker` answered for `batch_id` in `phase`.
+  // `worker` answered for `batch_id` in `phase`; the batch leaves its hands either way.
+  // kAccepted: the first answer for the phase the batch is in, from whichever worker (also
+  // one it was taken from), and the batch moves on; kDuplicate: the batch is past that
+  // phase; kUnknown: no such batch.
   Answer Complete(uint64_t batch_id, Phase phase, const std::string& worker);
 
   // `worker` gave up on `batch_id` (a malformed answer): it leaves the worker's hands and,
@@ -79,8 +85,8 @@ class Ledger {
   const Entry* Find(uint64_t batch_id) const;
   size_t waiting(Phase phase) const;
   size_t in_flight() const;  // not yet kDone
-  int64_t duplicates() const { return duplicates_; }
-  int64_t redispatched() const { return redispatched_; }
+  int64_t duplicates() const { return duplicates_; }      // kDuplicate + kUnknown answers
+  int64_t redispatched() const { return redispatched_; }  // batches put back in a queue
 
  private:
   struct Worker {

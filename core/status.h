@@ -1,9 +1,9 @@
-// Status helpers for zerorl: the two propagation macros Debian's Abseil lacks, and a few
-// constructors that keep error text uniform ("FILE:LINE: what; hint").
+// Status helpers for zerorl: the two propagation macros Debian's Abseil lacks, and
+// Annotate(), which says where an error happened without changing its code.
 //
 //   absl::StatusOr<Config> LoadConfig(const std::string& path) {
 //     ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-//     RETURN_IF_ERROR(Validate(text));
+//     RETURN_IF_ERROR(core::Annotate(Validate(text), path));  // "run.json: steps: ..."
 //     ...
 //   }
 #ifndef ZERORL_CORE_STATUS_H_
@@ -26,7 +26,8 @@
   } while (0)
 
 // `lhs` = the value of the StatusOr `rexpr`, or returns its status. `lhs` may declare a
-// variable (`ASSIGN_OR_RETURN(auto x, F())`) or name an existing one.
+// variable (`ASSIGN_OR_RETURN(auto x, F())`) or name an existing one. It expands to more
+// than one statement: never the lone body of an `if`, `else` or loop without braces.
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
   ZERORL_ASSIGN_OR_RETURN_IMPL_(ZERORL_STATUS_CONCAT_(zerorl_statusor_, __LINE__), lhs, rexpr)
 

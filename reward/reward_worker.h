@@ -24,11 +24,11 @@
 
 namespace zerorl::reward {
 
-// Scores one Rollouts message. A completion whose prompt id is not among `rollouts.prompts`
-// gets an error mark from every function (and a NaN total). `totals` says which total goes
-// on the wire: ScoredCompletion::total is SampleReward::total (shuffled when
-// reward.shuffle_within_group), the scores are the raw per-function ones. `details`, when
-// given, receives the pipeline's full result.
+// Scores one Rollouts message: one ScoredCompletion per completion, in their order. A
+// completion whose prompt id is not among `rollouts.prompts` gets an error mark from every
+// function (and a NaN total). ScoredCompletion::total is SampleReward::total (shuffled
+// within each group when reward.shuffle_within_group); the scores are the raw per-function
+// ones, never shuffled. `details`, when given, receives the pipeline's full result.
 wire::ScoredGroups ScoreRollouts(RewardPipeline& pipeline, const wire::Rollouts& rollouts,
                            BatchRewards* details = nullptr);
 
@@ -41,7 +41,7 @@ std::map<std::string, double> RewardWorkerMetrics(const RewardPipeline& pipeline
 
 // Serves until the controller sends Shutdown (OK) or `*stop` becomes true (OK). `link.kind`
 // is forced to kReward and `link.capabilities["functions"]` lists the function labels.
-// kInvalidArgument for a bad endpoint or worker id.
+// kInvalidArgument for a bad endpoint or worker id, or link.slots < 1 (WorkerLink::Start).
 absl::Status RunRewardWorker(wire::WorkerLinkOptions link, RewardPipeline* pipeline,
                              const std::atomic<bool>* stop);
 

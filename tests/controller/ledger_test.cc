@@ -100,6 +100,17 @@ TEST_F(LedgerTest, AbandonRequeuesOnlyForTheHolder) {
   EXPECT_FALSE(ledger.Abandon(1, "a"));
 }
 
+TEST_F(LedgerTest, AWorkerThatJoinsAgainStartsWithEmptyHands) {
+  ledger.Add(1);
+  ledger.AddWorker("r0", Phase::kRollout, 1);
+  ledger.Dispatch(Phase::kRollout, "r0", t0);
+  ledger.AddWorker("r0", Phase::kRollout, 2);  // restarted: what it held is redone
+  EXPECT_EQ(ledger.FreeSlots("r0"), 2);
+  EXPECT_EQ(ledger.Find(1)->state, State::kWaitRollout);
+  EXPECT_EQ(ledger.PeekWaiting(Phase::kRollout), std::optional<uint64_t>(1));
+  EXPECT_EQ(ledger.redispatched(), 1);
+}
+
 TEST_F(LedgerTest, DroppedBatchLeavesItsQueueAndLaterAnswersAreDuplicates) {
   ledger.Add(1);
   ledger.Add(2);
