@@ -6,10 +6,16 @@
 #include <sstream>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::core {
 namespace {
+
+using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 // The kernel's own reading of cpuid, from /proc/cpuinfo: the first "flags" and "model name".
 struct ProcCpuinfo {
@@ -87,12 +93,11 @@ TEST(CpuFeaturesTest, CapClearsEverythingAboveTheLevel) {
 TEST(CpuFeaturesTest, ParseCpuIsaNamesTheLevels) {
   for (CpuIsa isa : {CpuIsa::kScalar, CpuIsa::kAvx2, CpuIsa::kAvx512, CpuIsa::kAvx512Bf16}) {
     absl::StatusOr<CpuIsa> parsed = ParseCpuIsa(CpuIsaName(isa));
-    ASSERT_TRUE(parsed.ok());
+    ASSERT_THAT(parsed, IsOk());
     EXPECT_EQ(*parsed, isa);
   }
   absl::StatusOr<CpuIsa> bad = ParseCpuIsa("sse9");
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("avx512_bf16"), std::string::npos);
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("avx512_bf16")));
 }
 
 TEST(CpuFeaturesTest, DescribeNamesModelFeaturesAndCap) {

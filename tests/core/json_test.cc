@@ -1,15 +1,21 @@
 #include "core/json.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::core {
 namespace {
 
+using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
+
 TEST(JsonTest, AcceptsCommentsAndTrailingCommas) {
   auto parsed = ParseJsonWithPositions(
       "// run config\n{\n  \"a\": 1, /* inline */\n  \"b\": [1, 2,],\n}\n", "c.json");
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_THAT(parsed, IsOk());
   EXPECT_EQ(parsed->doc["a"].GetInt(), 1);
   EXPECT_EQ(parsed->doc["b"].Size(), 2u);
 }
@@ -18,7 +24,7 @@ TEST(JsonTest, RecordsTheLineOfEveryKeyAndElement) {
   auto parsed = ParseJsonWithPositions(
       "{\n \"run\": {\n  \"steps\": 3\n },\n \"eval\": [\n  {\"path\": \"x\"},\n  {\"path\": \"y\"}\n ]\n}",
       "c.json");
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_THAT(parsed, IsOk());
   EXPECT_EQ(parsed->origins.at("run").line, 2);
   EXPECT_EQ(parsed->origins.at("run.steps").line, 3);
   EXPECT_EQ(parsed->origins.at("eval[0].path").line, 6);
@@ -28,10 +34,7 @@ TEST(JsonTest, RecordsTheLineOfEveryKeyAndElement) {
 
 TEST(JsonTest, SyntaxErrorNamesFileLineAndColumn) {
   auto parsed = ParseJsonWithPositions("{\n  \"a\": 1\n  \"b\": 2\n}", "bad.json");
-  ASSERT_FALSE(parsed.ok());
-  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(parsed.status().message().find("bad.json:3:"), std::string::npos)
-      << parsed.status().message();
+  ASSERT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad.json:3:")));
 }
 
 TEST(JsonTest, DuplicateKeysAreRefused) {
@@ -43,21 +46,22 @@ TEST(JsonTest, DuplicateKeysAreRefused) {
 }
 
 TEST(JsonTest, TextAfterTheDocumentIsAnError) {
-  EXPECT_FALSE(ParseJsonWithPositions("{} {}", "t.json").ok());
-  EXPECT_TRUE(ParseJsonWithPositions("{} // done\n", "t.json").ok());
+  EXPECT_THAT(ParseJsonWithPositions("{} {}", "t.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.json:1:")));
+  EXPECT_THAT(ParseJsonWithPositions("{} // done\n", "t.json"), IsOk());
 }
 
 TEST(JsonTest, StrictParseRejectsComments) {
   EXPECT_FALSE(ParseJson("{/* no */}").ok());
-  EXPECT_TRUE(ParseJson("{\"a\": [1]}").ok());
+  EXPECT_THAT(ParseJson("{\"a\": [1]}"), IsOk());
 }
 
 TEST(JsonTest, WriteFileAtomicThenReadBack) {
   testing::TempDir dir;
   std::string path = dir.Path("x.json");
-  ASSERT_TRUE(WriteFileAtomic(path, "{\"a\":1}").ok());
+  ASSERT_THAT(WriteFileAtomic(path, "{\"a\":1}"), IsOk());
   EXPECT_EQ(ReadFile(path).value(), "{\"a\":1}");
-  EXPECT_EQ(ReadFile(dir.Path("missing")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(ReadFile(dir.Path("missing")), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

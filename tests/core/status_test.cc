@@ -1,9 +1,14 @@
 #include "core/status.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::core {
 namespace {
+
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 absl::Status FailIfNegative(int x) {
   if (x < 0) return absl::InvalidArgumentError("negative");
@@ -24,15 +29,14 @@ absl::StatusOr<int> Quarter(int x) {
 
 TEST(StatusMacrosTest, PropagatesTheFirstError) {
   EXPECT_EQ(Quarter(8).value(), 2);
-  EXPECT_EQ(Quarter(-4).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Quarter(6).status().code(), absl::StatusCode::kOutOfRange);  // 6 -> 3 is odd
+  EXPECT_THAT(Quarter(-4), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Quarter(6), StatusIs(absl::StatusCode::kOutOfRange));  // 6 -> 3 is odd
 }
 
 TEST(StatusMacrosTest, AnnotateKeepsTheCodeAndPrefixesTheMessage) {
   absl::Status s = Annotate(absl::NotFoundError("no such file"), "model.path");
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(s.message(), "model.path: no such file");
-  EXPECT_TRUE(Annotate(absl::OkStatus(), "x").ok());
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, "model.path: no such file"));
+  EXPECT_THAT(Annotate(absl::OkStatus(), "x"), IsOk());
 }
 
 }  // namespace

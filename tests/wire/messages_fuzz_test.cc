@@ -14,12 +14,18 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/wire/message_testing.h"
 #include "wire/messages.h"
 
 namespace zerorl::wire {
 namespace {
+
+using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 int EnvInt(const char* name, int fallback) {
   const char* value = std::getenv(name);
@@ -100,10 +106,10 @@ bool CheckDecode(const Frames& frames, const std::string& what) {
     return false;
   }
   absl::StatusOr<Frames> again = Encode(*message);
-  EXPECT_TRUE(again.ok()) << what << ": accepted but does not re-encode: " << again.status();
+  EXPECT_THAT(again, IsOk()) << what << ": accepted but does not re-encode: " << again.status();
   if (!again.ok()) return true;
   absl::StatusOr<Message> back = Decode(*again);
-  EXPECT_TRUE(back.ok()) << what << ": re-encoded message does not decode: " << back.status();
+  EXPECT_THAT(back, IsOk()) << what << ": re-encoded message does not decode: " << back.status();
   if (back.ok()) {
     EXPECT_EQ(testing::Difference(*message, *back), "") << what;
   }
@@ -115,7 +121,7 @@ class MessagesFuzzTest : public ::testing::Test {
   void SetUp() override {
     for (const Message& m : testing::ExampleMessages()) {
       absl::StatusOr<Frames> frames = Encode(m);
-      ASSERT_TRUE(frames.ok()) << frames.status();
+      ASSERT_THAT(frames, IsOk());
       valid_.push_back(*frames);
     }
   }
@@ -237,10 +243,8 @@ TEST_F(MessagesFuzzTest, OtherProtocolVersionsAreAlwaysRefusedNamingBoth) {
     Frames frames =
         testing::EditHeader(valid, [&](rapidjson::Document& d) { d["protocol"].SetUint(version); });
     absl::StatusOr<Message> m = Decode(frames);
-    ASSERT_FALSE(m.ok());
-    EXPECT_EQ(m.status().code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_NE(m.status().message().find("version " + std::to_string(version)),
-              absl::string_view::npos);
+    ASSERT_THAT(m, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            HasSubstr("version " + std::to_string(version))));
   }
 }
 

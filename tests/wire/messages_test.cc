@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/wire/message_testing.h"
 
 namespace zerorl::wire {
@@ -15,16 +16,18 @@ using testing::Difference;
 using testing::EditHeader;
 using ::testing::HasSubstr;
 using testing::WithHeader;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 Frames MustEncode(const Message& m) {
   absl::StatusOr<Frames> frames = Encode(m);
-  EXPECT_TRUE(frames.ok()) << frames.status();
+  EXPECT_THAT(frames, IsOk());
   return frames.ok() ? *frames : Frames{};
 }
 
 void ExpectRoundTrip(const Message& m) {
   absl::StatusOr<Message> back = Decode(MustEncode(m));
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk());
   EXPECT_EQ(Difference(m, *back), "");
 }
 
@@ -32,9 +35,7 @@ void ExpectRoundTrip(const Message& m) {
 std::string DecodeError(const Frames& frames,
                         absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
   absl::StatusOr<Message> m = Decode(frames);
-  EXPECT_FALSE(m.ok());
-  if (m.ok()) return "";
-  EXPECT_EQ(m.status().code(), code) << m.status();
+  EXPECT_THAT(m, StatusIs(code));
   return std::string(m.status().message());
 }
 
@@ -91,15 +92,15 @@ TEST(MessagesTest, CountsAtTheLimitsRoundTrip) {
   p.sampling.stop.assign(256, "</answer>");
   ExpectRoundTrip(p);
   m.values["one too many"] = 1;
-  EXPECT_EQ(Encode(m).status().message(),
-            "encoding Metrics: 65537 values, over the limit of 65536");
+  EXPECT_THAT(Encode(m), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  "encoding Metrics: 65537 values, over the limit of 65536"));
 }
 
 TEST(MessagesTest, HeaderIsJsonWithVersionTypeAndFrameSizes) {
   Frames frames = MustEncode(testing::ExampleRollouts());
   ASSERT_EQ(frames.size(), 6u);
   absl::StatusOr<rapidjson::Document> header = core::ParseJson(frames[0].view());
-  ASSERT_TRUE(header.ok()) << header.status();
+  ASSERT_THAT(header, IsOk());
   EXPECT_EQ((*header)["protocol"].GetUint(), kProtocolVersion);
   EXPECT_STREQ((*header)["type"].GetString(), "Rollouts");
   const rapidjson::Value& sizes = (*header)["frame_bytes"];
@@ -114,7 +115,7 @@ TEST(MessagesTest, WeightPiecesTravelWithoutCopies) {
   ASSERT_EQ(frames.size(), 4u);
   EXPECT_EQ(frames[1].data(), m.pieces[0].data.data());  // encode borrows
   absl::StatusOr<WeightUpdate> back = DecodeAs<WeightUpdate>(frames);
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->pieces[1].data.data(), frames[2].data());  // decode borrows
 }
 
@@ -353,44 +354,43 @@ TEST(MessagesTest, MapValuesOfTheWrongTypeAreRefused) {
 
 TEST(MessagesTest, DecodeAsNamesBothTypes) {
   absl::StatusOr<PromptBatch> m = DecodeAs<PromptBatch>(MustEncode(Shutdown{"bye"}));
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().message(), "expected a PromptBatch message, got Shutdown");
+  ASSERT_THAT(m, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "expected a PromptBatch message, got Shutdown"));
 }
 
 TEST(MessagesTest, EncodeRefusesNonUtf8HeaderStrings) {
   Hello hello = testing::ExampleHello();
   hello.hostname = "bad\xC3";
   absl::StatusOr<Frames> frames = Encode(hello);
-  ASSERT_FALSE(frames.ok());
-  EXPECT_EQ(frames.status().message(),
-            "encoding Hello: hostname: not valid UTF-8 (send bytes in a frame instead)");
+  ASSERT_THAT(
+      frames,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "encoding Hello: hostname: not valid UTF-8 (send bytes in a frame instead)"));
 }
 
 TEST(MessagesTest, EncodeRefusesLogprobsThatDoNotMatchTokens) {
   Rollouts r = testing::ExampleRollouts();
   r.completions[1].logprobs.push_back(-1.0f);
   absl::StatusOr<Frames> frames = Encode(r);
-  ASSERT_FALSE(frames.ok());
-  EXPECT_EQ(frames.status().message(),
-            "encoding Rollouts: completions[1]: 2 log-probs for 1 tokens");
+  ASSERT_THAT(frames, StatusIs(absl::StatusCode::kInvalidArgument,
+                               "encoding Rollouts: completions[1]: 2 log-probs for 1 tokens"));
 }
 
 TEST(MessagesTest, EncodeRefusesScoresThatDoNotMatchFunctions) {
   ScoredGroups s = testing::ExampleScoredGroups();
   s.completions[0].scores.pop_back();
   absl::StatusOr<Frames> frames = Encode(s);
-  ASSERT_FALSE(frames.ok());
-  EXPECT_EQ(frames.status().message(),
-            "encoding ScoredGroups: completions[0]: 2 scores for 3 functions");
+  ASSERT_THAT(frames, StatusIs(absl::StatusCode::kInvalidArgument,
+                               "encoding ScoredGroups: completions[0]: 2 scores for 3 functions"));
 }
 
 TEST(MessagesTest, EncodeRefusesCountsOverTheLimits) {
   ScoredGroups s;
   s.functions.resize(kMaxRewardFunctions + 1, "f");
   absl::StatusOr<Frames> frames = Encode(s);
-  ASSERT_FALSE(frames.ok());
-  EXPECT_EQ(frames.status().message(),
-            "encoding ScoredGroups: 257 reward functions, over the limit of 256");
+  ASSERT_THAT(frames,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "encoding ScoredGroups: 257 reward functions, over the limit of 256"));
 }
 
 }  // namespace

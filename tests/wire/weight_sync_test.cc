@@ -5,11 +5,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::wire {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 NamedTensor Tensor(const std::string& name, config::DType dtype, std::vector<int64_t> shape,
                    uint8_t seed) {
@@ -54,7 +57,7 @@ void ExpectSameTensors(const std::vector<NamedTensor>& a, const std::vector<Rece
 
 TEST(WeightSyncTest, SplitCutsOnlyTensorsBiggerThanAChunk) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(3, Model(), 64);
-  ASSERT_TRUE(chunks.ok()) << chunks.status();
+  ASSERT_THAT(chunks, IsOk());
   // embed: 64 + 64 + 32; norm joins embed's last chunk; empty too; head (48) needs a new one.
   ASSERT_EQ(chunks->size(), 4u);
   for (size_t i = 0; i < chunks->size(); ++i) {
@@ -70,16 +73,16 @@ TEST(WeightSyncTest, SplitCutsOnlyTensorsBiggerThanAChunk) {
 TEST(WeightSyncTest, SplitBorrowsTheTensorsMemory) {
   std::vector<NamedTensor> model = Model();
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(0, model, 64);
-  ASSERT_TRUE(chunks.ok()) << chunks.status();
+  ASSERT_THAT(chunks, IsOk());
   EXPECT_EQ((*chunks)[1].pieces[0].data.data(), model[0].data.data() + 64);
 }
 
 TEST(WeightSyncTest, TakeKeepsThePiecesWithoutCopying) {
   std::vector<NamedTensor> model = Model();
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, model, 64);
-  ASSERT_TRUE(chunks.ok()) << chunks.status();
+  ASSERT_THAT(chunks, IsOk());
   absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk());
   const ReceivedTensor& embed = (*back)[0];
   ASSERT_EQ(embed.pieces.size(), 3u);
   EXPECT_EQ(embed.pieces[1].first, 64u);
@@ -89,12 +92,12 @@ TEST(WeightSyncTest, TakeKeepsThePiecesWithoutCopying) {
 TEST(WeightSyncTest, AssemblesChunksInAnyOrder) {
   std::vector<NamedTensor> model = Model();
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, model, 64);
-  ASSERT_TRUE(chunks.ok()) << chunks.status();
+  ASSERT_THAT(chunks, IsOk());
   std::mt19937 rng(3);
   for (int trial = 0; trial < 5; ++trial) {
     std::shuffle(chunks->begin(), chunks->end(), rng);
     absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
-    ASSERT_TRUE(back.ok()) << back.status();
+    ASSERT_THAT(back, IsOk());
     ExpectSameTensors(model, *back);
   }
 }
@@ -102,20 +105,20 @@ TEST(WeightSyncTest, AssemblesChunksInAnyOrder) {
 TEST(WeightSyncTest, WholeTensorsComeBackWithoutCopies) {
   std::vector<NamedTensor> model = Model();
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, model, 1 << 20);
-  ASSERT_TRUE(chunks.ok()) << chunks.status();
+  ASSERT_THAT(chunks, IsOk());
   ASSERT_EQ(chunks->size(), 1u);
   absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk());
   ASSERT_EQ((*back)[0].pieces.size(), 1u);
   EXPECT_EQ((*back)[0].Contiguous().data(), model[0].data.data());
 }
 
 TEST(WeightSyncTest, NoTensorsStillAnnounceTheVersion) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(9, {});
-  ASSERT_TRUE(chunks.ok()) << chunks.status();
+  ASSERT_THAT(chunks, IsOk());
   ASSERT_EQ(chunks->size(), 1u);
   absl::StatusOr<std::vector<ReceivedTensor>> back = Assemble(*chunks);
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(back->empty());
 }
 
@@ -123,26 +126,25 @@ TEST(WeightSyncTest, SplitRefusesDataThatDoesNotMatchTheShape) {
   NamedTensor t = Tensor("w", config::DType::kFloat32, {3}, 0);
   t.shape = {4};
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(0, {t});
-  ASSERT_FALSE(chunks.ok());
-  EXPECT_EQ(chunks.status().message(), "tensor 'w': shape and dtype make 16 bytes, data has 12");
+  ASSERT_THAT(chunks, StatusIs(absl::StatusCode::kInvalidArgument,
+                               "tensor 'w': shape and dtype make 16 bytes, data has 12"));
 }
 
 TEST(WeightSyncTest, SplitRefusesRepeatedNames) {
   NamedTensor t = Tensor("w", config::DType::kFloat32, {3}, 0);
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(0, {t, t});
-  ASSERT_FALSE(chunks.ok());
-  EXPECT_EQ(chunks.status().message(), "tensor name 'w' is empty, too long or repeated");
+  ASSERT_THAT(chunks, StatusIs(absl::StatusCode::kInvalidArgument,
+                               "tensor name 'w' is empty, too long or repeated"));
 }
 
 TEST(WeightSyncTest, SplitRefusesTinyChunks) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(0, Model(), 3);
-  ASSERT_FALSE(chunks.ok());
-  EXPECT_EQ(chunks.status().message(), "chunk_bytes must be >= 4");
+  ASSERT_THAT(chunks, StatusIs(absl::StatusCode::kInvalidArgument, "chunk_bytes must be >= 4"));
 }
 
 TEST(WeightSyncTest, RepeatedChunkIsIgnored) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, Model(), 64);
-  ASSERT_TRUE(chunks.ok());
+  ASSERT_THAT(chunks, IsOk());
   WeightAssembler assembler;
   ASSERT_EQ(*assembler.Add((*chunks)[0]), false);
   ASSERT_EQ(*assembler.Add((*chunks)[0]), false);
@@ -152,62 +154,62 @@ TEST(WeightSyncTest, RepeatedChunkIsIgnored) {
 TEST(WeightSyncTest, StaleVersionIsIgnoredAndNewerOneWins) {
   absl::StatusOr<std::vector<WeightUpdate>> v1 = SplitWeights(1, Model(), 64);
   absl::StatusOr<std::vector<WeightUpdate>> v2 = SplitWeights(2, Model(), 64);
-  ASSERT_TRUE(v1.ok() && v2.ok());
+  ASSERT_THAT(v1, IsOk());
+  ASSERT_THAT(v2, IsOk());
   WeightAssembler assembler;
-  ASSERT_TRUE(assembler.Add((*v1)[0]).ok());
-  ASSERT_TRUE(assembler.Add((*v2)[0]).ok());  // discards the incomplete version 1
+  ASSERT_THAT(assembler.Add((*v1)[0]), IsOk());
+  ASSERT_THAT(assembler.Add((*v2)[0]), IsOk());  // discards the incomplete version 1
   EXPECT_EQ(assembler.version(), 2);
   EXPECT_EQ(*assembler.Add((*v1)[1]), false);  // stale
   EXPECT_EQ(assembler.chunks_received(), 1u);
-  for (size_t i = 1; i < v2->size(); ++i) ASSERT_TRUE(assembler.Add((*v2)[i]).ok());
+  for (size_t i = 1; i < v2->size(); ++i) ASSERT_THAT(assembler.Add((*v2)[i]), IsOk());
   EXPECT_TRUE(assembler.complete());
 }
 
 TEST(WeightSyncTest, ChangedChunkCountIsAnError) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, Model(), 64);
-  ASSERT_TRUE(chunks.ok());
+  ASSERT_THAT(chunks, IsOk());
   WeightAssembler assembler;
-  ASSERT_TRUE(assembler.Add((*chunks)[0]).ok());
+  ASSERT_THAT(assembler.Add((*chunks)[0]), IsOk());
   WeightUpdate odd = (*chunks)[1];
   odd.chunk_count = 5;
   absl::StatusOr<bool> added = assembler.Add(odd);
-  ASSERT_FALSE(added.ok());
-  EXPECT_EQ(added.status().message(),
-            "weight version 1: chunk 1 of 5 does not fit version 1 "
-            "announced with 4 chunks");
+  ASSERT_THAT(added, StatusIs(absl::StatusCode::kInvalidArgument,
+                              "weight version 1: chunk 1 of 5 does not fit version 1 "
+                              "announced with 4 chunks"));
   EXPECT_EQ(assembler.version(), kNoPolicyVersion);  // dropped
 }
 
 TEST(WeightSyncTest, ShapeChangeBetweenPiecesIsAnError) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, Model(), 64);
-  ASSERT_TRUE(chunks.ok());
+  ASSERT_THAT(chunks, IsOk());
   WeightAssembler assembler;
-  ASSERT_TRUE(assembler.Add((*chunks)[0]).ok());
+  ASSERT_THAT(assembler.Add((*chunks)[0]), IsOk());
   WeightUpdate odd = (*chunks)[1];
   odd.pieces[0].shape = {8, 10};
   absl::StatusOr<bool> added = assembler.Add(odd);
-  ASSERT_FALSE(added.ok());
-  EXPECT_EQ(added.status().message(),
-            "weight version 1: tensor 'embed': bf16 [8, 10] here, "
-            "bf16 [10, 8] in an earlier piece");
+  ASSERT_THAT(added, StatusIs(absl::StatusCode::kInvalidArgument,
+                              "weight version 1: tensor 'embed': bf16 [8, 10] here, "
+                              "bf16 [10, 8] in an earlier piece"));
 }
 
 TEST(WeightSyncTest, OverlappingPiecesAreAnError) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, Model(), 64);
-  ASSERT_TRUE(chunks.ok());
+  ASSERT_THAT(chunks, IsOk());
   WeightAssembler assembler;
-  ASSERT_TRUE(assembler.Add((*chunks)[0]).ok());
+  ASSERT_THAT(assembler.Add((*chunks)[0]), IsOk());
   WeightUpdate odd = (*chunks)[1];
   odd.pieces[0].offset = 32;
   absl::StatusOr<bool> added = assembler.Add(odd);
-  ASSERT_FALSE(added.ok());
-  EXPECT_EQ(added.status().message(),
-            "weight version 1: tensor 'embed': piece at byte 32 overlaps one received before");
+  ASSERT_THAT(
+      added,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "weight version 1: tensor 'embed': piece at byte 32 overlaps one received before"));
 }
 
 TEST(WeightSyncTest, UncoveredBytesAreAnErrorOnceAllChunksAreIn) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, Model(), 64);
-  ASSERT_TRUE(chunks.ok());
+  ASSERT_THAT(chunks, IsOk());
   (*chunks)[1].pieces.clear();  // embed's bytes [64, 128) never arrive
   WeightAssembler assembler;
   absl::Status status = absl::OkStatus();
@@ -215,35 +217,37 @@ TEST(WeightSyncTest, UncoveredBytesAreAnErrorOnceAllChunksAreIn) {
     absl::StatusOr<bool> added = assembler.Add(chunk);
     if (!added.ok()) status = added.status();
   }
-  EXPECT_EQ(status.message(),
-            "weight version 1: tensor 'embed': all 4 chunks are in but only 96 of its 160 bytes");
+  EXPECT_THAT(
+      status,
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          "weight version 1: tensor 'embed': all 4 chunks are in but only 96 of its 160 bytes"));
 }
 
 TEST(WeightSyncTest, TakeBeforeCompleteFails) {
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(1, Model(), 64);
-  ASSERT_TRUE(chunks.ok());
+  ASSERT_THAT(chunks, IsOk());
   WeightAssembler assembler;
-  ASSERT_TRUE(assembler.Add((*chunks)[0]).ok());
+  ASSERT_THAT(assembler.Add((*chunks)[0]), IsOk());
   absl::StatusOr<std::vector<ReceivedTensor>> taken = assembler.Take();
-  ASSERT_FALSE(taken.ok());
-  EXPECT_EQ(taken.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(taken.status().message(), "weight version 1 is incomplete: 1 of 4 chunks");
+  ASSERT_THAT(taken, StatusIs(absl::StatusCode::kFailedPrecondition,
+                              "weight version 1 is incomplete: 1 of 4 chunks"));
 }
 
 TEST(WeightSyncTest, ChunksSurviveTheWire) {
   std::vector<NamedTensor> model = Model();
   absl::StatusOr<std::vector<WeightUpdate>> chunks = SplitWeights(4, model, 64);
-  ASSERT_TRUE(chunks.ok());
+  ASSERT_THAT(chunks, IsOk());
   WeightAssembler assembler;
   for (const WeightUpdate& chunk : *chunks) {
     absl::StatusOr<Frames> frames = Encode(chunk);
-    ASSERT_TRUE(frames.ok()) << frames.status();
+    ASSERT_THAT(frames, IsOk());
     absl::StatusOr<WeightUpdate> back = DecodeAs<WeightUpdate>(*frames);
-    ASSERT_TRUE(back.ok()) << back.status();
-    ASSERT_TRUE(assembler.Add(*back).ok());
+    ASSERT_THAT(back, IsOk());
+    ASSERT_THAT(assembler.Add(*back), IsOk());
   }
   absl::StatusOr<std::vector<ReceivedTensor>> tensors = assembler.Take();
-  ASSERT_TRUE(tensors.ok()) << tensors.status();
+  ASSERT_THAT(tensors, IsOk());
   ExpectSameTensors(model, *tensors);
 }
 
