@@ -1,15 +1,21 @@
-// Scalar building blocks for CPU loops that the compiler vectorizes: a branch-free exp, the
-// bfloat16 <-> float32 conversions, and the attribute that builds a loop for several x86 ISA
-// levels with the best one picked at load time. Used by the sampler's full-vocabulary passes
-// (rollout/row_kernels.cc) and the fused inference kernels (model/cpu_kernels.cc).
+// Scalar building blocks for CPU loops that the compiler vectorizes: a branch-free exp and the
+// bfloat16 <-> float32 conversions. Used by the sampler's full-vocabulary passes
+// (rollout/row_kernels*.cc) and the fused inference kernels (model/cpu_kernels*.cc).
+//
+// Every function here is `static inline`: internal linkage, so a copy that a translation unit
+// compiled for AVX-512 (model/cpu_kernels_avx512.cc) emits out of line stays inside that unit.
+// An ordinary inline function would become a weak symbol that the linker may pick for every
+// caller, and a processor without AVX-512 would then die on its first call (SIGILL). The
+// results are the same bits at every instruction-set level when the caller compiles with
+// -ffp-contract=off (cmake: zerorl_isa_sources): no multiply-add is fused on one level and
+// rounded twice on another.
 #ifndef ZERORL_CORE_VECTOR_MATH_H_
 #define ZERORL_CORE_VECTOR_MATH_H_
 
 #include <cstdint>
 #include <cstring>
 
-// GCC function multiversioning: x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA) and the baseline;
-// plain "avx512f" clones measured 4x slower here than the full v4 level. Elsewhere: baseline.
+// GCC function multiversioning for rollout/row_kernels.cc (until it has per-ISA files too).
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) && \
     __GNUC__ >= 12
 #define ZERORL_VECTOR_KERNEL \
@@ -22,7 +28,7 @@ namespace zerorl::core {
 
 // exp(x) for x in [-87, 88] (clamped outside) to about 1 ulp: Cephes' expf, branch-free so
 // that loops over it vectorize.
-inline float FastExp(float x) {
+static inline float FastExp(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
   // n = round(x / ln 2) by the 1.5 * 2^23 trick (round-to-nearest, no libm call).
@@ -43,7 +49,7 @@ inline float FastExp(float x) {
   return p * scale;
 }
 
-inline float Bf16ToFloat(uint16_t bits) {
+static inline float Bf16ToFloat(uint16_t bits) {
   uint32_t wide = static_cast<uint32_t>(bits) << 16;
   float value;
   std::memcpy(&value, &wide, sizeof(value));
@@ -52,7 +58,7 @@ inline float Bf16ToFloat(uint16_t bits) {
 
 // Round to nearest even, NaN kept a (quiet) NaN: what c10::BFloat16 does. Branch-free (the
 // NaN case is a mask) so that loops storing bf16 vectorize.
-inline uint16_t FloatToBf16(float value) {
+static inline uint16_t FloatToBf16(float value) {
   uint32_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
   uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
@@ -61,7 +67,7 @@ inline uint16_t FloatToBf16(float value) {
 }
 
 // The float32 value a bfloat16 rounding of `value` holds.
-inline float RoundToBf16(float value) { return Bf16ToFloat(FloatToBf16(value)); }
+static inline float RoundToBf16(float value) { return Bf16ToFloat(FloatToBf16(value)); }
 
 }  // namespace zerorl::core
 

@@ -56,8 +56,8 @@ torch::Tensor GroupedAttention(const torch::Tensor& q, const torch::Tensor& k,
   } else {
     // LibTorch 1.x rounds the scalar to bf16 before a bf16 multiply (1/sqrt(32) moves by
     // 0.01%), later ones multiply in float32; the fused kernels follow either
-    // (kernels::AtenScalarMultiplier). Last bits like these moved the old 650-step quickstart
-    // SFT from 49% to 9.5% held-out accuracy (configs/quickstart.json).
+    // (AtenBf16ScalarMultiplier in cpu_kernels.cc). Last bits like these moved the old
+    // 650-step quickstart SFT from 49% to 9.5% held-out accuracy (configs/quickstart.json).
     scores.mul_(scale);
     scores.view({batch, kv_heads, group, tokens, keys})
         .masked_fill_(blocked, -std::numeric_limits<float>::infinity());
@@ -119,7 +119,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const ForwardContex
   torch::Tensor attended;  // [B, T, n_heads * hd]
   const CacheIo* io = ctx.cache;
   if (io != nullptr) WriteCache(*io, layer, k, v);
-  if (packed && io != nullptr && tokens == 1 && window == 0 && kernels::Applies(q)) {
+  if (packed && io != nullptr && tokens == 1 && window == 0 && kernels::Applies(q) &&
+      kernels::DecodeAttentionAvailable(q.scalar_type())) {
     // A decode step: each row reads its own slot in place (no gathered copy of the cache).
     attended = kernels::DecodeAttention(q, io->cache->keys(layer), io->cache->values(layer),
                                         io->slots, io->lengths);

@@ -24,7 +24,7 @@ RMSNormImpl::RMSNormImpl(const RMSNormOptions& options) : eps(options.eps()) {
 }
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
-  if (fused_kernel_ && kernels::Applies(x) && weight.scalar_type() == torch::kBFloat16 &&
+  if (fused_kernel_ && kernels::Applies(x) && weight.scalar_type() == x.scalar_type() &&
       kernels::RmsNormAvailable()) {
     return kernels::RmsNorm(x, weight, eps);
   }

@@ -46,8 +46,8 @@ class RMSNormImpl : public torch::nn::Module {
  public:
   explicit RMSNormImpl(const RMSNormOptions& options);
   torch::Tensor forward(const torch::Tensor& x);  // [..., dim] -> [..., dim], x's dtype
-  // Forwards without autograd in bf16 on the CPU then run kernels::RmsNorm (the same bits);
-  // CausalLM::PackForInference turns it on.
+  // Forwards without autograd in bf16 or float32 on the CPU then run kernels::RmsNorm (the
+  // same bits); CausalLM::PackForInference turns it on.
   void UseFusedKernel(bool on) { fused_kernel_ = on; }
 
   torch::Tensor weight;  // [dim]

@@ -205,4 +205,11 @@ bool PackedLinearAvailable() {
 #endif
 }
 
+bool PackedLinearSupports(at::ScalarType dtype) {
+  static const bool bf16 =
+      PackedLinear::Create({at::zeros({16, 16}, at::kBFloat16)}, {}) != nullptr;
+  static const bool f32 = PackedLinear::Create({at::zeros({16, 16}, at::kFloat)}, {}) != nullptr;
+  return dtype == at::kBFloat16 ? bf16 : dtype == at::kFloat ? f32 : false;
+}
+
 }  // namespace zerorl::model

@@ -15,8 +15,12 @@
 // the packed weights.
 //
 // Create() returns nullptr, and callers keep at::linear, when this build has no oneDNN
-// (ZERORL_HAVE_DNNL), the weights are not on the CPU, or their dtype is neither bfloat16 nor
-// float32 — e.g. on CUDA, where cuBLAS needs none of this.
+// (ZERORL_HAVE_DNNL), the weights are not on the CPU (on CUDA cuBLAS needs none of this), their
+// dtype is neither bfloat16 nor float32, or oneDNN has no matmul for their dtype on this
+// processor (PackedLinearSupports): float32 packs on every x86-64 processor, bfloat16 only on
+// AVX-512 ones (oneDNN 2.x's avx512_core and up; with AVX512_BF16 or AMX it runs in hardware).
+// On an AVX2-only processor a bf16 model therefore keeps at::linear, which is LibTorch's own
+// single-threaded bf16 gemm there: float32 is the fast precision on such a machine.
 //
 // Thread-safety: none; one thread runs a model's forwards (see transformer.h).
 #ifndef ZERORL_MODEL_PACKED_LINEAR_H_
@@ -45,6 +49,8 @@ class PackedLinear {
 
 // True when this build can pack (compiled with oneDNN).
 bool PackedLinearAvailable();
+// True when Create() packs `dtype` weights on this processor (oneDNN asked once per dtype).
+bool PackedLinearSupports(at::ScalarType dtype);
 
 }  // namespace zerorl::model
 

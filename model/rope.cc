@@ -49,7 +49,8 @@ RopeTables MakeRopeTables(const torch::Tensor& inv_freq, const torch::Tensor& po
 // transformers' x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]; both halves of
 // its sin table are equal, so the rotation is two multiply-adds on the halves of x * cos.
 torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& tables, bool fused_kernels) {
-  if (fused_kernels && kernels::Applies(x) && x.stride(-1) == 1 && x.stride(-2) == x.size(-1)) {
+  if (fused_kernels && kernels::Applies(x) && x.stride(-1) == 1 && x.stride(-2) == x.size(-1) &&
+      tables.cos.scalar_type() == x.scalar_type() && kernels::RopeAvailable(x.scalar_type())) {
     return kernels::Rope(x, tables.cos, tables.sin);
   }
   int64_t half = x.size(-1) / 2;

@@ -66,12 +66,12 @@ class CausalLMImpl : public torch::nn::Module {
   torch::Tensor LmHead(const torch::Tensor& hidden);
 
   // For generation on the CPU: packs every matmul's weights once into oneDNN's blocked layout
-  // (q/k/v and gate/up fused; see packed_linear.h) and turns on the fused bf16 kernels of
-  // cpu_kernels.h, both used only by forwards that run without autograd. The same results as
-  // the ATen forward up to rare last bits (cpu_kernels.h says where); a second copy of the
-  // weights in memory; weights changed in place are repacked on the next forward. Returns
-  // false where packing is not available (no oneDNN in the build, CUDA, fp16): forwards are
-  // unchanged.
+  // (q/k/v and gate/up fused; see packed_linear.h) and turns on the fused bf16 / float32
+  // kernels of cpu_kernels.h, both used only by forwards that run without autograd. The same
+  // results as the ATen forward up to rare last bits (cpu_kernels.h says where); a second copy
+  // of the weights in memory; weights changed in place are repacked on the next forward.
+  // Returns false where packing is not available (no oneDNN in the build, CUDA, fp16, bf16 on
+  // a CPU where oneDNN has no bf16 matmul): forwards are unchanged.
   bool PackForInference();
   // Logits(ForwardHidden(...)): [B, T, vocab_size] float32. For short inputs and tests.
   torch::Tensor Forward(const torch::Tensor& input_ids, const torch::Tensor& position_ids = {},

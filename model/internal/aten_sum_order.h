@@ -9,23 +9,27 @@
 // levels fold down, the vectors left over after the last group of four go into accumulator 0,
 // accumulators 1..3 go into accumulator 0, and the scalar sum starts from the elements after
 // the last whole vector and adds the W lanes in order.
+//
+// W depends on which of its kernels LibTorch runs (ATEN_CPU_CAPABILITY, i.e. the CPU): the fused
+// kernels find it once by comparing with at::sum (cpu_kernels.cc), whatever their own ISA.
+// Self-contained and of internal linkage (no std:: calls), so that the per-ISA kernel files may
+// include it (see core/vector_math.h on weak symbols).
 #ifndef ZERORL_MODEL_INTERNAL_ATEN_SUM_ORDER_H_
 #define ZERORL_MODEL_INTERNAL_ATEN_SUM_ORDER_H_
 
-#include <algorithm>
 #include <cstdint>
 
 namespace zerorl::model {
 
 // Sum of load(0) .. load(n - 1) (floats) in ATen's order for W-lane vectors.
 template <int W, typename Load>
-inline float AtenOrderSum(int64_t n, const Load& load) {
+static inline float AtenOrderSum(int64_t n, const Load& load) {
   constexpr int kIlp = 4, kLevels = 4;
   const int64_t vectors = n / W;
   const int64_t steps = vectors / kIlp;  // groups of kIlp vectors
   int64_t ceil_log2 = 0;
   while ((int64_t{1} << ceil_log2) < steps) ++ceil_log2;
-  const int64_t level_power = std::max<int64_t>(4, ceil_log2 / kLevels);
+  const int64_t level_power = ceil_log2 / kLevels > 4 ? ceil_log2 / kLevels : 4;
   const int64_t level_step = int64_t{1} << level_power;
   const int64_t level_mask = level_step - 1;
   float acc[kLevels][kIlp][W] = {};

@@ -4,8 +4,10 @@
 
 #include <torch/torch.h>
 
+#include "core/cpu_features.h"
 #include "model/weights.h"
 #include "tests/model/model_test_util.h"
+#include "tests/testing/cpu_isa.h"
 
 namespace zerorl::model {
 namespace {
@@ -53,10 +55,25 @@ TEST(PackedLinearTest, FusesWeightsAlongTheOutputsWithAndWithoutBiases) {
   EXPECT_TRUE(torch::allclose(packed->Apply(strided), expected.slice(1, 0, 5, 2), 1e-5, 1e-5));
 }
 
+TEST(PackedLinearTest, Float32PacksOnEveryProcessor) {
+  SKIP_WITHOUT_DNNL();
+  EXPECT_TRUE(PackedLinearSupports(torch::kFloat)) << core::HostCpu().Describe();
+  EXPECT_FALSE(PackedLinearSupports(torch::kHalf));
+}
+
 TEST(PackedLinearTest, Bfloat16MatchesLinearToItsRounding) {
   SKIP_WITHOUT_DNNL();
   torch::Tensor w = Random({1000, 64}, torch::kBFloat16, 1);
   std::unique_ptr<PackedLinear> packed = PackedLinear::Create({w}, {});
+  if (!PackedLinearSupports(torch::kBFloat16)) {
+    // The documented fallback: nothing is packed, the model keeps at::linear.
+    EXPECT_EQ(packed, nullptr);
+    std::string missing = ::zerorl::testing::MissingCpuFeatures(core::CpuIsa::kAvx512);
+    GTEST_SKIP() << "oneDNN has no bf16 matmul on this CPU ("
+                 << (missing.empty() ? "refused, e.g. capped by ONEDNN_MAX_CPU_ISA"
+                                     : "it needs AVX-512; this CPU lacks " + missing)
+                 << "): bf16 weights are not packed, at::linear runs";
+  }
   ASSERT_NE(packed, nullptr);
   for (int64_t rows : {1, 7, 64}) {
     torch::Tensor x = Random({rows, 64}, torch::kBFloat16, rows);
