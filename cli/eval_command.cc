@@ -231,11 +231,9 @@ absl::StatusOr<CompletionSource> EngineSource(const Session& s,
   } catch (const c10::Error&) {
     return absl::InvalidArgumentError("model.device: not a device: " + s.config.model.device);
   }
-  rollout::EngineOptions options;
-  options.max_batch = s.config.rollout.max_batch;
-  options.threads = s.machine.threads;
   absl::StatusOr<std::unique_ptr<rollout::Engine>> engine =
-      rollout::Engine::Load(s.config.model.path, s.config.model.tokenizer, load, options);
+      rollout::Engine::Load(s.config.model.path, s.config.model.tokenizer, load,
+                            rollout::EngineOptionsFromConfig(s.config));
   if (!engine.ok()) return core::Annotate(engine.status(), "--model " + s.config.model.path);
   if (!(*engine)->tokenizer()) return absl::InvalidArgumentError("--model: no tokenizer");
   *holder = std::shared_ptr<rollout::Engine>(std::move(*engine));

@@ -213,26 +213,25 @@ int RunGenerate(const GenerateArgs& args) {
     return ReportError(kName, absl::InvalidArgumentError(absl::StrCat(
                                   "--device ", args.device, ": not a device (cpu, cuda, cuda:N)")));
   }
-  // --dtype auto and --threads 0 resolve as a run's model.dtype and model.threads do.
-  config::Config machine_config;
-  machine_config.model.dtype = args.dtype == "fp32"   ? config::DType::kFloat32
-                               : args.dtype == "bf16" ? config::DType::kBFloat16
-                                                      : config::DType::kAuto;
-  machine_config.model.device = args.device;
-  machine_config.model.threads = args.threads;
+  // The flags as a run config: --dtype auto and --threads 0 resolve as a run's model.dtype and
+  // model.threads do, and the engine options come from it as a rollout worker's do.
+  config::Config flags_config;
+  flags_config.model.dtype = args.dtype == "fp32"   ? config::DType::kFloat32
+                             : args.dtype == "bf16" ? config::DType::kBFloat16
+                                                    : config::DType::kAuto;
+  flags_config.model.device = args.device;
+  flags_config.model.threads = args.threads;
+  flags_config.rollout.max_batch = args.max_batch;
   absl::StatusOr<train::MachineSetup> machine =
-      train::ApplyMachineSetup(&machine_config, config::ProcessRole::kAlone);
+      train::ApplyMachineSetup(&flags_config, config::ProcessRole::kAlone);
   if (!machine.ok()) return ReportError(kName, machine.status());
   std::cerr << "zerorl generate: " << machine->Summary() << "\n";
   if (!machine->emulated_bf16_cost.empty()) {
     std::cerr << "warning: " << machine->emulated_bf16_cost << "\n";
   }
-  load.dtype = model::ScalarTypeOf(machine_config.model.dtype);
-  rollout::EngineOptions options;
-  options.max_batch = args.max_batch;
-  options.threads = machine->threads;
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Load(args.model, args.tokenizer, load, options);
+  load.dtype = model::ScalarTypeOf(flags_config.model.dtype);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(
+      args.model, args.tokenizer, load, rollout::EngineOptionsFromConfig(flags_config));
   if (!engine.ok()) return ReportError(kName, engine.status());
   absl::StatusOr<std::vector<std::string>> text = ReadLines(args.input);
   if (!text.ok()) return ReportError(kName, text.status());

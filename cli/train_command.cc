@@ -105,12 +105,9 @@ int RunRollout(const RolloutArgs& args) {
   model::LoadOptions load;
   load.dtype = model::ScalarTypeOf(config->model.dtype);
   load.device = torch::Device(config->model.device);
-  rollout::EngineOptions options;
-  options.max_batch = config->rollout.max_batch;
-  options.threads = machine->threads;
-  options.pack_weights = config->rollout.fast_cpu;
-  absl::StatusOr<std::unique_ptr<rollout::Engine>> engine = rollout::Engine::Load(
-      config->model.path, config->model.tokenizer, load, options, wire::kNoPolicyVersion);
+  absl::StatusOr<std::unique_ptr<rollout::Engine>> engine =
+      rollout::Engine::Load(config->model.path, config->model.tokenizer, load,
+                            rollout::EngineOptionsFromConfig(*config), wire::kNoPolicyVersion);
   if (!engine.ok()) return ReportError("rollout", engine.status());
   wire::WorkerLinkOptions link;
   link.endpoint = args.connect;

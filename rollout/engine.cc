@@ -21,6 +21,14 @@ void AddUnique(int64_t id, std::vector<int32_t>* ids) {
 
 }  // namespace
 
+EngineOptions EngineOptionsFromConfig(const config::Config& config) {
+  EngineOptions options;
+  options.max_batch = config.rollout.max_batch;
+  options.pack_weights = config.rollout.fast_cpu;
+  options.threads = config.model.threads;
+  return options;
+}
+
 GenerationParams GenerationParams::FromConfig(const config::SamplingConfig& config) {
   GenerationParams params;
   params.n = config.n;

@@ -3,8 +3,7 @@
 // finish reason and the policy version the samples were drawn with. New weights are taken in
 // place between Generate() calls.
 //
-//   EngineOptions options;
-//   options.max_batch = 64;
+//   EngineOptions options = EngineOptionsFromConfig(config);  // or set the fields by hand
 //   ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
 //                    Engine::Load("Qwen2.5-0.5B-Instruct", /*tokenizer=*/"", {torch::kBFloat16},
 //                                 options));
@@ -64,6 +63,12 @@ struct EngineOptions {
   // differences (mean 1e-5 nats; the decode attention's summation order). Off: ATen ops only.
   bool pack_weights = true;
 };
+
+// The engine options a run config asks for, as LearnerOptionsFromConfig does for the learner:
+// max_batch = rollout.max_batch, pack_weights = rollout.fast_cpu, threads = model.threads (0:
+// the threads the process already has, as its machine setup chose them). EOS ids are left
+// empty: Engine::Load takes them from the model folder and tokenizer.
+EngineOptions EngineOptionsFromConfig(const config::Config& config);
 
 // What to generate for every prompt of one Generate() call.
 struct GenerationParams {
