@@ -14,6 +14,10 @@
 namespace zerorl::train {
 namespace {
 
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::string Compact(double value) {
   char buffer[32];
   if (std::fabs(value) >= 1000) {
@@ -56,7 +60,7 @@ absl::StatusOr<double> Trainer::EvaluateAndCheckpointIfDue(int64_t step, metrics
   if (config_.run.eval_every > 0 && step % config_.run.eval_every == 0 && !data_.eval.empty()) {
     Clock::time_point eval_start = Clock::now();
     RETURN_IF_ERROR(Evaluate(step, row, &eval_after_));
-    eval_s = std::chrono::duration<double>(Clock::now() - eval_start).count();
+    eval_s = SecondsSince(eval_start);
   }
   if (config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0) {
     RETURN_IF_ERROR(Checkpoint(step));
@@ -67,18 +71,18 @@ absl::StatusOr<double> Trainer::EvaluateAndCheckpointIfDue(int64_t step, metrics
 absl::Status Trainer::SupervisedControlStep(int64_t step) {
   const Clock::time_point step_start = Clock::now();
   ASSIGN_OR_RETURN(learner::StepMetrics m, SupervisedStep(learner_.get()));
-  const double learner_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+  const double learner_s = SecondsSince(step_start);
   RETURN_IF_ERROR(Publish());
   metrics::MetricsRow row;
   row.Add("step", step).Add("phase", "continue_sft");
   for (const auto& [name, value] : m) row.Add("sft/" + name, value);
   row.Add("policy_version", learner_->policy_version());
   ASSIGN_OR_RETURN(double eval_s, EvaluateAndCheckpointIfDue(step, &row));
-  const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+  const double step_s = SecondsSince(step_start);
   row.Add("timing/step_s", step_s).Add("timing/learner_s", learner_s)
       .Add("timing/weight_sync_s", last_publish_s_).Add("timing/eval_s", eval_s)
       .Add("time", metrics::UnixTimeSeconds())
-      .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
+      .Add("elapsed_s", SecondsSince(grpo_started_));
   RETURN_IF_ERROR(metrics_->Write(row));
   if (!flags_.quiet && (step % 10 == 0 || step == config_.run.steps)) {
     std::printf("continued SFT step %lld/%d | loss %.4f | learn %.1fs\n",
@@ -96,97 +100,69 @@ absl::Status Trainer::TrainStep(int64_t step) {
   RETURN_IF_ERROR(SubmitStep(step));
   // Async: the next step generates with the current weights while this one trains.
   if (async && step + 1 <= config_.run.steps) RETURN_IF_ERROR(SubmitStep(step + 1));
+  ASSIGN_OR_RETURN(std::vector<controller::ScoredBatch> batches, AwaitStep(step));
+  StepTimings timings;
+  timings.wait_s = SecondsSince(step_start);
+  const StepSamples samples =
+      CollectSamples(batches, learner_->policy_version(), async ? config_.run.max_staleness : -1);
+  ASSIGN_OR_RETURN(PolicyUpdate update, UpdatePolicy(step, batches, samples));
+  timings.learner_s = update.learner_s;
+  timings.weight_sync_s = last_publish_s_;
+  metrics::MetricsRow row;
+  const ClusterSnapshot cluster{controller_->stats(), controller_->WorkerMetrics()};
+  const SampleSummary summary = AddGrpoStepMetrics(step, samples, update.metrics,
+                                                   learner_->policy_version(), async, cluster, &row);
+  ASSIGN_OR_RETURN(timings.eval_s, EvaluateAndCheckpointIfDue(step, &row));
+  timings.step_s = SecondsSince(step_start);
+  timings.unix_time_s = metrics::UnixTimeSeconds();
+  timings.elapsed_s = SecondsSince(grpo_started_);
+  const RolloutWork work = SummarizeRolloutWork(batches);
+  AddStepTimingMetrics(timings, work, cluster.stats.rollout_workers, &row);
+  RETURN_IF_ERROR(WriteStepRows(step, row, samples, update.advantages));
+  PrintProgress(step, summary, work, timings);
+  return absl::OkStatus();
+}
 
+absl::StatusOr<std::vector<controller::ScoredBatch>> Trainer::AwaitStep(int64_t step) {
   ASSIGN_OR_RETURN(std::vector<controller::ScoredBatch> batches,
                    collector_->Await(submitted_.at(step)));
   submitted_.erase(step);
-  const double wait_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+  return batches;
+}
 
-  StepSamples step_samples =
-      CollectSamples(batches, learner_->policy_version(), async ? config_.run.max_staleness : -1);
-  metrics::MetricsRow row;
-  row.Add("step", step).Add("phase", "grpo");
-  SampleSummary summary = AddSampleMetrics(step_samples, &row);
-
-  const Clock::time_point learn_start = Clock::now();
-  torch::Tensor advantages;
-  bool trained = false;
-  learner::StepMetrics learner_metrics;
-  int64_t usable = static_cast<int64_t>(step_samples.samples.size()) - step_samples.excluded;
-  if (usable > 0) {
+absl::StatusOr<Trainer::PolicyUpdate> Trainer::UpdatePolicy(
+    int64_t step, const std::vector<controller::ScoredBatch>& batches,
+    const StepSamples& samples) {
+  PolicyUpdate update;
+  const Clock::time_point start = Clock::now();
+  if (static_cast<int64_t>(samples.samples.size()) > samples.excluded) {
     ASSIGN_OR_RETURN(learner::TrainBatch batch,
-                     learner::BuildTrainBatch(step_samples.samples,
+                     learner::BuildTrainBatch(samples.samples,
                                               learner::BatchOptionsFromConfig(config_)));
-    advantages = batch.advantages;
-    ASSIGN_OR_RETURN(learner_metrics, learner_->Step(batch));
-    trained = true;
+    update.advantages = batch.advantages;
+    ASSIGN_OR_RETURN(update.metrics, learner_->Step(batch));
+    update.trained = true;
   } else {
     ZLOG(WARNING) << "step " << step << ": no sample with a usable reward; no update";
   }
-  const double learner_s = std::chrono::duration<double>(Clock::now() - learn_start).count();
-  for (const controller::ScoredBatch& b : batches)
-    controller_->RecordTrained(b.batch.batch_id, step);
-  if (trained) RETURN_IF_ERROR(Publish());
-  for (const auto& [name, value] : learner_metrics) row.Add(name, value);
-  row.Add("policy_version", learner_->policy_version());
-
-  // Where the time went. In sync mode the learner idles while workers generate and score
-  // (wait_s); in async mode that wait shrinks to what generation does not overlap.
-  double generate_s = 0, reward_s = 0, rollout_busy = 0;
-  int64_t tokens = 0;
+  update.learner_s = SecondsSince(start);
   for (const controller::ScoredBatch& b : batches) {
-    generate_s = std::max(generate_s, b.rollout_s);
-    reward_s = std::max(reward_s, b.reward_s);
-    rollout_busy += b.rollout_s;
-    for (const wire::Completion& c : b.rollouts.completions)
-      tokens += static_cast<int64_t>(c.tokens.size());
+    controller_->RecordTrained(b.batch.batch_id, step);
   }
-  if (async) {
-    row.Add("async/dropped_stale", step_samples.dropped_stale)
-        .Add("async/policy_lag_mean", step_samples.mean_policy_lag)
-        .Add("async/policy_lag_max", step_samples.max_policy_lag);
-  }
-  controller::ControllerStats cs = controller_->stats();
-  row.Add("workers/rollout", cs.rollout_workers).Add("workers/reward", cs.reward_workers)
-      .Add("workers/lost", cs.workers_lost).Add("ledger/redispatched", cs.redispatched)
-      .Add("ledger/duplicates_dropped", cs.duplicates);
-  for (const auto& [worker, values] : controller_->WorkerMetrics()) {
-    for (const auto& [name, value] : values) row.Add("worker/" + worker + "/" + name, value);
-  }
+  if (update.trained) RETURN_IF_ERROR(Publish());
+  return update;
+}
 
-  std::vector<metrics::MetricsRow> sample_rows;
+absl::Status Trainer::WriteStepRows(int64_t step, const metrics::MetricsRow& row,
+                                    const StepSamples& samples, const torch::Tensor& advantages) {
   SampleLogOptions log;
   log.step = step;
   log.fraction = config_.run.log_samples_fraction;
   log.seed = static_cast<uint64_t>(config_.run.seed);
-  sample_rows = SampleRows(step_samples, advantages, log);
-
-  ASSIGN_OR_RETURN(double eval_s, EvaluateAndCheckpointIfDue(step, &row));
-  const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
-  row.Add("timing/step_s", step_s).Add("timing/wait_s", wait_s)
-      .Add("timing/generate_s", generate_s).Add("timing/reward_s", reward_s)
-      .Add("timing/learner_s", learner_s).Add("timing/weight_sync_s", last_publish_s_)
-      .Add("timing/eval_s", eval_s)
-      .Add("timing/idle_s", wait_s)  // the learner's idle time
-      .Add("timing/rollout_busy_fraction",
-           step_s > 0 ? rollout_busy / (std::max(1, cs.rollout_workers) * step_s) : 0.0)
-      .Add("throughput/tokens_per_s", step_s > 0 ? tokens / step_s : 0.0)
-      .Add("time", metrics::UnixTimeSeconds())
-      .Add("elapsed_s", std::chrono::duration<double>(Clock::now() - grpo_started_).count());
   RETURN_IF_ERROR(metrics_->Write(row));
-  for (const metrics::MetricsRow& r : sample_rows) RETURN_IF_ERROR(samples_->Write(r));
-  Progress progress;
-  progress.reward = summary.reward_mean;
-  auto acc = summary.function_means.find(evaluator_->correctness_function());
-  if (acc != summary.function_means.end()) progress.accuracy = acc->second;
-  progress.mean_length = summary.mean_length;
-  progress.tokens_per_s = step_s > 0 ? tokens / step_s : 0.0;
-  progress.generate_s = generate_s;
-  progress.reward_s = reward_s;
-  progress.learner_s = learner_s;
-  progress.sync_s = last_publish_s_;
-  progress.step_s = step_s;
-  PrintProgress(step, progress);
+  for (const metrics::MetricsRow& r : SampleRows(samples, advantages, log)) {
+    RETURN_IF_ERROR(samples_->Write(r));
+  }
   return absl::OkStatus();
 }
 
@@ -230,17 +206,23 @@ absl::Status Trainer::Checkpoint(int64_t step) {
   return absl::OkStatus();
 }
 
-void Trainer::PrintProgress(int64_t step, const Progress& p) {
+void Trainer::PrintProgress(int64_t step, const SampleSummary& samples, const RolloutWork& work,
+                            const StepTimings& timings) {
   if (flags_.quiet) return;
-  double elapsed = std::chrono::duration<double>(Clock::now() - grpo_started_).count();
-  int64_t done = step - start_step_;
-  double eta = done > 0 ? elapsed / done * static_cast<double>(config_.run.steps - step) : 0;
-  std::string accuracy = std::isnan(p.accuracy) ? "-" : Compact(100 * p.accuracy) + "%";
+  const int64_t done = step - start_step_;
+  const double eta =
+      done > 0 ? timings.elapsed_s / done * static_cast<double>(config_.run.steps - step) : 0;
+  auto accuracy = samples.function_means.find(evaluator_->correctness_function());
+  const std::string accuracy_text = accuracy == samples.function_means.end() ||
+                                            std::isnan(accuracy->second)
+                                        ? "-"
+                                        : Compact(100 * accuracy->second) + "%";
+  const double tokens_per_s = timings.step_s > 0 ? work.tokens / timings.step_s : 0.0;
   std::printf("step %lld/%d | reward %.3f | acc %s | len %.0f | %s tok/s | gen %.1fs rew %.1fs "
               "learn %.1fs sync %.2fs | ETA %.0fs\n",
-              static_cast<long long>(step), config_.run.steps, p.reward, accuracy.c_str(),
-              p.mean_length, Compact(p.tokens_per_s).c_str(), p.generate_s, p.reward_s,
-              p.learner_s, p.sync_s, eta);
+              static_cast<long long>(step), config_.run.steps, samples.reward_mean,
+              accuracy_text.c_str(), samples.mean_length, Compact(tokens_per_s).c_str(),
+              work.generate_s, work.reward_s, timings.learner_s, timings.weight_sync_s, eta);
   std::fflush(stdout);
 }
 

@@ -24,6 +24,8 @@
 #include "train/machine.h"
 #include "train/prompts.h"
 #include "train/run_setup.h"
+#include "train/step_data.h"
+#include "train/step_metrics.h"
 #include "train/trainer.h"
 
 namespace zerorl::train {
@@ -67,8 +69,26 @@ class Trainer {
   void Finish(TrainSummary* summary);
 
   // trainer_step.cc
+  // Samples step `step`'s prompts and submits them as batches (once per step).
   absl::Status SubmitStep(int64_t step);
+  // One GRPO step: submit, await, update, evaluate when due, report.
   absl::Status TrainStep(int64_t step);
+  // The scored batches of step `step`, once all have arrived.
+  absl::StatusOr<std::vector<controller::ScoredBatch>> AwaitStep(int64_t step);
+  struct PolicyUpdate {
+    bool trained = false;          // false: no sample had a usable reward
+    learner::StepMetrics metrics;  // the learner's (empty when not trained)
+    torch::Tensor advantages;      // [B] the train batch's; undefined when not trained
+    double learner_s = 0.0;        // building the batch and the update
+  };
+  // The GRPO update on `samples` (when any is usable); records `batches` as trained in the
+  // ledger and publishes the new weights.
+  absl::StatusOr<PolicyUpdate> UpdatePolicy(int64_t step,
+                                            const std::vector<controller::ScoredBatch>& batches,
+                                            const StepSamples& samples);
+  // `row` to metrics.jsonl and the step's logged samples to samples.jsonl.
+  absl::Status WriteStepRows(int64_t step, const metrics::MetricsRow& row,
+                             const StepSamples& samples, const torch::Tensor& advantages);
   // run.continue_sft: a supervised step in place of the GRPO update (the control run).
   absl::Status SupervisedControlStep(int64_t step);
   absl::Status Evaluate(int64_t step, metrics::MetricsRow* row, std::map<std::string, double>* out);
@@ -76,11 +96,9 @@ class Trainer {
   // Evaluates and checkpoints when `step` is due (run.eval_every, run.checkpoint_every);
   // returns the seconds spent evaluating.
   absl::StatusOr<double> EvaluateAndCheckpointIfDue(int64_t step, metrics::MetricsRow* row);
-  struct Progress {
-    double reward = 0, accuracy = NAN, mean_length = 0, tokens_per_s = 0;
-    double generate_s = 0, reward_s = 0, learner_s = 0, sync_s = 0, step_s = 0;
-  };
-  void PrintProgress(int64_t step, const Progress& p);
+  // The step's progress line on stdout (unless --quiet).
+  void PrintProgress(int64_t step, const SampleSummary& samples, const RolloutWork& work,
+                     const StepTimings& timings);
 
   config::Config config_;
   TrainFlags flags_;
