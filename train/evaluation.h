@@ -7,6 +7,7 @@
 #define ZERORL_TRAIN_EVALUATION_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,9 +16,11 @@
 #include "config/config.h"
 #include "controller/controller.h"
 #include "datasets/datasets.h"
+#include "eval/metrics.h"
 #include "metrics/sink.h"
 #include "train/collector.h"
 #include "train/prompts.h"
+#include "train/step_data.h"
 
 namespace zerorl::train {
 
@@ -48,11 +51,33 @@ class Evaluator {
   const std::string& correctness_function() const { return correctness_; }
 
  private:
+  // Submits every problem of `set` in batches; returns their batch ids.
+  absl::StatusOr<std::set<uint64_t>> Submit(const datasets::Dataset& set, int64_t version,
+                                            controller::Controller* controller,
+                                            uint64_t* next_batch_id) const;
+
   const config::Config& config_;
   const std::vector<datasets::Dataset>* eval_sets_;
   const PromptRenderer* renderer_;
   std::string correctness_;
+  config::SamplingConfig sampling_;  // rollout.sampling with run.eval_samples, eval_temperature
 };
+
+// The reward function that says whether an answer is correct: the label (the name scores
+// go by) of the first math_accuracy, code_tests or countdown among reward.functions, or ""
+// when there is none.
+std::string CorrectnessFunction(const config::RewardConfig& reward);
+
+// One eval::ProblemStats per prompt of `samples`, in the order the prompts first appear. A
+// sample is correct when `correctness_function` scored it ok with a value >= 1 (less 1e-9),
+// or, when `correctness_function` is "", when its total reward is > 0.
+std::vector<eval::ProblemStats> ProblemStatsOf(const StepSamples& samples,
+                                               const std::string& correctness_function);
+
+// pass@1, pass@k (k > 1), mean length and truncated ratio of one eval set's problems
+// (eval::Summarize); `seconds` is left 0.
+EvalResult SummarizeEvalSet(const std::string& dataset,
+                            const std::vector<eval::ProblemStats>& problems);
 
 // How run.eval_samples / run.eval_temperature draw the eval samples, for progress lines:
 // "greedy" or "8 samples at T=0.6".
