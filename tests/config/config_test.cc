@@ -2,11 +2,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::config {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 absl::StatusOr<Config> Load(const std::string& text, std::vector<std::string> overrides = {}) {
   return LoadConfigFromSources({{"run.json", text}}, overrides);
@@ -14,15 +17,13 @@ absl::StatusOr<Config> Load(const std::string& text, std::vector<std::string> ov
 
 std::string Errors(const std::string& text, std::vector<std::string> overrides = {}) {
   absl::StatusOr<Config> config = Load(text, overrides);
-  EXPECT_FALSE(config.ok());
-  if (config.ok()) return "";
-  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument));
   return std::string(config.status().message());
 }
 
 TEST(ConfigTest, EmptyObjectGivesTheDocumentedDefaults) {
   absl::StatusOr<Config> config = Load("{}");
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->run.steps, 200);
   EXPECT_EQ(config->rollout.sampling.n, 8);
   EXPECT_EQ(config->rollout.sampling.stop, std::vector<std::string>{"</answer>"});
@@ -44,7 +45,7 @@ TEST(ConfigTest, ReadsEverySectionTyped) {
                 "optimizer": {"betas": [0.9, 0.95], "schedule": "cosine"}},
     "cluster": {"spawn": false, "endpoint": "tcp://10.0.0.1:5555"},
   })");
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->run.mode, RunMode::kAsync);
   EXPECT_EQ(config->model.dtype, DType::kFloat32);
   EXPECT_EQ(config->data.eval.size(), 1u);
@@ -126,7 +127,7 @@ TEST(ConfigTest, LayeredFilesMergeObjectsAndLaterWins) {
       {{"base.json", "{\"run\": {\"steps\": 5, \"name\": \"base\"}, \"rollout\": {\"sampling\": {\"stop\": [\"a\", \"b\"]}}}"},
        {"top.json", "{\"run\": {\"steps\": 9}, \"rollout\": {\"sampling\": {\"stop\": [\"c\"]}}}"}},
       {});
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->run.steps, 9);
   EXPECT_EQ(config->run.name, "base");
   EXPECT_EQ(config->rollout.sampling.stop, std::vector<std::string>{"c"});  // lists replace
@@ -136,8 +137,8 @@ TEST(ConfigTest, ErrorsPointAtTheLayerThatSetTheValue) {
   auto config = LoadConfigFromSources(
       {{"base.json", "{\"run\": {\"steps\": 5}}"}, {"top.json", "{\n\"run\": {\"steps\": -2}}"}},
       {});
-  ASSERT_FALSE(config.ok());
-  EXPECT_THAT(config.status().message(), HasSubstr("top.json:2: run.steps"));
+  ASSERT_THAT(config,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("top.json:2: run.steps")));
 }
 
 TEST(ConfigTest, SetOverridesParseJsonOrBareWords) {
@@ -145,7 +146,7 @@ TEST(ConfigTest, SetOverridesParseJsonOrBareWords) {
       Load("{}", {"run.steps=12", "run.name=exp1", "rollout.sampling.stop=[\"x\",\"y\"]",
                   "cluster.spawn=false", "data.eval=[{\"preset\":\"gsm8k\",\"path\":\"t\"}]",
                   "data.eval[0].path=u"});
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->run.steps, 12);
   EXPECT_EQ(config->run.name, "exp1");
   EXPECT_EQ(config->rollout.sampling.stop.size(), 2u);
@@ -169,12 +170,12 @@ TEST(ConfigTest, BadSetIsAnErrorThatQuotesIt) {
 TEST(ConfigTest, ResolvedJsonRoundTripsToTheSameConfig) {
   absl::StatusOr<Config> config = Load("{\"run\": {\"steps\": 3, \"mode\": \"async\"}}",
                                        {"learner.optimizer.lr=3e-6"});
-  ASSERT_TRUE(config.ok());
+  ASSERT_THAT(config, IsOk());
   std::string json = ConfigToJson(*config);
   EXPECT_THAT(json, HasSubstr("\"mode\": \"async\""));
   EXPECT_THAT(json, HasSubstr("\"temperature\": 1.0"));  // defaults are written too
   absl::StatusOr<Config> again = Load(json);
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(ConfigToJson(*again), json);
 }
 

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::dashboard {
@@ -19,6 +20,8 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::TempDir;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 void Append(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::app | std::ios::binary);
@@ -50,7 +53,7 @@ class DashboardApiTest : public ::testing::Test {
     options.runs_dir = dir_.Path("runs");
     options.port = 0;
     absl::StatusOr<std::unique_ptr<DashboardServer>> server = DashboardServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   }
@@ -245,17 +248,16 @@ TEST(DashboardServerTest, StartRefusesMissingFolderBadPortAndBusyPort) {
   DashboardOptions options;
   options.runs_dir = dir.Path("nope");
   absl::StatusOr<std::unique_ptr<DashboardServer>> missing = DashboardServer::Start(options);
-  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(), HasSubstr(dir.Path("nope")));
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound, HasSubstr(dir.Path("nope"))));
   options.runs_dir = dir.path();
   options.port = 70000;
-  EXPECT_EQ(DashboardServer::Start(options).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(DashboardServer::Start(options), StatusIs(absl::StatusCode::kInvalidArgument));
   options.port = 0;
   absl::StatusOr<std::unique_ptr<DashboardServer>> first = DashboardServer::Start(options);
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   options.port = (*first)->port();
   absl::StatusOr<std::unique_ptr<DashboardServer>> busy = DashboardServer::Start(options);
-  EXPECT_EQ(busy.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(busy, StatusIs(absl::StatusCode::kUnavailable));
   (*first)->Stop();
   (*first)->Stop();  // idempotent
 }
@@ -264,12 +266,12 @@ TEST(JsonlChunkTest, LineWithoutNewlineWaits) {
   TempDir dir;
   std::string path = dir.WriteFile("m.jsonl", "{\"a\":1}\n{\"a\":");
   absl::StatusOr<JsonlChunk> chunk = ReadJsonlChunk(path, 0, 1 << 20);
-  ASSERT_TRUE(chunk.ok());
+  ASSERT_THAT(chunk, IsOk());
   EXPECT_EQ(chunk->lines, std::vector<std::string>{"{\"a\":1}"});
   EXPECT_EQ(chunk->next_offset, 8u);
   EXPECT_EQ(chunk->file_size, 13u);
   EXPECT_EQ(ReadJsonlChunk(path, 8, 1 << 20)->lines.size(), 0u);
-  EXPECT_EQ(ReadJsonlChunk(dir.Path("none"), 0, 1).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(ReadJsonlChunk(dir.Path("none"), 0, 1), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/dashboard/event_decode.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::dashboard {
@@ -25,6 +26,7 @@ namespace {
 using testing::BackgroundProcess;
 using testing::TempDir;
 using testing::ZerorlBinary;
+using ::zerorl::testing::IsOk;
 
 constexpr char kChromium[] = "/usr/bin/chromium";
 
@@ -142,7 +144,7 @@ TEST_F(DashboardBrowserTest, EventFilesDecodeToTheScalarsOfMetricsJsonl) {
   ASSERT_TRUE(expected[4].count("reward/mean"));
   absl::StatusOr<std::map<int64_t, std::map<std::string, float>>> decoded =
       testing::DecodeEventDir(RunDir() + "/tensorboard");
-  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_THAT(decoded, IsOk());
   EXPECT_EQ(*decoded, expected);
 }
 

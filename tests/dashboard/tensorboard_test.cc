@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "metrics/sink.h"
 #include "tests/dashboard/event_decode.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::dashboard {
@@ -20,6 +21,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using testing::TempDir;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::string Bytes(std::initializer_list<int> values) {
   std::string out;
@@ -71,7 +74,7 @@ TEST(TensorBoardTest, ProtocDecodesEncodedEvent) {
   absl::StatusOr<testing::DecodedEvent> event =
       testing::DecodeEventWithProtoc(metrics::EncodeScalarEvent(
           1700000000.5, 7, {{"kl", 0.5f}, {"reward/mean", -1.25f}, {"lr", 1e-6f}}));
-  ASSERT_TRUE(event.ok()) << event.status();
+  ASSERT_THAT(event, IsOk());
   EXPECT_EQ(event->wall_time, 1700000000.5);
   EXPECT_EQ(event->step, 7);
   EXPECT_THAT(event->scalars,
@@ -83,19 +86,19 @@ TEST(TensorBoardTest, WriterNamesFileAndStartsWithFileVersion) {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<metrics::TensorBoardWriter>> writer =
       metrics::TensorBoardWriter::Open(dir.Path("run/tensorboard"));
-  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_THAT(writer, IsOk());
   EXPECT_THAT((*writer)->path(), HasSubstr(dir.Path("run/tensorboard/events.out.tfevents.")));
   // A second writer in the same second gets its own file.
   absl::StatusOr<std::unique_ptr<metrics::TensorBoardWriter>> second =
       metrics::TensorBoardWriter::Open(dir.Path("run/tensorboard"));
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   EXPECT_NE((*second)->path(), (*writer)->path());
-  ASSERT_TRUE((*writer)->WriteScalars(2, {{"x", 3.0f}}).ok());
+  ASSERT_THAT((*writer)->WriteScalars(2, {{"x", 3.0f}}), IsOk());
   absl::StatusOr<std::vector<std::string>> records = testing::ReadTfRecords((*writer)->path());
-  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_THAT(records, IsOk());
   ASSERT_EQ(records->size(), 2u);
   absl::StatusOr<testing::DecodedEvent> first = testing::DecodeEventWithProtoc((*records)[0]);
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   EXPECT_EQ(first->file_version, "brain.Event:2");
   EXPECT_GT(first->wall_time, 1.6e9);
 }
@@ -105,9 +108,7 @@ TEST(TensorBoardTest, OpenUnderAFileIsNotFound) {
   std::string file = dir.WriteFile("plain", "x");
   absl::StatusOr<std::unique_ptr<metrics::TensorBoardWriter>> writer =
       metrics::TensorBoardWriter::Open(file + "/tb");
-  ASSERT_FALSE(writer.ok());
-  EXPECT_EQ(writer.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(writer.status().message(), HasSubstr(file));
+  ASSERT_THAT(writer, StatusIs(absl::StatusCode::kNotFound, HasSubstr(file)));
 }
 
 TEST(TensorBoardTest, CorruptRecordIsDataLoss) {
@@ -116,9 +117,7 @@ TEST(TensorBoardTest, CorruptRecordIsDataLoss) {
   record[14] ^= 1;
   absl::StatusOr<std::vector<std::string>> records =
       testing::ReadTfRecords(dir.WriteFile("events.out.tfevents.1.h", record));
-  ASSERT_FALSE(records.ok());
-  EXPECT_EQ(records.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(records.status().message(), HasSubstr("data CRC mismatch"));
+  ASSERT_THAT(records, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("data CRC mismatch")));
 }
 
 TEST(TensorBoardTest, MetricsSinkMirrorsNumbersOfEveryRow) {
@@ -126,8 +125,8 @@ TEST(TensorBoardTest, MetricsSinkMirrorsNumbersOfEveryRow) {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<metrics::MetricsSink>> sink =
       metrics::MetricsSink::Open(dir.Path("metrics.jsonl"), metrics::MetricsSink::kTruncate);
-  ASSERT_TRUE(sink.ok()) << sink.status();
-  ASSERT_TRUE((*sink)->EnableTensorBoard(dir.Path("tensorboard")).ok());
+  ASSERT_THAT(sink, IsOk());
+  ASSERT_THAT((*sink)->EnableTensorBoard(dir.Path("tensorboard")), IsOk());
   metrics::MetricsRow sft, step1, step2, no_step;
   sft.Add("phase", "sft").Add("sft_step", 1).Add("sft/loss", 2.5);
   step1.Add("step", 1).Add("phase", "grpo").Add("reward/mean", 0.25).Add("kl", std::nan(""))
@@ -136,11 +135,11 @@ TEST(TensorBoardTest, MetricsSinkMirrorsNumbersOfEveryRow) {
   step2.Add("step", 2).Add("phase", "eval").Add("eval/gsm8k/pass@1", 0.5);
   no_step.Add("reward/mean", 9.0);
   for (const metrics::MetricsRow* row : {&sft, &step1, &step2, &no_step}) {
-    ASSERT_TRUE((*sink)->Write(*row).ok());
+    ASSERT_THAT((*sink)->Write(*row), IsOk());
   }
   absl::StatusOr<std::map<int64_t, std::map<std::string, float>>> scalars =
       testing::DecodeEventDir(dir.Path("tensorboard"));
-  ASSERT_TRUE(scalars.ok()) << scalars.status();
+  ASSERT_THAT(scalars, IsOk());
   std::map<int64_t, std::map<std::string, float>> expected = {
       {1, {{"sft/loss", -0.0f}, {"reward/mean", 0.25f}, {"entropy", 1.75f}, {"loss", 0.0f},
            {"grad_norm", 0.123456789f}, {"completions/max_length", 512.0f},
@@ -154,12 +153,12 @@ TEST(TensorBoardTest, EnableFailureLeavesSinkWorking) {
   std::string file = dir.WriteFile("plain", "x");
   absl::StatusOr<std::unique_ptr<metrics::MetricsSink>> sink =
       metrics::MetricsSink::Open(dir.Path("metrics.jsonl"), metrics::MetricsSink::kTruncate);
-  ASSERT_TRUE(sink.ok());
+  ASSERT_THAT(sink, IsOk());
   absl::Status enabled = (*sink)->EnableTensorBoard(file + "/tb");
-  EXPECT_EQ(enabled.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(enabled, StatusIs(absl::StatusCode::kNotFound));
   metrics::MetricsRow row;
   row.Add("step", 1);
-  EXPECT_TRUE((*sink)->Write(row).ok());
+  EXPECT_THAT((*sink)->Write(row), IsOk());
   EXPECT_EQ(core::ReadFile(dir.Path("metrics.jsonl")).value(), "{\"step\":1}\n");
 }
 

@@ -1,13 +1,18 @@
 // Gold-answer helpers and the problem JSON round trip.
+#include "datasets/answers.h"
+
 #include <string>
 
-#include "datasets/answers.h"
 #include "datasets/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::datasets {
 namespace {
+
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 TEST(LastBoxedTest, BalancedBraces) {
   EXPECT_EQ(LastBoxed("so $\\boxed{\\frac{1}{2}}$."), "\\frac{1}{2}");
@@ -63,7 +68,7 @@ TEST(ProblemJsonTest, RoundTripKeepsEveryField) {
   p.source_path = "/x/mbpp.jsonl";
   p.source_line = 2;
   absl::StatusOr<Problem> back = ProblemFromJson(ProblemToJson(p));
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(*back == p);
 
   Problem c;
@@ -73,24 +78,25 @@ TEST(ProblemJsonTest, RoundTripKeepsEveryField) {
   c.answer = "1 + 2";
   c.countdown = CountdownTask{{1, 2}, 3};
   back = ProblemFromJson(ProblemToJson(c));
-  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(*back == c);
   back->countdown->target = 4;
   EXPECT_FALSE(*back == c);
 }
 
 TEST(ProblemJsonTest, ErrorsNameTheField) {
-  EXPECT_EQ(ProblemFromJson(R"({"prompt": "p"})").status().message(),
-            "problem JSON: \"id\" is missing");
-  EXPECT_EQ(ProblemFromJson(R"({"id": "a", "prompt": "p", "kind": "chess"})").status().message(),
-            "problem JSON: \"kind\" must be math, code or countdown, got \"chess\"");
-  EXPECT_EQ(ProblemFromJson(R"({"id": "a", "prompt": "p", "level": "2"})").status().message(),
-            "problem JSON: \"level\" must be an integer");
-  EXPECT_EQ(ProblemFromJson(R"({"id": "a", "prompt": "p", "countdown": {"numbers": [1]}})")
-                .status()
-                .message(),
-            "problem JSON: \"countdown.target\" must be an integer");
-  EXPECT_EQ(ProblemFromJson("{").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ProblemFromJson(R"({"prompt": "p"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "problem JSON: \"id\" is missing"));
+  EXPECT_THAT(ProblemFromJson(R"({"id": "a", "prompt": "p", "kind": "chess"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "problem JSON: \"kind\" must be math, code or countdown, got \"chess\""));
+  EXPECT_THAT(
+      ProblemFromJson(R"({"id": "a", "prompt": "p", "level": "2"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "problem JSON: \"level\" must be an integer"));
+  EXPECT_THAT(ProblemFromJson(R"({"id": "a", "prompt": "p", "countdown": {"numbers": [1]}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "problem JSON: \"countdown.target\" must be an integer"));
+  EXPECT_THAT(ProblemFromJson("{"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

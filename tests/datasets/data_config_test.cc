@@ -1,23 +1,25 @@
 // The data section of the config: the keys this module reads and their checks.
 #include "config/config.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::datasets {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::string Errors(const std::string& text) {
   absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"run.json", text}}, {});
-  EXPECT_FALSE(config.ok());
-  return config.ok() ? "" : std::string(config.status().message());
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument));
+  return std::string(config.status().message());
 }
 
 TEST(DataConfigTest, DefaultsAreSyntheticArithmetic) {
   absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"run.json", "{}"}}, {});
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   const config::DataConfig& d = config->data;
   EXPECT_EQ(d.train.preset, "arithmetic");
   EXPECT_EQ(d.train.Name(), "arithmetic");
@@ -40,7 +42,7 @@ TEST(DataConfigTest, ReadsEveryDatasetKey) {
               "arithmetic": {"digits_min": 4, "digits_max": 6, "operators": ["*"],
                              "carries": "force", "allow_negative": true}}],
     "shuffle": false, "holdout_fraction": 0.1}})"}}, {});
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   const config::DataConfig& d = config->data;
   EXPECT_EQ(d.train.Name(), "mine");
   EXPECT_EQ(d.train.fields.answer, "a|gold");
@@ -92,12 +94,12 @@ TEST(DataConfigTest, EvalNamesMustDiffer) {
       {{"run.json", R"({"data": {"eval": [{"preset": "gsm8k", "path": "a"},
                                           {"preset": "gsm8k", "path": "b", "name": "gsm8k_b"}]}})"}},
       {});
-  EXPECT_TRUE(ok.ok()) << ok.status();
+  EXPECT_THAT(ok, IsOk());
 }
 
 TEST(DataConfigTest, ShowPrintsEveryDataKeyWithItsDefault) {
   absl::StatusOr<config::Config> config = config::LoadConfigFromSources({{"run.json", "{}"}}, {});
-  ASSERT_TRUE(config.ok());
+  ASSERT_THAT(config, IsOk());
   std::string json = config::ConfigToJson(*config);
   for (const char* key : {"\"holdout_fraction\"", "\"shuffle\"", "\"fields\"", "\"ids_file\"",
                           "\"instruction\"", "\"system_prompt\"", "\"digits_min\"",

@@ -5,12 +5,15 @@
 #include "datasets/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::datasets {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 using ::zerorl::testing::TempDir;
 
 config::DatasetConfig Config(const std::string& preset, const std::string& path) {
@@ -25,9 +28,7 @@ std::string ErrorOf(const TempDir& dir, const std::string& preset, const std::st
                     absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
   std::string path = dir.WriteFile("d.jsonl", contents);
   absl::StatusOr<Dataset> d = LoadDataset(Config(preset, path), config::BadLinePolicy::kError);
-  EXPECT_FALSE(d.ok());
-  if (d.ok()) return "";
-  EXPECT_EQ(d.status().code(), code) << d.status();
+  EXPECT_THAT(d, StatusIs(code));
   return std::string(d.status().message());
 }
 
@@ -37,18 +38,16 @@ const char kHint[] = " (data.on_bad_line is \"error\"; \"skip\" skips malformed 
 TEST(LoaderTest, MissingFileIsNotFound) {
   absl::StatusOr<Dataset> d =
       LoadDataset(Config("generic", "/nonexistent/x.jsonl"), config::BadLinePolicy::kSkip);
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(d.status().message(), "/nonexistent/x.jsonl: No such file or directory");
+  ASSERT_THAT(
+      d, StatusIs(absl::StatusCode::kNotFound, "/nonexistent/x.jsonl: No such file or directory"));
 }
 
 TEST(LoaderTest, FolderIsRefused) {
   TempDir dir;
   absl::StatusOr<Dataset> d =
       LoadDataset(Config("generic", dir.path()), config::BadLinePolicy::kSkip);
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(d.status().message(), dir.path() + ": is a folder, not a JSONL file");
+  ASSERT_THAT(d, StatusIs(absl::StatusCode::kFailedPrecondition,
+                          dir.path() + ": is a folder, not a JSONL file"));
 }
 
 TEST(LoaderTest, EmptyFileIsAClearError) {
@@ -83,7 +82,7 @@ TEST(LoaderTest, TruncatedLastLineIsSkippedAndCounted) {
   std::string path = dir.WriteFile(
       "d.jsonl", std::string(kGood) + "\n" + kGood + "\n{\"prompt\": \"3+4?\", \"answer\": \"7");
   absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kSkip);
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   EXPECT_EQ(d->size(), 2u);
   EXPECT_EQ(d->stats().bad_lines, 1);
   EXPECT_EQ(d->stats().rows_read, 3);
@@ -95,7 +94,7 @@ TEST(LoaderTest, LastLineWithoutNewlineIsRead) {
   TempDir dir;
   std::string path = dir.WriteFile("d.jsonl", std::string(kGood) + "\r\n" + kGood);
   absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   ASSERT_EQ(d->size(), 2u);
   EXPECT_EQ(d->Get(1)->answer, "2");
   EXPECT_EQ(d->Get(1)->source_line, 2);
@@ -175,7 +174,7 @@ TEST(LoaderTest, DeeplyNestedLineDoesNotCrash) {
                      std::string(200000, ']') + "}\n";
   std::string path = dir.WriteFile("d.jsonl", deep);
   absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
-  ASSERT_TRUE(d.ok()) << d.status();  // the extra key is ignored; the parse is iterative
+  ASSERT_THAT(d, IsOk());  // the extra key is ignored; the parse is iterative
   EXPECT_EQ(d->size(), 1u);
 }
 
@@ -187,7 +186,7 @@ TEST(LoaderTest, SkipCountsEveryKindOfBadLine) {
                                                   R"({"prompt": 5, "answer": "1"})" "\n" +
                                                   "\n" + kGood + "\n");
   absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kSkip);
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   EXPECT_EQ(d->size(), 2u);
   EXPECT_EQ(d->stats().rows_read, 5);  // the blank line is not a row
   EXPECT_EQ(d->stats().bad_lines, 3);
@@ -202,10 +201,9 @@ TEST(LoaderTest, AllRowsBadIsAnErrorEvenWhenSkipping) {
   TempDir dir;
   std::string path = dir.WriteFile("d.jsonl", "nope\n{}\n");
   absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kSkip);
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().message(),
-            path + ": no valid rows (2 malformed; first: " + path +
-                ":1: bad JSON at column 2: Invalid value.)");
+  ASSERT_THAT(d, StatusIs(absl::StatusCode::kInvalidArgument,
+                          path + ": no valid rows (2 malformed; first: " + path +
+                              ":1: bad JSON at column 2: Invalid value.)"));
 }
 
 TEST(LoaderTest, DuplicateIdIsMalformed) {
@@ -230,9 +228,9 @@ TEST(LoaderTest, GenericMessagesNumbersAndFieldMap) {
   c.fields.answer = "gold|answer";
   c.fields.id = "uid|id";
   absl::StatusOr<Dataset> d = LoadDataset(c, config::BadLinePolicy::kError);
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   absl::StatusOr<Problem> chat = d->Get(0);
-  ASSERT_TRUE(chat.ok()) << chat.status();
+  ASSERT_THAT(chat, IsOk());
   EXPECT_EQ(chat->prompt, "2*3?");
   EXPECT_EQ(chat->system_prompt, "Be brief.");
   ASSERT_EQ(chat->history.size(), 2u);
@@ -250,9 +248,9 @@ TEST(LoaderTest, GenericCodeRowNeedsNoAnswer) {
       "d.jsonl", R"({"prompt": "write f", "tests": ["assert f() == 1"], "solution": "def f():"})"
                  "\n");
   absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   absl::StatusOr<Problem> p = d->Get(0);
-  ASSERT_TRUE(p.ok());
+  ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->kind, TaskKind::kCode);
   EXPECT_EQ(p->tests->asserts, std::vector<std::string>{"assert f() == 1"});
   EXPECT_TRUE(p->answer.empty());
@@ -273,12 +271,12 @@ TEST(LoaderTest, IdsFileMustBeFullyFound) {
   config::DatasetConfig c = Config("generic", path);
   c.ids_file = ids;
   absl::StatusOr<Dataset> d = LoadDataset(c, config::BadLinePolicy::kError);
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().message(),
-            "ids_file " + ids + ": 1 of its 2 ids are not in " + path + " (first: \"zz\")");
+  ASSERT_THAT(
+      d, StatusIs(absl::StatusCode::kInvalidArgument,
+                  "ids_file " + ids + ": 1 of its 2 ids are not in " + path + " (first: \"zz\")"));
   dir.WriteFile("ids.txt", "b\n");
   d = LoadDataset(c, config::BadLinePolicy::kError);
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   ASSERT_EQ(d->size(), 1u);
   EXPECT_EQ(d->Get(0)->id, "b");
   EXPECT_EQ(d->stats().dropped, 1);
@@ -288,31 +286,29 @@ TEST(LoaderTest, FileChangedAfterLoadingIsDataLoss) {
   TempDir dir;
   std::string path = dir.WriteFile("d.jsonl", std::string(kGood) + "\n" + kGood + "\n");
   absl::StatusOr<Dataset> d = LoadDataset(Config("generic", path), config::BadLinePolicy::kError);
-  ASSERT_TRUE(d.ok());
+  ASSERT_THAT(d, IsOk());
   {
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(std::string(kGood).size()) + 15);
     f << "7";  // "1+1?" -> "1+7?" on line 2
   }
-  EXPECT_TRUE(d->Get(0).ok());
+  EXPECT_THAT(d->Get(0), IsOk());
   absl::StatusOr<Problem> p = d->Get(1);
-  ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(p.status().message(), path + ":2: the file changed since it was loaded");
+  ASSERT_THAT(
+      p, StatusIs(absl::StatusCode::kDataLoss, path + ":2: the file changed since it was loaded"));
 }
 
 TEST(LoaderTest, GetOutOfRange) {
   Dataset d = Dataset::FromProblems("x", {Problem{}});
-  EXPECT_EQ(d.Get(1).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(d.Get(1), StatusIs(absl::StatusCode::kOutOfRange));
 }
 
 TEST(LoaderTest, OpenDataNamesTheConfigKey) {
   config::DataConfig config;
   config.eval.push_back(Config("gsm8k", "/nonexistent/test.jsonl"));
   absl::StatusOr<DataSets> data = OpenData(config);
-  ASSERT_FALSE(data.ok());
-  EXPECT_EQ(data.status().message(),
-            "data.eval[0]: /nonexistent/test.jsonl: No such file or directory");
+  ASSERT_THAT(data, StatusIs(absl::StatusCode::kNotFound,
+                             "data.eval[0]: /nonexistent/test.jsonl: No such file or directory"));
 }
 
 }  // namespace

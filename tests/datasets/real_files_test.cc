@@ -7,6 +7,7 @@
 #include "datasets/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::datasets {
@@ -15,6 +16,7 @@ namespace {
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using ::zerorl::testing::IsOk;
 using ::zerorl::testing::TestDataPath;
 
 config::DatasetConfig Preset(const std::string& preset, const std::string& relative) {
@@ -26,13 +28,13 @@ config::DatasetConfig Preset(const std::string& preset, const std::string& relat
 
 Dataset Load(const config::DatasetConfig& c) {
   absl::StatusOr<Dataset> d = LoadDataset(c, config::BadLinePolicy::kError);
-  EXPECT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(d, IsOk());
   return d.ok() ? *std::move(d) : Dataset();
 }
 
 Problem At(const Dataset& d, size_t i) {
   absl::StatusOr<Problem> p = d.Get(i);
-  EXPECT_TRUE(p.ok()) << p.status();
+  EXPECT_THAT(p, IsOk());
   return p.ok() ? *std::move(p) : Problem();
 }
 

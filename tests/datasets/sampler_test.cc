@@ -1,18 +1,22 @@
 // Shuffling, epochs, resume, holdout split, and OpenData over a whole data config.
+#include "datasets/sampler.h"
+
 #include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "datasets/sampler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::datasets {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 Dataset Numbers(size_t n, const std::string& name = "nums") {
   std::vector<Problem> problems(n);
@@ -34,7 +38,7 @@ std::vector<std::string> Take(PromptSampler& sampler, int batches, int size) {
   std::vector<std::string> ids;
   for (int b = 0; b < batches; ++b) {
     absl::StatusOr<std::vector<Problem>> batch = sampler.NextBatch(size);
-    EXPECT_TRUE(batch.ok()) << batch.status();
+    EXPECT_THAT(batch, IsOk());
     if (!batch.ok()) break;
     for (std::string& id : Ids(*batch)) ids.push_back(std::move(id));
   }
@@ -59,7 +63,7 @@ TEST(SamplerTest, BatchCrossesTheEpochBoundary) {
   Dataset d = Numbers(5);
   PromptSampler sampler(d, DataCursor{0, 3, 1, 0}, false);
   absl::StatusOr<std::vector<Problem>> batch = sampler.NextBatch(4);
-  ASSERT_TRUE(batch.ok());
+  ASSERT_THAT(batch, IsOk());
   EXPECT_EQ(Ids(*batch), (std::vector<std::string>{"nums/3", "nums/4", "nums/0", "nums/1"}));
   EXPECT_EQ(sampler.cursor().epoch, 1);
   EXPECT_EQ(sampler.cursor().index, 2);
@@ -84,7 +88,7 @@ TEST(SamplerTest, ResumeFromSavedCursorRepeatsTheSequence) {
   PromptSampler first(d, DataCursor{0, 0, 5, 0}, true);
   std::vector<std::string> got = Take(first, 4, 6);
   absl::StatusOr<DataCursor> saved = CursorFromJson(CursorToJson(first.cursor()));
-  ASSERT_TRUE(saved.ok()) << saved.status();
+  ASSERT_THAT(saved, IsOk());
   PromptSampler resumed(d, *saved, true);
   for (std::string& id : Take(resumed, 6, 6)) got.push_back(std::move(id));
   EXPECT_EQ(got, expected);
@@ -94,39 +98,42 @@ TEST(SamplerTest, CursorJson) {
   DataCursor c{3, 17, -2, 7473};
   EXPECT_EQ(CursorToJson(c), R"({"epoch":3,"index":17,"seed":-2,"num_rows":7473})");
   absl::StatusOr<DataCursor> back = CursorFromJson(CursorToJson(c));
-  ASSERT_TRUE(back.ok());
+  ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->epoch, 3);
   EXPECT_EQ(back->index, 17);
   EXPECT_EQ(back->seed, -2);
   EXPECT_EQ(back->num_rows, 7473);
-  EXPECT_EQ(CursorFromJson(R"({"epoch":1,"index":0,"seed":1})").status().message(),
-            "dataset cursor: missing \"num_rows\"");
-  EXPECT_EQ(CursorFromJson(R"({"epoch":"1","index":0,"seed":1,"num_rows":0})").status().message(),
-            "dataset cursor: \"epoch\" must be an integer");
-  EXPECT_EQ(CursorFromJson(R"({"epoch":1,"index":-1,"seed":1,"num_rows":0})").status().message(),
-            "dataset cursor: \"index\" must be >= 0, got -1");
-  EXPECT_EQ(CursorFromJson("[]").status().message(), "dataset cursor: not a JSON object");
+  EXPECT_THAT(CursorFromJson(R"({"epoch":1,"index":0,"seed":1})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "dataset cursor: missing \"num_rows\""));
+  EXPECT_THAT(
+      CursorFromJson(R"({"epoch":"1","index":0,"seed":1,"num_rows":0})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "dataset cursor: \"epoch\" must be an integer"));
+  EXPECT_THAT(CursorFromJson(R"({"epoch":1,"index":-1,"seed":1,"num_rows":0})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "dataset cursor: \"index\" must be >= 0, got -1"));
+  EXPECT_THAT(CursorFromJson("[]"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "dataset cursor: not a JSON object"));
 }
 
 TEST(SamplerTest, ResumeOverAnotherDatasetSizeIsRefused) {
   Dataset d = Numbers(12);
   PromptSampler sampler(d, DataCursor{1, 4, 1, 13}, true);
   absl::StatusOr<std::vector<Problem>> batch = sampler.NextBatch(2);
-  ASSERT_FALSE(batch.ok());
-  EXPECT_EQ(batch.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(batch.status().message(),
-            "dataset \"nums\" has 12 problems but the cursor was saved with 13; resuming would "
-            "not repeat the same sequence (was the file or its config changed?)");
+  ASSERT_THAT(
+      batch,
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "dataset \"nums\" has 12 problems but the cursor was saved with 13; resuming would "
+               "not repeat the same sequence (was the file or its config changed?)"));
   EXPECT_EQ(sampler.cursor().index, 4);  // unchanged
 }
 
 TEST(SamplerTest, EmptyDatasetAndBadCountAreErrors) {
   Dataset empty;
   PromptSampler sampler(empty, DataCursor{}, true);
-  EXPECT_EQ(sampler.NextBatch(1).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(sampler.NextBatch(1), StatusIs(absl::StatusCode::kFailedPrecondition));
   Dataset d = Numbers(3);
   PromptSampler s2(d, DataCursor{}, true);
-  EXPECT_EQ(s2.NextBatch(0).status().message(), "batch size 0 < 1");
+  EXPECT_THAT(s2.NextBatch(0), StatusIs(absl::StatusCode::kInvalidArgument, "batch size 0 < 1"));
 }
 
 TEST(HoldoutTest, DisjointDeterministicAndSized) {
@@ -134,7 +141,9 @@ TEST(HoldoutTest, DisjointDeterministicAndSized) {
   absl::StatusOr<HoldoutSplit> a = SplitHoldout(d, 0.1, 1, "nums_holdout");
   absl::StatusOr<HoldoutSplit> b = SplitHoldout(d, 0.1, 1, "nums_holdout");
   absl::StatusOr<HoldoutSplit> c = SplitHoldout(d, 0.1, 2, "nums_holdout");
-  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(c, IsOk());
   EXPECT_EQ(a->held_out.size(), 10u);
   EXPECT_EQ(a->train.size(), 90u);
   EXPECT_EQ(a->held_out.name(), "nums_holdout");
@@ -148,8 +157,9 @@ TEST(HoldoutTest, DisjointDeterministicAndSized) {
   EXPECT_EQ(held.size() + train.size(), 100u);
   for (const std::string& id : held) EXPECT_EQ(train.count(id), 0u);
   EXPECT_NE(held, held_c);
-  EXPECT_EQ(SplitHoldout(Numbers(1), 0.5, 1, "h").status().message(),
-            "holding out 0.5 of 1 problems would leave none to train on");
+  EXPECT_THAT(SplitHoldout(Numbers(1), 0.5, 1, "h"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "holding out 0.5 of 1 problems would leave none to train on"));
 }
 
 TEST(OpenDataTest, SyntheticTrainWithHoldout) {
@@ -157,7 +167,7 @@ TEST(OpenDataTest, SyntheticTrainWithHoldout) {
   config.train.count = 200;
   config.holdout_fraction = 0.05;
   absl::StatusOr<DataSets> data = OpenData(config);
-  ASSERT_TRUE(data.ok()) << data.status();
+  ASSERT_THAT(data, IsOk());
   EXPECT_EQ(data->train.size(), 190u);
   ASSERT_EQ(data->eval.size(), 1u);
   EXPECT_EQ(data->eval[0].name(), "arithmetic_holdout");
@@ -175,12 +185,12 @@ TEST(OpenDataTest, RealFilesTrainAndEval) {
   eval.limit = 50;
   config.eval.push_back(eval);
   absl::StatusOr<DataSets> data = OpenData(config);
-  ASSERT_TRUE(data.ok()) << data.status();
+  ASSERT_THAT(data, IsOk());
   EXPECT_EQ(data->train.size(), 7473u);
   EXPECT_EQ(data->eval.at(0).size(), 50u);
   PromptSampler sampler(data->train, DataCursor{0, 0, 1, 0}, true);
   absl::StatusOr<std::vector<Problem>> batch = sampler.NextBatch(32);
-  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_THAT(batch, IsOk());
   EXPECT_EQ(batch->size(), 32u);
   EXPECT_THAT(batch->at(0).id, HasSubstr("gsm8k/train/"));
 }

@@ -10,7 +10,9 @@
 
 #include "datasets/datasets.h"
 #include "datasets/internal/jsonl_reader.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::datasets {
@@ -19,17 +21,18 @@ namespace {
 using internal::LineReader;
 using internal::LineReaderOptions;
 using internal::TextLine;
+using ::zerorl::testing::IsOk;
 using ::zerorl::testing::TempDir;
 
 std::vector<TextLine> ReadAll(const std::string& path, LineReaderOptions options,
                               std::vector<std::string>* texts) {
   absl::StatusOr<LineReader> reader = LineReader::Open(path, options);
-  EXPECT_TRUE(reader.ok()) << reader.status();
+  EXPECT_THAT(reader, IsOk());
   std::vector<TextLine> lines;
   TextLine line;
   while (reader.ok()) {
     absl::StatusOr<bool> more = reader->Next(&line);
-    EXPECT_TRUE(more.ok()) << more.status();
+    EXPECT_THAT(more, IsOk());
     if (!more.ok() || !*more) break;
     texts->emplace_back(line.text);
     lines.push_back(line);
@@ -56,7 +59,7 @@ TEST(LineReaderTest, TooLongLineIsReportedNotKept) {
                                                 std::string(50, 'y'));
   LineReaderOptions options{/*chunk_bytes=*/16, /*max_line_bytes=*/32};
   absl::StatusOr<LineReader> reader = LineReader::Open(path, options);
-  ASSERT_TRUE(reader.ok());
+  ASSERT_THAT(reader, IsOk());
   std::vector<std::string> texts;
   std::vector<TextLine> lines = ReadAll(path, options, &texts);
   ASSERT_EQ(lines.size(), 4u);

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::eval {
 namespace {
@@ -12,6 +13,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 bool SameText(const std::string& a, const std::string& b) { return a == b; }
 
@@ -54,22 +57,24 @@ TEST(PassAtKTest, NoneAndAllCorrect) {
 TEST(PassAtKTest, LargeNStaysFinite) {
   // C(10000, 5000) overflows a double; the product form does not.
   absl::StatusOr<double> p = PassAtK(10000, 1, 5000);
-  ASSERT_TRUE(p.ok());
+  ASSERT_THAT(p, IsOk());
   EXPECT_NEAR(*p, 0.5, 1e-12);
   EXPECT_NEAR(*PassAtK(100000, 100, 1), 0.001, 1e-12);
 }
 
 TEST(PassAtKTest, FewerSamplesThanKIsRefused) {
   absl::StatusOr<double> p = PassAtK(3, 1, 4);
-  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(p.status().message(), HasSubstr("k = 4 with n = 3 samples; need 1 <= k <= n"));
+  EXPECT_THAT(p, StatusIs(absl::StatusCode::kInvalidArgument,
+                          HasSubstr("k = 4 with n = 3 samples; need 1 <= k <= n")));
 }
 
 TEST(PassAtKTest, BadCountsAreRefused) {
-  EXPECT_THAT(PassAtK(0, 0, 1).status().message(), HasSubstr("n = 0 samples"));
-  EXPECT_THAT(PassAtK(4, 5, 1).status().message(), HasSubstr("c = 5 correct of n = 4"));
-  EXPECT_THAT(PassAtK(4, -1, 1).status().message(), HasSubstr("c = -1"));
-  EXPECT_THAT(PassAtK(4, 1, 0).status().message(), HasSubstr("k = 0"));
+  EXPECT_THAT(PassAtK(0, 0, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("n = 0 samples")));
+  EXPECT_THAT(PassAtK(4, 5, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("c = 5 correct of n = 4")));
+  EXPECT_THAT(PassAtK(4, -1, 1), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("c = -1")));
+  EXPECT_THAT(PassAtK(4, 1, 0), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k = 0")));
 }
 
 TEST(KValuesTest, PowersOfTwoThenN) {

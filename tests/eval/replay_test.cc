@@ -3,24 +3,25 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::eval {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::string Error(std::string_view line) {
   absl::StatusOr<ReplayLine> r = ParseReplayLine(line, 7, "in.jsonl");
-  EXPECT_FALSE(r.ok());
-  if (r.ok()) return "";
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
   return std::string(r.status().message());
 }
 
 TEST(ReplayLineTest, StringCompletionsById) {
   absl::StatusOr<ReplayLine> r = ParseReplayLine(R"({"id": "gsm8k/test/3", "completions": ["a", "b"]})", 1, "f");
-  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->id, "gsm8k/test/3");
   EXPECT_EQ(r->index, -1);
   ASSERT_EQ(r->completions.size(), 2u);
@@ -32,7 +33,7 @@ TEST(ReplayLineTest, StringCompletionsById) {
 TEST(ReplayLineTest, ObjectCompletionsByIndex) {
   absl::StatusOr<ReplayLine> r = ParseReplayLine(
       R"({"index": 4, "completions": [{"text": "x", "num_tokens": 12, "finish_reason": "length"}]})", 1, "f");
-  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->index, 4);
   EXPECT_EQ(r->completions[0].text, "x");
   EXPECT_EQ(r->completions[0].num_tokens, 12);
@@ -41,7 +42,7 @@ TEST(ReplayLineTest, ObjectCompletionsByIndex) {
 
 TEST(ReplayLineTest, NumericIdIsText) {
   absl::StatusOr<ReplayLine> r = ParseReplayLine(R"({"id": 11, "completions": ["x"]})", 1, "f");
-  ASSERT_TRUE(r.ok());
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->id, "11");
 }
 
@@ -103,38 +104,42 @@ ReplayLine Line(int64_t number, std::string id, int64_t index = -1) {
 TEST(MatchReplayTest, ByIdIndexAndBareNumber) {
   absl::StatusOr<std::vector<size_t>> m =
       MatchReplay({Line(1, "mine"), Line(2, "", 0), Line(3, "1")}, Problems(), "f");
-  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_THAT(m, IsOk());
   EXPECT_THAT(*m, ::testing::ElementsAre(2u, 0u, 1u));
 }
 
 TEST(MatchReplayTest, UnknownId) {
-  EXPECT_EQ(MatchReplay({Line(4, "HumanEval/9")}, Problems(), "f").status().message(),
-            "f:4: id \"HumanEval/9\" is not in the dataset");
+  EXPECT_THAT(MatchReplay({Line(4, "HumanEval/9")}, Problems(), "f"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "f:4: id \"HumanEval/9\" is not in the dataset"));
 }
 
 TEST(MatchReplayTest, IndexPastTheEnd) {
-  EXPECT_EQ(MatchReplay({Line(2, "", 3)}, Problems(), "f").status().message(),
-            "f:2: \"index\" 3 is past the dataset's 3 problems");
+  EXPECT_THAT(MatchReplay({Line(2, "", 3)}, Problems(), "f"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "f:2: \"index\" 3 is past the dataset's 3 problems"));
 }
 
 TEST(MatchReplayTest, ProblemGivenTwice) {
-  EXPECT_EQ(MatchReplay({Line(1, "mine"), Line(5, "", 2)}, Problems(), "f").status().message(),
-            "f:5: problem mine was already given on line 1");
+  EXPECT_THAT(MatchReplay({Line(1, "mine"), Line(5, "", 2)}, Problems(), "f"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "f:5: problem mine was already given on line 1"));
 }
 
 TEST(ReplayFileTest, ReadsLinesSkipsBlanksAndNamesTheBadLine) {
   testing::TempDir dir;
   std::string good = dir.WriteFile("good.jsonl", "{\"id\": \"a\", \"completions\": [\"x\"]}\n\n{\"index\": 0, \"completions\": [\"y\"]}");
   absl::StatusOr<std::vector<ReplayLine>> lines = ReadReplayFile(good);
-  ASSERT_TRUE(lines.ok()) << lines.status();
+  ASSERT_THAT(lines, IsOk());
   ASSERT_EQ(lines->size(), 2u);
   EXPECT_EQ((*lines)[1].line_number, 3);
   std::string bad = dir.WriteFile("bad.jsonl", "{\"id\": \"a\", \"completions\": [\"x\"]}\n{\"id\": \"b\"}\n");
-  EXPECT_EQ(ReadReplayFile(bad).status().message(),
-            bad + ":2: missing \"completions\": a list of strings");
-  EXPECT_EQ(ReadReplayFile(dir.WriteFile("empty.jsonl", "\n")).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ReadReplayFile(dir.Path("none.jsonl")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(ReadReplayFile(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       bad + ":2: missing \"completions\": a list of strings"));
+  EXPECT_THAT(ReadReplayFile(dir.WriteFile("empty.jsonl", "\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReadReplayFile(dir.Path("none.jsonl")), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -6,11 +6,13 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::eval {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
 
 ProblemResult Example() {
   ProblemResult r;
@@ -36,7 +38,7 @@ TEST(ReportTest, ProblemLineHasEveryField) {
   std::string line = ProblemLine(Example(), 3);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
-  ASSERT_TRUE(doc.ok()) << doc.status() << "\n" << line;
+  ASSERT_THAT(doc, IsOk()) << doc.status() << "\n" << line;
   const rapidjson::Document& d = *doc;
   EXPECT_EQ(d["schema_version"].GetInt(), kSchemaVersion);
   EXPECT_EQ(d["index"].GetInt(), 3);
@@ -83,7 +85,7 @@ TEST(ReportTest, SummaryJsonHasRunAndMetrics) {
   m.max_length = 20;
   std::string json = SummaryJson(info, m);
   absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
-  ASSERT_TRUE(doc.ok()) << doc.status() << "\n" << json;
+  ASSERT_THAT(doc, IsOk()) << doc.status() << "\n" << json;
   const rapidjson::Document& d = *doc;
   EXPECT_EQ(d["schema_version"].GetInt(), kSchemaVersion);
   EXPECT_STREQ(d["model"].GetString(), "m");

@@ -5,14 +5,17 @@
 #include "eval/metrics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::eval {
 namespace {
 
-using ::testing::ElementsAre;
 using ::testing::DoubleNear;
+using ::testing::ElementsAre;
 using ::testing::Pair;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::vector<datasets::Problem> Load(const std::string& preset, const std::string& relative,
                                     int limit) {
@@ -22,7 +25,7 @@ std::vector<datasets::Problem> Load(const std::string& preset, const std::string
   config.limit = limit;
   absl::StatusOr<datasets::Dataset> data =
       datasets::LoadDataset(config, config::BadLinePolicy::kError);
-  EXPECT_TRUE(data.ok()) << data.status();
+  EXPECT_THAT(data, IsOk());
   std::vector<datasets::Problem> problems;
   if (!data.ok()) return problems;
   for (size_t i = 0; i < data->size(); ++i) problems.push_back(*data->Get(i));
@@ -41,7 +44,7 @@ std::unique_ptr<Scorer> MakeScorer(config::RewardConfig reward,
                                    std::vector<datasets::TaskKind> kinds) {
   reward.sandbox_workers = 2;
   absl::StatusOr<std::unique_ptr<Scorer>> scorer = Scorer::Create(reward, kinds, {});
-  EXPECT_TRUE(scorer.ok()) << scorer.status();
+  EXPECT_THAT(scorer, IsOk());
   return scorer.ok() ? *std::move(scorer) : nullptr;
 }
 
@@ -170,8 +173,8 @@ TEST(ScorerTest, BadRewardConfigNamesTheKey) {
   reward.functions.back().format.pattern = "(";
   absl::StatusOr<std::unique_ptr<Scorer>> scorer =
       Scorer::Create(reward, {datasets::TaskKind::kMath}, {});
-  EXPECT_EQ(scorer.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(scorer.status().message(), ::testing::HasSubstr("reward.functions[1]"));
+  EXPECT_THAT(scorer, StatusIs(absl::StatusCode::kInvalidArgument,
+                               ::testing::HasSubstr("reward.functions[1]")));
 }
 
 }  // namespace

@@ -8,16 +8,19 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::metrics {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::vector<std::string> Lines(const std::string& path) {
   absl::StatusOr<std::string> text = core::ReadFile(path);
-  EXPECT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(text, IsOk());
   std::vector<std::string> lines;
   std::istringstream in(text.ok() ? *text : "");
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -46,7 +49,7 @@ TEST(MetricsSinkTest, InvalidUtf8BecomesReplacementCharacters) {
             "{\"completion\":\"ok \xEF\xBF\xBD\xEF\xBF\xBD cut "
             "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end "
             "\xF0\x9F\x98\x80\"}");
-  EXPECT_TRUE(core::ParseJson(json).ok());
+  EXPECT_THAT(core::ParseJson(json), IsOk());
 }
 
 TEST(MetricsSinkTest, NestedRowsAreObjects) {
@@ -62,27 +65,27 @@ TEST(MetricsSinkTest, AppendsLinesAndKeepsThemAcrossReopen) {
   std::string path = dir.Path("metrics.jsonl");
   for (int round = 0; round < 2; ++round) {
     auto sink = MetricsSink::Open(path, MetricsSink::kAppend);
-    ASSERT_TRUE(sink.ok()) << sink.status();
-    ASSERT_TRUE((*sink)->Write(MetricsRow().Add("step", round)).ok());
+    ASSERT_THAT(sink, IsOk());
+    ASSERT_THAT((*sink)->Write(MetricsRow().Add("step", round)), IsOk());
   }
   EXPECT_EQ(Lines(path), (std::vector<std::string>{R"({"step":0})", R"({"step":1})"}));
   auto fresh = MetricsSink::Open(path, MetricsSink::kTruncate);
-  ASSERT_TRUE(fresh.ok());
-  ASSERT_TRUE((*fresh)->Write(MetricsRow().Add("step", 7)).ok());
+  ASSERT_THAT(fresh, IsOk());
+  ASSERT_THAT((*fresh)->Write(MetricsRow().Add("step", 7)), IsOk());
   EXPECT_EQ(Lines(path), (std::vector<std::string>{R"({"step":7})"}));
 }
 
 TEST(MetricsSinkTest, ConcurrentWritersNeverInterleaveLines) {
   testing::TempDir dir;
   auto sink = MetricsSink::Open(dir.Path("samples.jsonl"), MetricsSink::kTruncate);
-  ASSERT_TRUE(sink.ok());
+  ASSERT_THAT(sink, IsOk());
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) {
         MetricsRow row;
         row.Add("thread", t).Add("i", i).Add("text", std::string(1000 + i, 'a' + t));
-        EXPECT_TRUE((*sink)->Write(row).ok());
+        EXPECT_THAT((*sink)->Write(row), IsOk());
       }
     });
   }
@@ -90,23 +93,21 @@ TEST(MetricsSinkTest, ConcurrentWritersNeverInterleaveLines) {
   std::vector<std::string> lines = Lines((*sink)->path());
   ASSERT_EQ(lines.size(), 800u);
   for (const std::string& line : lines)
-    EXPECT_TRUE(core::ParseJson(line).ok()) << line.substr(0, 80);
+    EXPECT_THAT(core::ParseJson(line), IsOk()) << line.substr(0, 80);
 }
 
 TEST(MetricsSinkTest, MissingFolderIsNotFound) {
   auto sink = MetricsSink::Open("/nonexistent-zerorl/metrics.jsonl", MetricsSink::kAppend);
-  ASSERT_FALSE(sink.ok());
-  EXPECT_EQ(sink.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(sink.status().message(),
-            "/nonexistent-zerorl/metrics.jsonl: open: No such file or directory");
+  ASSERT_THAT(sink, StatusIs(absl::StatusCode::kNotFound,
+                             "/nonexistent-zerorl/metrics.jsonl: open: No such file or directory"));
 }
 
 TEST(MetricsSinkTest, FullDiskIsAnError) {
   auto sink = MetricsSink::Open("/dev/full", MetricsSink::kAppend);
-  ASSERT_TRUE(sink.ok()) << sink.status();
+  ASSERT_THAT(sink, IsOk());
   absl::Status written = (*sink)->Write(MetricsRow().Add("step", 1));
-  EXPECT_EQ(written.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(written.message(), "/dev/full: write: No space left on device");
+  EXPECT_THAT(written, StatusIs(absl::StatusCode::kUnavailable,
+                                "/dev/full: write: No space left on device"));
 }
 
 }  // namespace

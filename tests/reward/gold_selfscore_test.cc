@@ -4,12 +4,16 @@
 #include <iostream>
 
 #include "datasets/datasets.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reward/reward_testing.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::reward {
 namespace {
+
+using ::zerorl::testing::IsOk;
 
 struct SelfScore {
   int64_t items = 0;
@@ -25,7 +29,7 @@ SelfScore ScoreGolds(const std::string& preset, const std::string& path) {
   config.path = path;
   absl::StatusOr<datasets::Dataset> data =
       datasets::LoadDataset(config, config::BadLinePolicy::kError);
-  EXPECT_TRUE(data.ok()) << data.status();
+  EXPECT_THAT(data, IsOk());
   SelfScore result;
   if (!data.ok()) return result;
   auto pipeline = reward_testing::MakePipeline(R"([{"name": "math_accuracy"}])");
@@ -35,7 +39,7 @@ SelfScore ScoreGolds(const std::string& preset, const std::string& path) {
     std::vector<std::string> ids;
     for (size_t i = begin; i < std::min(data->size(), begin + kBatch); ++i) {
       absl::StatusOr<datasets::Problem> p = data->Get(i);
-      EXPECT_TRUE(p.ok()) << p.status();
+      EXPECT_THAT(p, IsOk());
       if (!p.ok()) continue;
       batch.samples.push_back({batch.prompts.size(), p->solution, -1});
       batch.prompts.push_back({p->prompt, p->answer, ProblemToJson(*p)});

@@ -10,13 +10,16 @@
 #include "gtest/gtest.h"
 #include "reward/plugin_abi.h"
 #include "tests/reward/reward_testing.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::reward {
 namespace {
 
+using reward_testing::TestOptions;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using reward_testing::TestOptions;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::string PluginFunction(const std::string& library, const std::string& extra = "") {
   return R"([{"name": "plugin", "label": "mine", "library": ")" + library + "\"" +
@@ -65,7 +68,7 @@ class LibraryPluginTest : public ::testing::Test {
 
 TEST_F(LibraryPluginTest, ExamplePluginScoresInItsHost) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_ANSWER_MATCH));
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  ASSERT_THAT(pipeline, IsOk());
   EXPECT_EQ(ChildProcesses(), children_before_ + 1);  // the host, started at Create
   BatchRewards r = ScoreTexts(**pipeline, {"<answer> 42 </answer>", "<answer>41</answer>", "42"});
   EXPECT_EQ(r.samples[0].scores[0].mark, wire::ScoreMark::kOk);
@@ -82,13 +85,13 @@ TEST_F(LibraryPluginTest, ExamplePluginScoresInItsHost) {
 
 TEST_F(LibraryPluginTest, ArgsReachInit) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_ANSWER_MATCH, R"("args": "ignore_case")"));
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  ASSERT_THAT(pipeline, IsOk());
   EXPECT_EQ(ScoreTexts(**pipeline, {"<answer>Yes</answer>"}, "yes").samples[0].scores[0].value, 1.0);
 }
 
 TEST_F(LibraryPluginTest, InputsReachThePlugin) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_GARBAGE));
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  ASSERT_THAT(pipeline, IsOk());
   BatchRewards r = ScoreTexts(**pipeline, {"fine"}, "1234");
   EXPECT_EQ(r.samples[0].scores[0].detail,
             "answer 4 bytes, 5 tokens, abi 1/" + std::to_string(sizeof(zerorl_reward_input)));
@@ -96,37 +99,40 @@ TEST_F(LibraryPluginTest, InputsReachThePlugin) {
 
 TEST_F(LibraryPluginTest, FailingInitIsRefusedAtCreate) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_ANSWER_MATCH, R"("args": "bogus")"));
-  ASSERT_FALSE(pipeline.ok());
-  EXPECT_EQ(pipeline.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(pipeline.status().message(),
-            std::string("reward.functions[0].library: plugin \"") + ZERORL_TEST_PLUGIN_ANSWER_MATCH +
-                "\": zerorl_reward_init failed (returned 1): unknown args \"bogus\" (known: "
-                "ignore_case)");
+  ASSERT_THAT(
+      pipeline,
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               std::string("reward.functions[0].library: plugin \"") +
+                   ZERORL_TEST_PLUGIN_ANSWER_MATCH +
+                   "\": zerorl_reward_init failed (returned 1): unknown args \"bogus\" (known: "
+                   "ignore_case)"));
 }
 
 TEST_F(LibraryPluginTest, BadAbiVersionIsRefusedAtCreate) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_BAD_ABI));
-  ASSERT_FALSE(pipeline.ok());
-  EXPECT_EQ(pipeline.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(pipeline.status().message(),
-            std::string("reward.functions[0].library: plugin \"") + ZERORL_TEST_PLUGIN_BAD_ABI +
-                "\": speaks reward plugin ABI version 999, this zerorl speaks 1; rebuild it "
-                "against this zerorl's reward/plugin_abi.h");
+  ASSERT_THAT(
+      pipeline,
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               std::string("reward.functions[0].library: plugin \"") + ZERORL_TEST_PLUGIN_BAD_ABI +
+                   "\": speaks reward plugin ABI version 999, this zerorl speaks 1; "
+                   "rebuild it against this zerorl's reward/plugin_abi.h"));
 }
 
 TEST_F(LibraryPluginTest, MissingSymbolIsRefusedAtCreate) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_NO_SCORE));
-  ASSERT_FALSE(pipeline.ok());
-  EXPECT_THAT(pipeline.status().message(),
-              HasSubstr("does not export zerorl_reward_score (see reward/plugin_abi.h)"));
+  ASSERT_THAT(pipeline,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("does not export zerorl_reward_score (see reward/plugin_abi.h)")));
 }
 
 TEST_F(LibraryPluginTest, MissingLibraryIsRefusedAtCreate) {
   auto pipeline = Create(PluginFunction("/nonexistent/libnothing.so"));
-  ASSERT_FALSE(pipeline.ok());
-  EXPECT_EQ(pipeline.status().message(),
-            "reward.functions[0].library: plugin \"/nonexistent/libnothing.so\": dlopen: "
-            "/nonexistent/libnothing.so: cannot open shared object file: No such file or directory");
+  ASSERT_THAT(
+      pipeline,
+      StatusIs(
+          absl::StatusCode::kFailedPrecondition,
+          "reward.functions[0].library: plugin \"/nonexistent/libnothing.so\": dlopen: "
+          "/nonexistent/libnothing.so: cannot open shared object file: No such file or directory"));
 }
 
 TEST_F(LibraryPluginTest, HostThatCannotRunIsRefusedAtCreate) {
@@ -134,15 +140,16 @@ TEST_F(LibraryPluginTest, HostThatCannotRunIsRefusedAtCreate) {
   options.plugin_host = {"/nonexistent/zerorl-host"};
   auto pipeline = RewardPipeline::Create(
       reward_testing::RewardSection(PluginFunction(ZERORL_TEST_PLUGIN_ANSWER_MATCH)), options);
-  ASSERT_FALSE(pipeline.ok());
-  EXPECT_THAT(pipeline.status().message(),
-              HasSubstr("cannot run the plugin host \"/nonexistent/zerorl-host\": No such file or directory"));
+  ASSERT_THAT(pipeline,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("cannot run the plugin host \"/nonexistent/zerorl-host\": No such "
+                                 "file or directory")));
   options.plugin_host.clear();
   pipeline = RewardPipeline::Create(
       reward_testing::RewardSection(PluginFunction(ZERORL_TEST_PLUGIN_ANSWER_MATCH)), options);
-  ASSERT_FALSE(pipeline.ok());
-  EXPECT_EQ(pipeline.status().message(),
-            "reward.functions[0]: this program cannot host plugins (no plugin host command was given)");
+  ASSERT_THAT(pipeline, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                 "reward.functions[0]: this program cannot host plugins (no plugin "
+                                 "host command was given)"));
 }
 
 TEST_F(LibraryPluginTest, CrashMarksThatSampleAndTheNextOneGetsAFreshHost) {
@@ -150,7 +157,7 @@ TEST_F(LibraryPluginTest, CrashMarksThatSampleAndTheNextOneGetsAFreshHost) {
       reward_testing::RewardSection(R"([{"name": "math_accuracy"}, {"name": "plugin", "label": "mine", "library": ")" +
                                     std::string(ZERORL_TEST_PLUGIN_CRASH) + "\"}]"),
       TestOptions());
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  ASSERT_THAT(pipeline, IsOk());
   BatchRewards r = ScoreTexts(**pipeline, {"<answer>42</answer>", "crash 42", "<answer>42</answer>"});
   EXPECT_EQ(r.samples[0].scores[1].value, 0.5);
   const wire::FunctionScore& crashed = r.samples[1].scores[1];
@@ -170,7 +177,7 @@ TEST_F(LibraryPluginTest, CrashMarksThatSampleAndTheNextOneGetsAFreshHost) {
 
 TEST_F(LibraryPluginTest, PluginThatAlwaysCrashesCostsThreeRestartsPerBatch) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_CRASH));
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  ASSERT_THAT(pipeline, IsOk());
   BatchRewards r = ScoreTexts(**pipeline, {"crash", "crash", "crash", "crash", "crash"});
   for (int i = 0; i < 3; ++i) EXPECT_THAT(r.samples[i].scores[0].detail, StartsWith("plugin crashed"));
   for (int i = 3; i < 5; ++i) {
@@ -189,7 +196,7 @@ TEST_F(LibraryPluginTest, PluginThatAlwaysCrashesCostsThreeRestartsPerBatch) {
 
 TEST_F(LibraryPluginTest, HangIsTimedOutKilledAndRestarted) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_HANG, R"("timeout_ms": 300)"));
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  ASSERT_THAT(pipeline, IsOk());
   BatchRewards r = ScoreTexts(**pipeline, {"fine", "hang", "fine"});
   EXPECT_EQ(r.samples[0].scores[0].value, 0.25);
   EXPECT_EQ(r.samples[1].scores[0].mark, wire::ScoreMark::kError);
@@ -203,7 +210,7 @@ TEST_F(LibraryPluginTest, HangIsTimedOutKilledAndRestarted) {
 
 TEST_F(LibraryPluginTest, GarbageIsAnErrorNeverAScore) {
   auto pipeline = Create(PluginFunction(ZERORL_TEST_PLUGIN_GARBAGE));
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  ASSERT_THAT(pipeline, IsOk());
   BatchRewards r = ScoreTexts(**pipeline, {"status", "fine", "nan", "fine", "detail", "fine"});
   EXPECT_EQ(r.samples[0].scores[0].detail, "plugin broke the ABI contract: unknown status 7; restarted");
   EXPECT_EQ(r.samples[2].scores[0].detail, "plugin broke the ABI contract: non-finite score nan; restarted");

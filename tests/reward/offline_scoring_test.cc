@@ -1,25 +1,29 @@
 // The line format of `zerorl reward score`.
+#include "reward/offline_scoring.h"
+
 #include <cmath>
 
 #include "datasets/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "reward/offline_scoring.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 datasets::Problem ProblemOf(const ScoreLine& line) {
   absl::StatusOr<datasets::Problem> p = datasets::ProblemFromJson(line.prompt.metadata);
-  EXPECT_TRUE(p.ok()) << p.status();
+  EXPECT_THAT(p, IsOk());
   return p.ok() ? *p : datasets::Problem{};
 }
 
 TEST(ParseScoreLineTest, MinimalMathLine) {
   auto line = ParseScoreLine(R"({"prompt": "2+2?", "completion": "<answer>4</answer>", "answer": 4})", 3);
-  ASSERT_TRUE(line.ok()) << line.status();
+  ASSERT_THAT(line, IsOk());
   EXPECT_EQ(line->prompt.text, "2+2?");
   EXPECT_EQ(line->prompt.answer, "4");
   EXPECT_EQ(line->completion, "<answer>4</answer>");
@@ -34,19 +38,19 @@ TEST(ParseScoreLineTest, MinimalMathLine) {
 TEST(ParseScoreLineTest, TestsInEveryFormMakeACodeProblem) {
   auto asserts = ParseScoreLine(
       R"({"prompt": "p", "completion": "c", "tests": ["assert f(1) == 1", "assert f(2) == 2"]})", 1);
-  ASSERT_TRUE(asserts.ok()) << asserts.status();
+  ASSERT_THAT(asserts, IsOk());
   datasets::Problem a = ProblemOf(*asserts);
   EXPECT_EQ(a.kind, datasets::TaskKind::kCode);
   EXPECT_EQ(a.tests->asserts, (std::vector<std::string>{"assert f(1) == 1", "assert f(2) == 2"}));
   auto program = ParseScoreLine(
       R"({"prompt": "p", "completion": "c", "tests": "def check(f): pass", "entry_point": "f"})", 1);
-  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_THAT(program, IsOk());
   datasets::Problem b = ProblemOf(*program);
   EXPECT_EQ(b.tests->program, "def check(f): pass");
   EXPECT_EQ(b.tests->entry_point, "f");
   auto object = ParseScoreLine(
       R"j({"prompt": "p", "completion": "c", "tests": {"asserts": ["assert g()"], "setup": "import os"}})j", 1);
-  ASSERT_TRUE(object.ok()) << object.status();
+  ASSERT_THAT(object, IsOk());
   EXPECT_EQ(ProblemOf(*object).tests->setup, "import os");
 }
 
@@ -54,7 +58,7 @@ TEST(ParseScoreLineTest, CountdownAndIdAndTokens) {
   auto line = ParseScoreLine(
       R"({"id": 17, "prompt": "p", "completion": "c", "num_tokens": 12,
           "countdown": {"numbers": [1, 2], "target": 3}})", 1);
-  ASSERT_TRUE(line.ok()) << line.status();
+  ASSERT_THAT(line, IsOk());
   EXPECT_EQ(line->id, "17");
   EXPECT_EQ(line->num_tokens, 12);
   datasets::Problem p = ProblemOf(*line);
@@ -67,7 +71,7 @@ TEST(ParseScoreLineTest, MetadataIsCompletedWithTheLinesKeys) {
   auto line = ParseScoreLine(
       R"({"prompt": "rendered", "completion": "c", "answer": "5",
           "metadata": {"id": "gsm8k/test/3", "prompt": "raw question", "dataset": "gsm8k", "mine": [1]}})", 1);
-  ASSERT_TRUE(line.ok()) << line.status();
+  ASSERT_THAT(line, IsOk());
   datasets::Problem p = ProblemOf(*line);
   EXPECT_EQ(p.id, "gsm8k/test/3");
   EXPECT_EQ(p.prompt, "raw question");
@@ -85,7 +89,7 @@ TEST(ParseScoreLineTest, ProblemLinesScoreWithAnotherCompletionKey) {
   ScoreLineOptions options;
   options.completion_key = "solution";
   auto line = ParseScoreLine(ProblemToJson(problem), 1, options);
-  ASSERT_TRUE(line.ok()) << line.status();
+  ASSERT_THAT(line, IsOk());
   EXPECT_EQ(line->completion, "so \\boxed{2}");
   EXPECT_EQ(line->id, "\"math500/1\"");
   EXPECT_EQ(ProblemOf(*line), problem);
@@ -94,8 +98,7 @@ TEST(ParseScoreLineTest, ProblemLinesScoreWithAnotherCompletionKey) {
 TEST(ParseScoreLineTest, EachMalformedLineSaysWhy) {
   auto error = [](const std::string& text) {
     auto line = ParseScoreLine(text, 7);
-    EXPECT_FALSE(line.ok());
-    EXPECT_EQ(line.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(line, StatusIs(absl::StatusCode::kInvalidArgument));
     return std::string(line.status().message());
   };
   EXPECT_THAT(error("{\"prompt\": "), ::testing::StartsWith("line 7: "));

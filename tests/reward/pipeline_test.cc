@@ -8,15 +8,18 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reward/reward_testing.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::reward {
 namespace {
 
-using ::testing::HasSubstr;
 using reward_testing::MakePipeline;
 using reward_testing::One;
 using reward_testing::RewardConfigErrors;
 using reward_testing::ScoreOne;
+using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 wire::FunctionScore Mark(wire::ScoreMark mark, double value = 0.0) {
   return wire::FunctionScore{mark, value, ""};
@@ -104,8 +107,8 @@ TEST(RewardPipelineTest, NoFunctionsIsRefused) {
   config::RewardConfig config;
   config.functions.clear();
   auto pipeline = RewardPipeline::Create(config, reward_testing::TestOptions());
-  ASSERT_FALSE(pipeline.ok());
-  EXPECT_EQ(pipeline.status().message(), "reward.functions: no reward function is configured");
+  ASSERT_THAT(pipeline, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 "reward.functions: no reward function is configured"));
 }
 
 // ---- shuffle_within_group: the control run ----
@@ -228,14 +231,14 @@ TEST(RewardConfigTest, ResolvedConfigShowsOnlyEachFunctionsOwnKeysAndReadsBack) 
       {{"a.json", R"({"reward": {"shuffle_within_group": true, "functions": [
           {"name": "length", "max_length": 64}, {"name": "remote", "endpoint": "tcp://h:1"}]}})"}},
       {});
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config, IsOk());
   std::string json = config::ConfigToJson(*config);
   EXPECT_THAT(json, HasSubstr("\"shuffle_within_group\": true"));
   EXPECT_THAT(json, HasSubstr("\"penalty\": \"dapo\""));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("\"pattern\"")));
   absl::StatusOr<config::Config> again =
       config::LoadConfigFromSources({{"resolved.json", json}}, {});
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(config::ConfigToJson(*again), json);
   EXPECT_EQ(again->reward.functions[0].length.max_length, 64);
   EXPECT_EQ(again->reward.functions[1].plugin.endpoint, "tcp://h:1");

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reward/reward_testing.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "wire/transport.h"
 
@@ -25,6 +26,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using ::zerorl::testing::IsOk;
 
 // A reward server on a ROUTER socket in a thread. `answer` gets each request's JSON and
 // returns the reply frames to send (none: stay silent).
@@ -55,7 +57,7 @@ class FakeServer {
       ++requests_;
       // [identity, "", request]
       absl::StatusOr<rapidjson::Document> request = core::ParseJson(in->back().view());
-      ASSERT_TRUE(request.ok()) << request.status();
+      ASSERT_THAT(request, IsOk());
       for (const std::string& reply : answer_(*request)) {
         wire::Frames out = {(*in)[0], wire::Frame(), wire::Frame::FromString(reply)};
         (void)wire::SendFrames(*socket_, out);

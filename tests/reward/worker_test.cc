@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "reward/reward_worker.h"
 #include "tests/reward/reward_testing.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "wire/transport.h"
 
@@ -18,6 +19,8 @@ namespace zerorl::reward {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 wire::Rollouts TwoGroups() {
   wire::Rollouts r;
@@ -69,7 +72,7 @@ TEST(ScoreRolloutsTest, OneScoredCompletionPerCompletionInOrder) {
   EXPECT_DOUBLE_EQ(scored.completions[1].total, 0.0 + 0.0 - 0.5);
   EXPECT_DOUBLE_EQ(scored.completions[2].total, 1.0 + 0.5 - 1.0);
   EXPECT_DOUBLE_EQ(scored.completions[3].total, 1.0 + 0.0 - 1.0);
-  EXPECT_TRUE(Encode(scored).ok());  // what the controller will decode
+  EXPECT_THAT(Encode(scored), IsOk());  // what the controller will decode
 }
 
 TEST(ScoreRolloutsTest, CompletionOfAnUnknownPromptIsAnErrorEverywhere) {
@@ -88,10 +91,10 @@ class WorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto router = wire::MakeRouterSocket(context_);
-    ASSERT_TRUE(router.ok()) << router.status();
+    ASSERT_THAT(router, IsOk());
     router_ = std::make_unique<zmq::socket_t>(std::move(*router));
     auto endpoint = wire::Bind(*router_, "ipc://" + dir_.Path("c.sock"));
-    ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+    ASSERT_THAT(endpoint, IsOk());
     endpoint_ = *endpoint;
   }
 
@@ -101,7 +104,7 @@ class WorkerTest : public ::testing::Test {
       absl::StatusOr<wire::Received> in =
           wire::ReceiveRoutedMessage(*router_, std::chrono::milliseconds(200));
       if (!in.ok()) continue;
-      EXPECT_TRUE(in->message.ok()) << in->message.status();
+      EXPECT_THAT(in->message, IsOk());
       if (!in->message.ok()) continue;
       EXPECT_EQ(in->routing_id, "reward-3");
       if (wire::TypeOf(*in->message) == wire::MessageType::kHeartbeat) continue;
@@ -133,7 +136,7 @@ TEST_F(WorkerTest, HelloRolloutsScoredGroupsMetricsShutdown) {
   EXPECT_EQ(std::get<wire::Hello>(hello).capabilities.at("functions"), "math_accuracy,format");
 
   wire::Rollouts rollouts = TwoGroups();
-  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-3", rollouts).ok());
+  ASSERT_THAT(wire::SendMessageTo(*router_, "reward-3", rollouts), IsOk());
   wire::Message scored = Receive();
   ASSERT_EQ(wire::TypeOf(scored), wire::MessageType::kScoredGroups);
   const wire::ScoredGroups& groups = std::get<wire::ScoredGroups>(scored);
@@ -154,9 +157,9 @@ TEST_F(WorkerTest, HelloRolloutsScoredGroupsMetricsShutdown) {
   EXPECT_EQ(values.at("reward/batch_samples"), 4);
   EXPECT_GE(values.at("reward/batch_s"), 0.0);
 
-  ASSERT_TRUE(wire::SendMessageTo(*router_, "reward-3", wire::Shutdown{"test over"}).ok());
+  ASSERT_THAT(wire::SendMessageTo(*router_, "reward-3", wire::Shutdown{"test over"}), IsOk());
   worker.join();
-  EXPECT_TRUE(result.ok()) << result;
+  EXPECT_THAT(result, IsOk());
 }
 
 TEST_F(WorkerTest, StopFlagEndsTheWorker) {
@@ -170,7 +173,7 @@ TEST_F(WorkerTest, StopFlagEndsTheWorker) {
   EXPECT_EQ(wire::TypeOf(Receive()), wire::MessageType::kHello);
   stop = true;
   worker.join();
-  EXPECT_TRUE(result.ok()) << result;
+  EXPECT_THAT(result, IsOk());
 }
 
 TEST_F(WorkerTest, BadEndpointIsRefused) {
@@ -180,7 +183,7 @@ TEST_F(WorkerTest, BadEndpointIsRefused) {
   link.worker_id = "reward-3";
   std::atomic<bool> stop{false};
   absl::Status result = RunRewardWorker(link, pipeline.get(), &stop);
-  EXPECT_EQ(result.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -1,17 +1,21 @@
 #include "tokenizer/byte_tokenizer.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tokenizer/tokenizer.h"
 
 namespace zerorl::model {
 namespace {
+
+using ::zerorl::testing::IsOk;
 
 TEST(ByteTokenizerTest, EveryByteIsOneTokenAndTagsAreSingleTokens) {
   ByteTokenizerFiles files = MakeByteTokenizer({"<think>", "</think>", "<answer>", "</answer>"});
   EXPECT_EQ(files.vocab_size, 261);
   auto tok =
       tokenizer::Tokenizer::FromJson(files.tokenizer_json, files.tokenizer_config_json, "byte");
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   std::string text = "<think> 12+35 = 47 </think> <answer>47</answer>\n\xc3\xa9\x01";
   std::vector<int32_t> ids = tok->Encode(text);
   EXPECT_EQ(ids.front(), 257);  // <think>

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "tokenizer/tokenizer.h"
 
@@ -12,10 +13,12 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 PromptTemplate Named(const std::string& name) {
   absl::StatusOr<PromptTemplate> t = PromptTemplate::FromName(name);
-  EXPECT_TRUE(t.ok()) << t.status();
+  EXPECT_THAT(t, IsOk());
   return *t;
 }
 
@@ -83,14 +86,14 @@ TEST(PromptTemplateTest, PlainIsThePromptAsItIs) {
 TEST(PromptTemplateTest, UserTemplateReplacesPlaceholdersOnce) {
   absl::StatusOr<PromptTemplate> t =
       PromptTemplate::FromName("{system}\nQ: {prompt} \\boxed{x}\nA: <think>\n");
-  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_THAT(t, IsOk());
   EXPECT_EQ(t->name(), "custom");
   EXPECT_TRUE(t->uses_system());
   EXPECT_EQ(t->Render("S", "say {system}"), "S\nQ: say {system} \\boxed{x}\nA: <think>\n");
   EXPECT_EQ(t->think_opening(), ThinkOpening::kInPrompt);
   EXPECT_TRUE(t->add_special_tokens());
   absl::StatusOr<PromptTemplate> no_system = PromptTemplate::FromName("Q: {prompt}\nA:");
-  ASSERT_TRUE(no_system.ok());
+  ASSERT_THAT(no_system, IsOk());
   EXPECT_FALSE(no_system->uses_system());
   EXPECT_EQ(no_system->Render("ignored", "1+1"), "Q: 1+1\nA:");
   EXPECT_EQ(no_system->think_opening(), ThinkOpening::kNone);
@@ -98,17 +101,17 @@ TEST(PromptTemplateTest, UserTemplateReplacesPlaceholdersOnce) {
 
 TEST(PromptTemplateTest, UserTemplateWritingBosAsksForNoSpecialTokens) {
   absl::StatusOr<PromptTemplate> t = PromptTemplate::FromName("<|begin_of_text|>{prompt}");
-  ASSERT_TRUE(t.ok());
+  ASSERT_THAT(t, IsOk());
   EXPECT_FALSE(t->add_special_tokens());
 }
 
 TEST(PromptTemplateTest, UnknownNameListsTheBuiltIns) {
   absl::StatusOr<PromptTemplate> t = PromptTemplate::FromName("r2");
-  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(t.status().message(),
-            "unknown prompt template \"r2\": use one of r1, chatml, llama3, deepseek_v3, "
-            "deepseek_r1, plain, or a template text containing {prompt} (and optionally "
-            "{system})");
+  EXPECT_THAT(
+      t, StatusIs(absl::StatusCode::kInvalidArgument,
+                  "unknown prompt template \"r2\": use one of r1, chatml, llama3, deepseek_v3, "
+                  "deepseek_r1, plain, or a template text containing {prompt} (and optionally "
+                  "{system})"));
   EXPECT_THAT(PromptTemplate::Names(),
               ElementsAre("r1", "chatml", "llama3", "deepseek_v3", "deepseek_r1", "plain"));
 }
@@ -117,12 +120,12 @@ TEST(PromptTemplateTest, UnknownNameListsTheBuiltIns) {
 TEST(PromptTemplateTest, ChatMarkersAreSingleTokens) {
   ZERORL_REQUIRE_TEST_DATA();
   absl::StatusOr<Tokenizer> qwen = Tokenizer::Load(testing::TestDataPath("tokenizers/qwen3"));
-  ASSERT_TRUE(qwen.ok()) << qwen.status();
+  ASSERT_THAT(qwen, IsOk());
   EXPECT_THAT(qwen->Encode(Named("chatml").Render("", "hi")),
               ElementsAre(151644, 872, 198, 6023, 151645, 198, 151644, 77091, 198));
   absl::StatusOr<Tokenizer> deepseek =
       Tokenizer::Load(testing::TestDataPath("tokenizers/deepseek_v3"));
-  ASSERT_TRUE(deepseek.ok()) << deepseek.status();
+  ASSERT_THAT(deepseek, IsOk());
   std::vector<int32_t> ids = deepseek->Encode(Named("deepseek_v3").Render("", "hi"));
   ASSERT_EQ(ids.size(), 4u);
   EXPECT_EQ(ids[0], deepseek->special_ids().bos);

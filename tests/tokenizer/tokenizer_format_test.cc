@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "tokenizer/internal/pretokenizer.h"
 #include "tokenizer/internal/unicode.h"
@@ -17,6 +18,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::string Spell(const std::string& bytes) {
   std::string out;
@@ -79,7 +82,7 @@ constexpr int32_t kAdded0 = 262, kAdded1 = 263;
 
 TEST(TokenizerFormatTest, MergesByRank) {
   absl::StatusOr<Tokenizer> tok = Make(TinyTokenizer());
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EXPECT_THAT(tok->Encode("hello wo"), ElementsAre(kHello, kSpaceWo));
   EXPECT_THAT(tok->Encode("hell"), ElementsAre(kHell));
   EXPECT_THAT(tok->Encode("lhe"), ElementsAre('l', kHe));
@@ -90,7 +93,7 @@ TEST(TokenizerFormatTest, PairMergesReadLikeStringMerges) {
   TinyTokenizer tiny;
   tiny.pair_merges = true;
   absl::StatusOr<Tokenizer> tok = Make(tiny);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EXPECT_THAT(tok->Encode("hello wo"), ElementsAre(kHello, kSpaceWo));
 }
 
@@ -108,7 +111,7 @@ TEST(TokenizerFormatTest, AddedTokensMatchBeforeSplittingLongestFirst) {
     {"id": 262, "content": "<a>", "special": true, "normalized": false},
     {"id": 263, "content": "<a><b>", "special": false, "normalized": false}])";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EXPECT_THAT(tok->Encode("he<a><b>he<a>"), ElementsAre(kHe, kAdded1, kHe, kAdded0));
   DecodeOptions skip;
   skip.skip_special_tokens = true;
@@ -127,7 +130,7 @@ TEST(TokenizerFormatTest, AddedTokenIdsAreNumberedAsHuggingFaceDoes) {
     {"id": 900, "content": "<x>", "special": true, "normalized": false},
     {"id": 5, "content": "he", "special": true, "normalized": false}])";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EXPECT_THAT(tok->Encode("<x>he"), ElementsAre(kAdded0, kHe));
   EXPECT_TRUE(tok->IsSpecial(kHe));  // the vocabulary entry "he" became a special token
   EXPECT_EQ(tok->vocab_size(), kAdded0 + 1);
@@ -139,7 +142,7 @@ TEST(TokenizerFormatTest, AddedTokenStripAndSingleWordRules) {
     {"id": 262, "content": "<s>", "lstrip": true, "rstrip": true, "normalized": false},
     {"id": 263, "content": "ab", "single_word": true, "normalized": false}])";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EXPECT_THAT(tok->Encode("h  <s>  e"), ElementsAre('h', kAdded0, 'e'));
   EXPECT_THAT(tok->Encode("ab"), ElementsAre(kAdded1));
   EXPECT_THAT(tok->Encode("x ab."), ElementsAre('x', ' ', kAdded1, '.'));
@@ -151,7 +154,7 @@ TEST(TokenizerFormatTest, NormalizedAddedTokensMatchTheNormalizedText) {
   tiny.normalizer = R"({"type":"NFC"})";
   tiny.added_tokens = R"([{"id": 262, "content": "e\u0301", "normalized": true}])";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   // The token's content is normalized too (to U+00E9), so both spellings find it.
   EXPECT_THAT(tok->Encode("\xC3\xA9"), ElementsAre(kAdded0));
   EXPECT_THAT(tok->Encode("e\xCC\x81"), ElementsAre(kAdded0));
@@ -184,7 +187,7 @@ TEST(TokenizerFormatTest, SplitBehaviors) {
                          R"(","invert":)" + (c.invert ? "true" : "false") +
                          R"(},{"type":"ByteLevel","add_prefix_space":false,"use_regex":false}]})";
     absl::StatusOr<Tokenizer> tok = Make(tiny);
-    ASSERT_TRUE(tok.ok()) << tok.status();
+    ASSERT_THAT(tok, IsOk());
     std::vector<int32_t> want = c.ids;
     if (std::string(c.behavior) == "MergedWithPrevious") want = {263, 'b', '-', '-', 'c'};
     if (std::string(c.behavior) == "Contiguous") want = {'a', '-', 'b', 262, 'c'};
@@ -199,7 +202,7 @@ TEST(TokenizerFormatTest, DigitsAndPrefixSpace) {
       {"type":"Digits","individual_digits":true},
       {"type":"ByteLevel","add_prefix_space":true,"use_regex":false}]})";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   // Every piece gets the space, as Hugging Face's ByteLevel does inside a Sequence.
   EXPECT_THAT(tok->Encode("w12"), ElementsAre(kSpaceW, ' ', '1', ' ', '2'));
 }
@@ -214,7 +217,7 @@ TEST(TokenizerFormatTest, TemplateProcessingAddsItsTokens) {
       "pair":[], "special_tokens":{"<s>":{"id":"<s>","ids":[262],"tokens":["<s>"]},
                                    "</s>":{"id":"</s>","ids":[263],"tokens":["</s>"]}}})";
   absl::StatusOr<Tokenizer> tok = Make(tiny);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EncodeOptions add;
   add.add_special_tokens = true;
   EXPECT_THAT(tok->Encode("he", add), ElementsAre(kAdded0, kHe, kAdded1));
@@ -228,7 +231,7 @@ TEST(TokenizerFormatTest, LlamaClassTakesBosFromTheConfigFlags) {
   std::string config = R"({"tokenizer_class": "LlamaTokenizerFast", "bos_token": "<s>",
                            "eos_token": {"content": "</s>"}, "add_eos_token": true})";
   absl::StatusOr<Tokenizer> tok = Make(tiny, config);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EncodeOptions add;
   add.add_special_tokens = true;
   EXPECT_THAT(tok->Encode("he", add), ElementsAre(kAdded0, kHe, kAdded1));  // add_bos: true
@@ -237,14 +240,14 @@ TEST(TokenizerFormatTest, LlamaClassTakesBosFromTheConfigFlags) {
   // Another class leaves it to tokenizer.json's post-processor (none here).
   absl::StatusOr<Tokenizer> plain =
       Make(tiny, R"({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>"})");
-  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_THAT(plain, IsOk());
   EXPECT_THAT(plain->Encode("he", add), ElementsAre(kHe));
 }
 
 TEST(TokenizerFormatTest, ConfigAddsTokensMissingFromTokenizerJson) {
   std::string config = R"({"added_tokens_decoder": {"262": {"content": "<x>", "special": true}}})";
   absl::StatusOr<Tokenizer> tok = Make(TinyTokenizer(), config);
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EXPECT_THAT(tok->Encode("he<x>"), ElementsAre(kHe, kAdded0));
   EXPECT_TRUE(tok->IsSpecial(kAdded0));
 }
@@ -252,9 +255,7 @@ TEST(TokenizerFormatTest, ConfigAddsTokensMissingFromTokenizerJson) {
 // --- malformed files -----------------------------------------------------------------
 
 void ExpectError(const absl::StatusOr<Tokenizer>& tok, const std::string& message) {
-  ASSERT_FALSE(tok.ok());
-  EXPECT_EQ(tok.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(tok.status().message(), HasSubstr(message));
+  ASSERT_THAT(tok, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(message)));
 }
 
 TEST(TokenizerFormatTest, JsonSyntaxErrorNamesLineAndColumn) {
@@ -361,18 +362,20 @@ TEST(OnigurumaRegexTest, WhitespaceIsUnicodeAndTheLookAheadBecomesAGroup) {
   bool lookahead = false;
   absl::StatusOr<std::string> re =
       internal::TranslateOnigurumaRegex("(a)|\\s+(?!\\S)|\\s+", &lookahead);
-  ASSERT_TRUE(re.ok()) << re.status();
+  ASSERT_THAT(re, IsOk());
   EXPECT_TRUE(lookahead);
   EXPECT_THAT(*re, HasSubstr("(?:a)|(["));
   EXPECT_THAT(*re, HasSubstr("\\x{3000}]+)"));
-  EXPECT_FALSE(internal::TranslateOnigurumaRegex("a(?!b)", &lookahead).ok());
-  EXPECT_FALSE(internal::TranslateOnigurumaRegex("(\\s+(?!\\S)|\\s+)", &lookahead).ok());
+  EXPECT_THAT(internal::TranslateOnigurumaRegex("a(?!b)", &lookahead),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(internal::TranslateOnigurumaRegex("(\\s+(?!\\S)|\\s+)", &lookahead),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(OnigurumaRegexTest, CategoriesGainWhatUnicode16Added) {
   bool lookahead = false;
   absl::StatusOr<std::string> re = internal::TranslateOnigurumaRegex("\\p{L}+", &lookahead);
-  ASSERT_TRUE(re.ok()) << re.status();
+  ASSERT_THAT(re, IsOk());
   EXPECT_THAT(*re, HasSubstr("[\\p{L}"));
   EXPECT_THAT(*re, HasSubstr("\\x{A7DA}-\\x{A7DC}"));  // Latin letters new in Unicode 16.0
 }
@@ -380,7 +383,7 @@ TEST(OnigurumaRegexTest, CategoriesGainWhatUnicode16Added) {
 TEST(PreTokenizerTest, SpaceRunGivesItsLastSpaceToTheNextWord) {
   absl::StatusOr<std::unique_ptr<internal::PreTokenizerStep>> split = internal::MakeRegexSplit(
       "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\s+(?!\\S)|\\s+", internal::SplitBehavior::kIsolated, false);
-  ASSERT_TRUE(split.ok()) << split.status();
+  ASSERT_THAT(split, IsOk());
   std::vector<std::string> pieces;
   (*split)->Split("a   b\u3000\u3000c  ", [&](std::string_view p) { pieces.emplace_back(p); });
   EXPECT_THAT(pieces, ElementsAre("a", "  ", " b", "\u3000", "\u3000c", "  "));

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 
 namespace zerorl::tokenizer {
@@ -17,6 +18,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 // Loads each fixture tokenizer once for the whole test binary.
 const Tokenizer& Fixture(const std::string& name) {
@@ -24,7 +27,7 @@ const Tokenizer& Fixture(const std::string& name) {
   auto it = loaded->find(name);
   if (it == loaded->end()) {
     absl::StatusOr<Tokenizer> tok = Tokenizer::Load(testing::TestDataPath("tokenizers/" + name));
-    EXPECT_TRUE(tok.ok()) << tok.status();
+    EXPECT_THAT(tok, IsOk());
     it = loaded->emplace(name, std::move(*tok)).first;
   }
   return it->second;
@@ -44,7 +47,7 @@ void ExpectGolden(const std::string& name) {
   while (std::getline(in, line)) {
     ++line_number;
     absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
-    ASSERT_TRUE(doc.ok()) << doc.status();
+    ASSERT_THAT(doc, IsOk());
     std::string text = JsonString((*doc)["text"]);
     std::vector<int32_t> want;
     for (const auto& id : (*doc)["ids"].GetArray()) want.push_back(id.GetInt());
@@ -54,7 +57,7 @@ void ExpectGolden(const std::string& name) {
     EXPECT_EQ(tok.Encode(text, options), want) << name << " line " << line_number << ": " << line;
     std::string decoded = doc->HasMember("decoded") ? JsonString((*doc)["decoded"]) : text;
     absl::StatusOr<std::string> got = tok.Decode(want);
-    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_THAT(got, IsOk());
     EXPECT_EQ(*got, decoded) << name << " line " << line_number;
     ++checked;
   }
@@ -136,9 +139,9 @@ TEST(TokenizerTest, DecodeSkipsOnlySpecialTokens) {
 TEST(TokenizerTest, DecodeRefusesAnIdOutOfRange) {
   ZERORL_REQUIRE_TEST_DATA();
   absl::StatusOr<std::string> text = Fixture("qwen3").Decode({9707, 151669});
-  EXPECT_EQ(text.status().code(), absl::StatusCode::kOutOfRange);
-  EXPECT_EQ(text.status().message(), "ids[1]: 151669 is not a token id (vocab size 151669)");
-  EXPECT_EQ(Fixture("qwen3").Decode({-3}).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(text, StatusIs(absl::StatusCode::kOutOfRange,
+                             "ids[1]: 151669 is not a token id (vocab size 151669)"));
+  EXPECT_THAT(Fixture("qwen3").Decode({-3}), StatusIs(absl::StatusCode::kOutOfRange));
 }
 
 TEST(TokenizerTest, InvalidUtf8InputReadsAsReplacementCharacters) {
@@ -158,7 +161,7 @@ TEST(DecodeStreamTest, HoldsBackBytesUntilACharacterIsComplete) {
   bool held_back = false;
   for (int32_t id : ids) {
     absl::StatusOr<std::string> piece = stream.Step(id);
-    ASSERT_TRUE(piece.ok()) << piece.status();
+    ASSERT_THAT(piece, IsOk());
     held_back = held_back || stream.pending_bytes() > 0;
     joined += *piece;
   }
@@ -187,8 +190,7 @@ TEST(DecodeStreamTest, RefusesAnIdOutOfRangeAndKeepsItsState) {
   std::vector<int32_t> ids = tok.Encode("𒀀");
   EXPECT_EQ(*stream.Step(ids[0]), "");
   absl::StatusOr<std::string> bad = stream.Step(200000);
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kOutOfRange);
-  EXPECT_THAT(bad.status().message(), HasSubstr("200000 is not a token id"));
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("200000 is not a token id")));
   std::string rest;
   for (size_t i = 1; i < ids.size(); ++i) rest += *stream.Step(ids[i]);
   EXPECT_EQ(rest, "𒀀");
@@ -213,19 +215,19 @@ TEST(TokenizerTest, LoadAcceptsTheFileItselfAndReadsTheConfigBesideIt) {
   ZERORL_REQUIRE_TEST_DATA();
   absl::StatusOr<Tokenizer> tok =
       Tokenizer::Load(testing::TestDataPath("tokenizers/deepseek_v3/tokenizer.json"));
-  ASSERT_TRUE(tok.ok()) << tok.status();
+  ASSERT_THAT(tok, IsOk());
   EXPECT_EQ(tok->special_ids().bos, 0);
   EXPECT_THAT(tok->prefix_ids(), ElementsAre(0));
 }
 
 TEST(TokenizerTest, LoadNamesAMissingPath) {
   absl::StatusOr<Tokenizer> tok = Tokenizer::Load("/nonexistent/tok");
-  EXPECT_EQ(tok.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(tok.status().message(), HasSubstr("/nonexistent/tok: no such file or folder"));
+  EXPECT_THAT(tok, StatusIs(absl::StatusCode::kNotFound,
+                            HasSubstr("/nonexistent/tok: no such file or folder")));
   testing::TempDir dir;
   absl::StatusOr<Tokenizer> empty = Tokenizer::Load(dir.path());
-  EXPECT_EQ(empty.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(empty.status().message(), HasSubstr("no tokenizer.json in this folder"));
+  EXPECT_THAT(empty,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no tokenizer.json in this folder")));
 }
 
 }  // namespace

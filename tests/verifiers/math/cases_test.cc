@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "core/json.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "verifiers/math/internal/equivalence.h"
 #include "verifiers/math/internal/parser.h"
@@ -17,6 +19,8 @@
 namespace zerorl::math {
 namespace {
 
+using ::zerorl::testing::IsOk;
+
 std::vector<rapidjson::Document> LoadJsonl(const std::string& path) {
   std::vector<rapidjson::Document> out;
   std::ifstream in(path);
@@ -24,7 +28,7 @@ std::vector<rapidjson::Document> LoadJsonl(const std::string& path) {
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
-    EXPECT_TRUE(doc.ok()) << path << ": " << doc.status();
+    EXPECT_THAT(doc, IsOk()) << path << ": " << doc.status();
     if (doc.ok()) out.push_back(std::move(*doc));
   }
   return out;
@@ -89,7 +93,7 @@ TEST(MathCasesTest, MathVerifyOwnTests) {
     MathOptions options;
     options.deadline_ms = 0;  // agreement must not depend on machine load; bounds are tested elsewhere
     if (c.HasMember("options")) {
-      ASSERT_TRUE(MathOptionsFromJson(c["options"], &options).ok());
+      ASSERT_THAT(MathOptionsFromJson(c["options"], &options), IsOk());
     }
     MathVerdict v = VerifyMath(Str(c, "gold"), Str(c, "pred"), options);
     bool expected = c["expected"].GetBool();

@@ -2,10 +2,14 @@
 // majority vote).
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "verifiers/math/verifier.h"
 
 namespace zerorl::math {
 namespace {
+
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 MathOptions NoClock() {
   MathOptions options;
@@ -23,7 +27,7 @@ TEST(ExtractMathAnswerTest, ReadsWhatVerifyMathReadsAsThePrediction) {
   };
   for (const char* c : completions) {
     absl::StatusOr<std::string> answer = ExtractMathAnswer(c, NoClock());
-    ASSERT_TRUE(answer.ok()) << c << ": " << answer.status();
+    ASSERT_THAT(answer, IsOk()) << c << ": " << answer.status();
     EXPECT_EQ(*answer, VerifyMath("$0$", c, NoClock()).pred_answer) << c;
   }
   EXPECT_EQ(*ExtractMathAnswer("The answer is $\\boxed{1234}$.", NoClock()), "1234");
@@ -33,7 +37,7 @@ TEST(ExtractMathAnswerTest, ReadsWhatVerifyMathReadsAsThePrediction) {
 
 TEST(ExtractMathAnswerTest, NoAnswerIsNotFound) {
   absl::StatusOr<std::string> none = ExtractMathAnswer("I do not know.", NoClock());
-  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(none, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_FALSE(none.status().message().empty());
 }
 
@@ -41,8 +45,8 @@ TEST(ExtractMathAnswerTest, FollowsThePredictionTargets) {
   MathOptions latex_only = NoClock();
   latex_only.pred_extract.expr = false;
   latex_only.extract_without_anchor = false;
-  EXPECT_EQ(ExtractMathAnswer("about 17 apples", latex_only).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(ExtractMathAnswer("about 17 apples", latex_only),
+              StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(*ExtractMathAnswer("about 17 apples", NoClock()), "17");
 }
 

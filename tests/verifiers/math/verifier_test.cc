@@ -4,11 +4,14 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::math {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 MathVerdictKind Verdict(std::string_view gold, std::string_view pred, MathOptions options = MathOptions()) {
   options.deadline_ms = 0;  // verdicts here must not depend on machine load
@@ -156,7 +159,7 @@ TEST(MathVerifierTest, GoldSolutionsAreExtracted) {
   EXPECT_EQ(*ExtractGoldAnswer("so $x = \\boxed{\\frac{1}{2}}$."), "\\frac{1}{2}");
   EXPECT_EQ(*ExtractGoldAnswer("the answers are $\\boxed{-2}$ and $\\boxed{1}$."), "-2, 1");
   absl::StatusOr<std::string> none = ExtractGoldAnswer("no answer here");
-  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(none, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(MathVerifierTest, OptionsFromJsonReadsEveryKey) {
@@ -164,9 +167,9 @@ TEST(MathVerifierTest, OptionsFromJsonReadsEveryKey) {
       R"({"gold_extract": ["expr"], "pred_extract": ["latex"], "boxed_first": false,
           "float_rounding": 3, "strict": false, "set_relation": true, "deadline_ms": 7,
           "extract_without_anchor": false})");
-  ASSERT_TRUE(doc.ok());
+  ASSERT_THAT(doc, IsOk());
   MathOptions o;
-  ASSERT_TRUE(MathOptionsFromJson(*doc, &o).ok());
+  ASSERT_THAT(MathOptionsFromJson(*doc, &o), IsOk());
   EXPECT_FALSE(o.gold_extract.latex);
   EXPECT_TRUE(o.gold_extract.expr);
   EXPECT_TRUE(o.pred_extract.latex);
@@ -183,9 +186,9 @@ TEST(MathVerifierTest, OptionsFromJsonRefusesUnknownKeysAndBadTypes) {
   MathOptions o;
   auto error = [&](const char* json) {
     absl::StatusOr<rapidjson::Document> doc = core::ParseJson(json);
-    EXPECT_TRUE(doc.ok());
+    EXPECT_THAT(doc, IsOk());
     absl::Status s = MathOptionsFromJson(*doc, &o);
-    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
     return std::string(s.message());
   };
   EXPECT_THAT(error(R"({"float_round": 2})"), HasSubstr("options.float_round: unknown option"));

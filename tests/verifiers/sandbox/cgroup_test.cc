@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 
@@ -11,6 +12,8 @@ namespace zerorl::sandbox {
 namespace {
 
 using testing::ReadText;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 constexpr char kHybridCgroup[] =
     "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu,cpuacct:/x\n0::/\n";
@@ -44,11 +47,11 @@ TEST(SandboxCgroupTest, OffMeansRlimits) {
   SandboxOptions options;
   options.use_cgroups = false;
   absl::StatusOr<std::unique_ptr<CgroupManager>> manager = CgroupManager::Create(options);
-  ASSERT_TRUE(manager.ok()) << manager.status();
+  ASSERT_THAT(manager, IsOk());
   EXPECT_EQ((*manager)->memory_mode(), MemoryLimitMode::kRlimitAs);
   EXPECT_EQ((*manager)->process_mode(), ProcessLimitMode::kRlimitNproc);
   absl::StatusOr<std::unique_ptr<CgroupSlot>> slot = (*manager)->Acquire();
-  ASSERT_TRUE(slot.ok());
+  ASSERT_THAT(slot, IsOk());
   EXPECT_EQ(*slot, nullptr);
 }
 
@@ -57,23 +60,22 @@ TEST(SandboxCgroupTest, AnExplicitV2ParentMustDelegateMemoryAndPids) {
   SandboxOptions options;
   options.cgroup_v2_parent = dir.path();
   absl::StatusOr<std::unique_ptr<CgroupManager>> manager = CgroupManager::Create(options);
-  EXPECT_EQ(manager.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(manager.status().message(),
-            "cgroup_v2_parent " + dir.path() +
-                ": its cgroup.subtree_control must enable memory and pids");
+  EXPECT_THAT(manager, StatusIs(absl::StatusCode::kInvalidArgument,
+                                "cgroup_v2_parent " + dir.path() +
+                                    ": its cgroup.subtree_control must enable memory and pids"));
 }
 
 // On a machine where this process may make cgroups (root here): slots carry the limits,
 // are reused, and are removed with the manager.
 TEST(SandboxCgroupTest, SlotsCarryLimitsAndAreRemoved) {
   absl::StatusOr<std::unique_ptr<CgroupManager>> manager = CgroupManager::Create(SandboxOptions{});
-  ASSERT_TRUE(manager.ok()) << manager.status();
+  ASSERT_THAT(manager, IsOk());
   if (!(*manager)->enabled()) GTEST_SKIP() << "no writable cgroup here: limits fall back to rlimits";
   absl::StatusOr<std::unique_ptr<CgroupSlot>> slot = (*manager)->Acquire();
-  ASSERT_TRUE(slot.ok()) << slot.status();
+  ASSERT_THAT(slot, IsOk());
   ASSERT_NE(*slot, nullptr);
-  ASSERT_TRUE((*slot)->SetLimits(64 << 20, 10).ok());
-  ASSERT_TRUE((*slot)->SetLimits(128 << 20, 20).ok());  // raising after lowering
+  ASSERT_THAT((*slot)->SetLimits(64 << 20, 10), IsOk());
+  ASSERT_THAT((*slot)->SetLimits(128 << 20, 20), IsOk());  // raising after lowering
   std::string memory_dir = (*slot)->memory_dir(), pids_dir = (*slot)->pids_dir();
   if ((*manager)->memory_mode() == MemoryLimitMode::kCgroupV1) {
     EXPECT_EQ(ReadText(memory_dir + "/memory.limit_in_bytes"), "134217728\n");
@@ -83,14 +85,14 @@ TEST(SandboxCgroupTest, SlotsCarryLimitsAndAreRemoved) {
   if (!pids_dir.empty()) {
     EXPECT_EQ(ReadText(pids_dir + "/pids.max"), "21\n");  // + init
   }
-  EXPECT_TRUE((*slot)->BeginStep().ok());
+  EXPECT_THAT((*slot)->BeginStep(), IsOk());
   absl::StatusOr<bool> killed = (*slot)->OomKilledSinceBegin();
-  ASSERT_TRUE(killed.ok()) << killed.status();
+  ASSERT_THAT(killed, IsOk());
   EXPECT_FALSE(*killed);
   CgroupSlot* first = slot->get();
   (*manager)->Release(std::move(*slot));
   absl::StatusOr<std::unique_ptr<CgroupSlot>> again = (*manager)->Acquire();
-  ASSERT_TRUE(again.ok());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->get(), first);  // reused, not made again
   (*manager)->Release(std::move(*again));
   manager->reset();

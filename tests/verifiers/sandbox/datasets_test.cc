@@ -10,12 +10,15 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 #include "verifiers/sandbox/pool.h"
 
 namespace zerorl::sandbox {
 namespace {
+
+using ::zerorl::testing::IsOk;
 
 struct Task {
   std::string id;
@@ -45,7 +48,7 @@ std::vector<Task> HumanEvalTasks() {
   std::vector<Task> tasks;
   for (const std::string& line : ReadLines(zerorl::testing::TestDataPath("humaneval/HumanEval.jsonl"))) {
     absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
-    EXPECT_TRUE(doc.ok()) << doc.status();
+    EXPECT_THAT(doc, IsOk());
     if (!doc.ok()) continue;
     Task task;
     task.id = (*doc)["task_id"].GetString();
@@ -90,7 +93,7 @@ std::vector<Task> MbppTasks() {
   std::vector<Task> tasks;
   for (const std::string& line : ReadLines(zerorl::testing::TestDataPath("mbpp/mbpp.jsonl"))) {
     absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
-    EXPECT_TRUE(doc.ok()) << doc.status();
+    EXPECT_THAT(doc, IsOk());
     if (!doc.ok()) continue;
     Task task;
     task.id = absl::StrCat("mbpp/", (*doc)["task_id"].GetInt());
@@ -127,7 +130,7 @@ std::vector<std::string> Mismatches(const std::vector<Task>& tasks, bool wrong_v
                                     bool want_pass) {
   absl::StatusOr<std::unique_ptr<SandboxPool>> pool =
       SandboxPool::Create(testing::TestOptions(), 0);
-  EXPECT_TRUE(pool.ok()) << pool.status();
+  EXPECT_THAT(pool, IsOk());
   if (!pool.ok()) return {"no pool"};
   std::vector<std::future<absl::StatusOr<JudgeResult>>> verdicts;
   for (const Task& task : tasks) {

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 #include "verifiers/sandbox/judge.h"
@@ -21,13 +22,14 @@
 namespace zerorl::sandbox {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FastLimits;
+using ::testing::HasSubstr;
 using testing::HostSnapshot;
 using testing::MustRun;
+using ::testing::Not;
 using testing::PathExists;
 using testing::SharedSandbox;
+using ::zerorl::testing::IsOk;
 
 struct HostileCase {
   std::string language;
@@ -41,7 +43,7 @@ std::vector<HostileCase> LoadCases() {
   std::ifstream in(zerorl::testing::TestDataPath("verifier/sandbox_hostile.jsonl"));
   for (std::string line; std::getline(in, line);) {
     absl::StatusOr<rapidjson::Document> doc = core::ParseJson(line);
-    EXPECT_TRUE(doc.ok()) << doc.status();
+    EXPECT_THAT(doc, IsOk());
     if (!doc.ok()) continue;
     cases.push_back({(*doc)["language"].GetString(), (*doc)["code"].GetString(),
                      (*doc)["source"].GetString(), (*doc)["category"].GetString()});
@@ -62,7 +64,7 @@ RunResult Run(const HostileCase& c, const Limits& limits = FastLimits(),
 
 JudgeResult MustJudge(const JudgeRequest& request) {
   absl::StatusOr<JudgeResult> result = Judge(SharedSandbox(), request);
-  EXPECT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result, IsOk());
   return result.ok() ? *result : JudgeResult{};
 }
 
@@ -71,7 +73,7 @@ std::vector<RunResult> RunConcurrently(const HostileCase& c, int copies, bool lo
                                        const Limits& limits) {
   absl::StatusOr<std::unique_ptr<SandboxPool>> pool =
       SandboxPool::Create(testing::TestOptions(loopback), copies);
-  EXPECT_TRUE(pool.ok()) << pool.status();
+  EXPECT_THAT(pool, IsOk());
   std::vector<RunResult> results;
   if (!pool.ok()) return results;
   std::vector<std::future<absl::StatusOr<RunResult>>> futures;
@@ -84,7 +86,7 @@ std::vector<RunResult> RunConcurrently(const HostileCase& c, int copies, bool lo
   }
   for (auto& future : futures) {
     absl::StatusOr<RunResult> r = future.get();
-    EXPECT_TRUE(r.ok()) << r.status();
+    EXPECT_THAT(r, IsOk());
     results.push_back(r.ok() ? *r : RunResult{});
   }
   return results;

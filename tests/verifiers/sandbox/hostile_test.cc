@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 #include "verifiers/sandbox/pool.h"
@@ -20,15 +21,16 @@
 namespace zerorl::sandbox {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FastLimits;
+using ::testing::HasSubstr;
 using testing::HostSnapshot;
 using testing::MustRun;
+using ::testing::Not;
 using testing::PathExists;
 using testing::ReadText;
 using testing::RunPython;
 using testing::SharedSandbox;
+using ::zerorl::testing::IsOk;
 
 RunResult RunCpp(const std::string& code, const Limits& limits = FastLimits()) {
   return MustRun(SharedSandbox(), "cpp", code, limits);
@@ -376,7 +378,7 @@ TEST(SandboxHostileTest, CompileBombsEndAsCompileErrors) {
     request.limits = FastLimits();
     request.compile_limits = compile;
     absl::StatusOr<RunResult> r = SharedSandbox().Run(request);
-    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_THAT(r, IsOk());
     EXPECT_EQ(r->status, RunStatus::kCompileError) << bomb;
     EXPECT_FALSE(r->stderr_data.empty()) << bomb;
   }
@@ -439,7 +441,7 @@ TEST(SandboxHostileTest, SymlinkTricksStayInsideTheBox) {
 TEST(SandboxHostileTest, ConcurrentRunsDoNotSeeEachOther) {
   HostSnapshot host;
   absl::StatusOr<std::unique_ptr<SandboxPool>> pool = SandboxPool::Create(testing::TestOptions(), 2);
-  ASSERT_TRUE(pool.ok()) << pool.status();
+  ASSERT_THAT(pool, IsOk());
   RunRequest request;
   request.language = "python";
   request.limits = FastLimits();
@@ -454,7 +456,7 @@ TEST(SandboxHostileTest, ConcurrentRunsDoNotSeeEachOther) {
   std::future<absl::StatusOr<RunResult>> b = (*pool)->SubmitRun(request);
   for (auto* future : {&a, &b}) {
     absl::StatusOr<RunResult> r = future->get();
-    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_THAT(r, IsOk());
     EXPECT_EQ(r->stdout_data, "True True\n");
   }
   host.ExpectUnchanged();

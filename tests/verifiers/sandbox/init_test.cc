@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 #include "verifiers/sandbox/internal/box.h"
 #include "verifiers/sandbox/internal/init_image.h"
@@ -19,6 +20,8 @@ namespace zerorl::sandbox {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 TEST(SandboxInitTest, TheEmbeddedProgramIsAnElfExecutable) {
   ASSERT_GT(InitProgramSize(), 4096u);
@@ -27,19 +30,20 @@ TEST(SandboxInitTest, TheEmbeddedProgramIsAnElfExecutable) {
 
 TEST(SandboxInitTest, ADamagedSetupIsASetupErrorNamingTheSection) {
   absl::StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(testing::TestOptions());
-  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  ASSERT_THAT(sandbox, IsOk());
   SandboxShared& shared = (*sandbox)->shared();
   const char garbage[] = "ZBS1 and then nothing that decodes";
   absl::StatusOr<OwnedFd> damaged = SealedMemfd("damaged", garbage, sizeof(garbage), false);
-  ASSERT_TRUE(damaged.ok()) << damaged.status();
+  ASSERT_THAT(damaged, IsOk());
   OwnedFd good = std::move(shared.setup);
   shared.setup = std::move(*damaged);
   absl::StatusOr<std::unique_ptr<Box>> box = Box::Start(shared);
   absl::Status ready = box.ok() ? (*box)->AwaitReady() : box.status();
   shared.setup = std::move(good);
-  EXPECT_EQ(ready.code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(ready.message(),
-            "sandbox setup failed while reading the box's setup (identity): Bad message");
+  EXPECT_THAT(
+      ready,
+      StatusIs(absl::StatusCode::kInternal,
+               "sandbox setup failed while reading the box's setup (identity): Bad message"));
   EXPECT_FALSE(box.ok() && (*box)->usable());
   RunResult after = testing::MustRun(**sandbox, "python", "print('still fine')");
   EXPECT_EQ(after.stdout_data, "still fine\n");

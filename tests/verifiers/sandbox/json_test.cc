@@ -2,11 +2,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 
 namespace zerorl::sandbox {
 namespace {
 
 using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 absl::StatusOr<ParsedJudgeRequest> Parse(const std::string& json) {
   return ParseJudgeRequest(json, Limits{});
@@ -14,9 +17,7 @@ absl::StatusOr<ParsedJudgeRequest> Parse(const std::string& json) {
 
 std::string ErrorOf(const std::string& json) {
   absl::StatusOr<ParsedJudgeRequest> parsed = Parse(json);
-  EXPECT_FALSE(parsed.ok());
-  if (parsed.ok()) return "";
-  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument));
   return std::string(parsed.status().message());
 }
 
@@ -25,7 +26,7 @@ TEST(SandboxJsonTest, ReadsStdinStdoutTests) {
       R"({"id": {"task": 7}, "language": "cpp", "code": "int main(){}",)"
       R"( "tests": [{"stdin": "1\n", "expected_stdout": "2\n"}, {"expected_stdout": ""}],)"
       R"( "float_tolerance": 1e-6, "time_limit_ms": 1500, "memory_mib": 128})");
-  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->id_json, "{\"task\":7}");
   EXPECT_EQ(p->request.language, "cpp");
   ASSERT_EQ(p->request.tests.size(), 2u);
@@ -41,13 +42,13 @@ TEST(SandboxJsonTest, ReadsStdinStdoutTests) {
 TEST(SandboxJsonTest, ReadsTestCodeAsOneOrManyPrograms) {
   absl::StatusOr<ParsedJudgeRequest> one = Parse(
       R"({"language": "python", "code": "x", "test_code": "assert x", "entry_point": "f"})");
-  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_THAT(one, IsOk());
   EXPECT_EQ(one->request.test_programs, std::vector<std::string>{"assert x"});
   EXPECT_EQ(one->request.entry_point, "f");
   EXPECT_EQ(one->id_json, "");
   absl::StatusOr<ParsedJudgeRequest> many =
       Parse(R"({"language": "python", "code": "x", "test_code": ["a", "b"]})");
-  ASSERT_TRUE(many.ok()) << many.status();
+  ASSERT_THAT(many, IsOk());
   EXPECT_EQ(many->request.test_programs, (std::vector<std::string>{"a", "b"}));
 }
 

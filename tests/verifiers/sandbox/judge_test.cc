@@ -9,18 +9,21 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 
 namespace zerorl::sandbox {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FastLimits;
+using ::testing::HasSubstr;
 using testing::SharedSandbox;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 JudgeResult MustJudge(const JudgeRequest& request) {
   absl::StatusOr<JudgeResult> result = Judge(SharedSandbox(), request);
-  EXPECT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result, IsOk());
   return result.ok() ? *result : JudgeResult{};
 }
 
@@ -237,27 +240,35 @@ TEST(SandboxJudgeTest, ABoxKilledFromOutsideGivesAnErrorNotAVerdict) {
   absl::StatusOr<JudgeResult> result = Judge(sandbox, request);
   killer.join();
   ASSERT_TRUE(killed);
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(result.status().message(), HasSubstr("init"));  // before or during the test
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("init")));  // before or during the test
 }
 
 TEST(SandboxJudgeTest, BadRequestsAreInvalidArgument) {
   auto code_of = [](const JudgeRequest& request) { return Judge(SharedSandbox(), request).status(); };
   JudgeRequest neither = AssertRequest("x = 1", {});
-  EXPECT_EQ(code_of(neither).message(),
-            "give either stdin/stdout tests or assertion test programs, not both and not neither");
+  EXPECT_THAT(
+      code_of(neither),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          "give either stdin/stdout tests or assertion test programs, not both and not neither"));
   JudgeRequest both = AssertRequest("x = 1", {"assert True"});
   both.tests = {{"", ""}};
-  EXPECT_EQ(code_of(both).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(code_of(both), StatusIs(absl::StatusCode::kInvalidArgument));
   JudgeRequest entry = AssertRequest("x = 1", {"assert True"}, "not an identifier");
-  EXPECT_EQ(code_of(entry).message(), "entry_point \"not an identifier\" is not a Python identifier");
+  EXPECT_THAT(code_of(entry),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "entry_point \"not an identifier\" is not a Python identifier"));
   JudgeRequest cpp = AssertRequest("int main() {}", {"assert True"});
   cpp.language = "cpp";
-  EXPECT_EQ(code_of(cpp).message(),
-            "assertion test programs are not supported for cpp; use stdin/stdout tests");
+  EXPECT_THAT(
+      code_of(cpp),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "assertion test programs are not supported for cpp; use stdin/stdout tests"));
   JudgeRequest tolerance = IoRequest("python", "print(1)", {{"", "1"}});
   tolerance.float_tolerance = -1;
-  EXPECT_EQ(code_of(tolerance).message(), "float_tolerance must be >= 0");
+  EXPECT_THAT(code_of(tolerance),
+              StatusIs(absl::StatusCode::kInvalidArgument, "float_tolerance must be >= 0"));
 }
 
 }  // namespace

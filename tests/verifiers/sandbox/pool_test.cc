@@ -3,7 +3,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 #include "verifiers/sandbox/internal/box.h"
 
@@ -12,10 +14,12 @@ namespace {
 
 using testing::FastLimits;
 using testing::TestOptions;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::unique_ptr<SandboxPool> MakePool(int workers) {
   absl::StatusOr<std::unique_ptr<SandboxPool>> pool = SandboxPool::Create(TestOptions(), workers);
-  EXPECT_TRUE(pool.ok()) << pool.status();
+  EXPECT_THAT(pool, IsOk());
   return pool.ok() ? std::move(*pool) : nullptr;
 }
 
@@ -60,7 +64,7 @@ TEST(SandboxPoolTest, AtMostNumWorkersRunAtOnceTheRestWait) {
   EXPECT_GE(pool->queued(), 4u);  // two workers can have taken two
   for (auto& future : futures) {
     absl::StatusOr<RunResult> r = future.get();
-    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_THAT(r, IsOk());
     EXPECT_EQ(r->stdout_data, "done\n");
   }
   EXPECT_EQ(pool->queued(), 0u);
@@ -88,7 +92,7 @@ TEST(SandboxPoolTest, DestructionFinishesQueuedWork) {
   }
   for (auto& future : futures) {
     absl::StatusOr<JudgeResult> r = future.get();
-    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_THAT(r, IsOk());
     EXPECT_TRUE(r->passed);
   }
 }
@@ -98,19 +102,19 @@ TEST(SandboxPoolTest, BadRequestsComeBackAsTheirStatus) {
   ASSERT_NE(pool, nullptr);
   JudgeRequest request = Doubler(1);
   request.language = "brainfuck";
-  EXPECT_EQ(pool->Judge(request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(pool->Judge(request), StatusIs(absl::StatusCode::kInvalidArgument));
   RunRequest run;
   run.language = "python";
   run.limits.wall_time_ms = -5;
-  EXPECT_EQ(pool->Run(run).status().message(), "limit wall_time_ms must be > 0, got -5");
+  EXPECT_THAT(pool->Run(run), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       "limit wall_time_ms must be > 0, got -5"));
 }
 
 TEST(SandboxPoolTest, WorkerCountDefaultsToTheCpus) {
   std::unique_ptr<SandboxPool> pool = MakePool(0);
   ASSERT_NE(pool, nullptr);
   EXPECT_EQ(pool->num_workers(), AvailableCpus());
-  EXPECT_EQ(SandboxPool::Create(TestOptions(), -1).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(SandboxPool::Create(TestOptions(), -1), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 #include "verifiers/sandbox/internal/box.h"
 #include "verifiers/sandbox/sandbox.h"
@@ -20,12 +21,14 @@ namespace {
 using ::testing::HasSubstr;
 using testing::FastLimits;
 using testing::MustRun;
+using ::zerorl::testing::IsOk;
+using ::zerorl::testing::StatusIs;
 
 std::unique_ptr<Sandbox> MakeSandbox(int warm_boxes) {
   SandboxOptions options = testing::TestOptions();
   options.warm_boxes = warm_boxes;
   absl::StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(options);
-  EXPECT_TRUE(sandbox.ok()) << sandbox.status();
+  EXPECT_THAT(sandbox, IsOk());
   return sandbox.ok() ? std::move(*sandbox) : nullptr;
 }
 
@@ -183,8 +186,8 @@ TEST(SandboxReuseTest, NegativeWarmBoxesIsInvalidArgument) {
   SandboxOptions options = testing::TestOptions();
   options.warm_boxes = -2;
   absl::StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(options);
-  EXPECT_EQ(sandbox.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(sandbox.status().message(), "warm_boxes must be -1 (one per CPU) or >= 0, got -2");
+  EXPECT_THAT(sandbox, StatusIs(absl::StatusCode::kInvalidArgument,
+                                "warm_boxes must be -1 (one per CPU) or >= 0, got -2"));
 }
 
 }  // namespace

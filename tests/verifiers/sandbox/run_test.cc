@@ -7,18 +7,20 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 #include "verifiers/sandbox/sandbox.h"
 
 namespace zerorl::sandbox {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::FastLimits;
+using ::testing::HasSubstr;
 using testing::MustRun;
 using testing::RunPython;
 using testing::SharedSandbox;
+using ::testing::StartsWith;
+using ::zerorl::testing::StatusIs;
 
 TEST(SandboxRunTest, PythonReadsStdinAndWritesStdout) {
   RunResult r = RunPython("import sys\nprint(sys.stdin.read()[::-1])", FastLimits(), "abc");
@@ -263,8 +265,8 @@ TEST(SandboxRunTest, UnknownLanguageIsInvalidArgument) {
   RunRequest request;
   request.language = "cobol";
   absl::StatusOr<RunResult> r = SharedSandbox().Run(request);
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(r.status().message(), HasSubstr("unknown language \"cobol\"; known: cpp, java, python"));
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument,
+                          HasSubstr("unknown language \"cobol\"; known: cpp, java, python")));
 }
 
 TEST(SandboxRunTest, NonPositiveLimitIsInvalidArgument) {
@@ -272,8 +274,8 @@ TEST(SandboxRunTest, NonPositiveLimitIsInvalidArgument) {
   request.language = "python";
   request.limits.memory_mib = 0;
   absl::StatusOr<RunResult> r = SharedSandbox().Run(request);
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().message(), "limit memory_mib must be > 0, got 0");
+  EXPECT_THAT(r,
+              StatusIs(absl::StatusCode::kInvalidArgument, "limit memory_mib must be > 0, got 0"));
 }
 
 TEST(SandboxRunTest, EnvironmentSaysHowLimitsAreEnforced) {

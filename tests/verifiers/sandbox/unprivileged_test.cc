@@ -11,14 +11,16 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_support.h"
 #include "tests/verifiers/sandbox/sandbox_testing.h"
 
 namespace zerorl::sandbox {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FastLimits;
+using ::testing::HasSubstr;
+using ::zerorl::testing::IsOk;
 
 constexpr uid_t kNobody = 65534;
 
@@ -69,7 +71,7 @@ TEST(SandboxAsUserTest, CompilesAndJudges) {
   request.test_programs = {"assert f(1) == 2", "exit(0)"};
   request.limits = FastLimits();
   absl::StatusOr<JudgeResult> verdict = Judge(UserSandbox(), request);
-  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  ASSERT_THAT(verdict, IsOk());
   EXPECT_DOUBLE_EQ(verdict->pass_fraction, 0.5);
 }
 
