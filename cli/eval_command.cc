@@ -329,7 +329,6 @@ int RunEval(const EvalArgs& args) {
   Session s{{}, {}, *tokenizer::PromptTemplate::FromName("plain"), "", "", {}};
   absl::Status prepared = PrepareSession(args, &s);
   if (!prepared.ok()) return ReportError(kName, prepared);
-  std::cerr << "zerorl eval: " << s.machine.Summary() << "\n";
 
   eval::RunInfo info;
   info.dataset = s.dataset_name;
@@ -349,6 +348,7 @@ int RunEval(const EvalArgs& args) {
     info.top_p = sampling.top_p;
     info.max_new_tokens = sampling.max_new_tokens;
     info.seed = s.config.run.seed;
+    std::cerr << "zerorl eval: " << s.machine.Summary() << "\n";  // replay runs no model
     source = EngineSource(s, &engine);
   }
   if (!source.ok()) return ReportError(kName, source.status());
