@@ -15,15 +15,6 @@
 #include <cstdint>
 #include <cstring>
 
-// GCC function multiversioning for rollout/row_kernels.cc (until it has per-ISA files too).
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) && \
-    __GNUC__ >= 12
-#define ZERORL_VECTOR_KERNEL \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ZERORL_VECTOR_KERNEL
-#endif
-
 namespace zerorl::core {
 
 // exp(x) for x in [-87, 88] (clamped outside) to about 1 ulp: Cephes' expf, branch-free so
