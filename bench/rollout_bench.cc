@@ -1,18 +1,23 @@
 // Rollout engine throughput on a random-weight Qwen2 (hidden 512, 8 layers, 8 heads, 2 KV
-// heads, intermediate 1408, vocab 151936, tied embeddings), bf16, 128-token prompts and 128 new
-// tokens: prompt and generation tokens/s for 1, 8, 32 and 64 parallel sequences and for 8
+// heads, intermediate 1408, vocab 151936, tied embeddings), bf16 or float32, 128-token prompts
+// and 128 new tokens: prompt and generation tokens/s for 1, 8, 32 and 64 parallel sequences and for 8
 // prompts x G = 8 samples (prefix shared), side by side with
 //   (a) the naive loop: the same model and sampler, one sequence at a time, every token a full
 //       forward over the whole sequence (no KV cache, no batching; LM head on the last
 //       position only), and
-//   (b) the bf16 matmul peak of this machine measured in the same run, as a roofline fraction
-//       (model FLOPs per second / peak).
+//   (b) the matmul peak of this machine in the model's dtype, measured in the same run, as a
+//       roofline fraction (model FLOPs per second / peak).
+// The first lines name the processor (core::HostCpu), the instruction-set level the fused
+// kernels run at and whether oneDNN packs the weights; ZERORL_CPU_ISA=avx2 lowers the level of
+// the kernels, LibTorch, oneDNN and OpenBLAS alike (applied before any LibTorch op, as zerorl's
+// main does), to stand in for an AVX2-only processor.
 // Prompt tok/s = prompt tokens / time of a max_new_tokens = 1 run (prefill + the first token);
 // generation tok/s = new tokens / (time of the full run - that). Each number is the median of
 // --repeats runs; the load average is printed because other processes share the cores.
 //
-//   build/bench/rollout_bench [--threads 2] [--repeats 3] [--prompt 128] [--new 128]
-//                             [--naive-new 128] [--prefill-chunk 2048]
+//   build/bench/rollout_bench [--dtype bf16|fp32] [--threads 2] [--repeats 3] [--prompt 128]
+//                             [--new 128] [--naive-new 128 (0: skip the naive loop)]
+//                             [--prefill-chunk 2048]
 //                             [--cases 1,8,32,64,8x8] [--breakdown] [--profile TRACE.json]
 #include <sys/resource.h>
 
@@ -30,8 +35,11 @@
 #include <torch/torch.h>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 
+#include "core/cpu_features.h"
+#include "model/packed_linear.h"
 #include "model/weights.h"
 #include "rollout/engine.h"
 #include "rollout/sampler.h"
@@ -106,12 +114,12 @@ double Time(const std::function<void()>& f, int repeats) {
   return Median(runs);
 }
 
-// bf16 GEMM peak: C[n, n] = A[n, n] B[n, n]^T for n = 2048, in GFLOP/s.
-double MatmulPeakGflops(int repeats) {
+// GEMM peak in `dtype`: C[n, n] = A[n, n] B[n, n]^T for n = 2048, in GFLOP/s.
+double MatmulPeakGflops(torch::ScalarType dtype, int repeats) {
   torch::NoGradGuard no_grad;
   int64_t n = 2048;
-  torch::Tensor a = torch::randn({n, n}).to(torch::kBFloat16);
-  torch::Tensor b = torch::randn({n, n}).to(torch::kBFloat16);
+  torch::Tensor a = torch::randn({n, n}).to(dtype);
+  torch::Tensor b = torch::randn({n, n}).to(dtype);
   double s = Time([&] { torch::linear(a, b); }, std::max(repeats, 5));
   return 2.0 * n * n * n / s / 1e9;
 }
@@ -223,6 +231,16 @@ Rates MeasureNaive(CausalLM& model, const PromptInput& prompt, int64_t new_token
 }  // namespace
 
 int main(int argc, char** argv) {
+  zerorl::core::ApplyCpuIsaCapToLibraries();  // before any LibTorch op, as zerorl's main
+  std::string dtype_name = "bf16";
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--dtype") == 0) dtype_name = argv[i + 1];
+  }
+  if (dtype_name != "bf16" && dtype_name != "fp32") {
+    std::fprintf(stderr, "rollout_bench: --dtype %s: expected bf16 or fp32\n", dtype_name.c_str());
+    return 2;
+  }
+  const torch::ScalarType dtype = dtype_name == "bf16" ? torch::kBFloat16 : torch::kFloat;
   int threads = static_cast<int>(Flag(argc, argv, "--threads", 2));
   int repeats = static_cast<int>(Flag(argc, argv, "--repeats", 3));
   int64_t prompt_len = Flag(argc, argv, "--prompt", 128);
@@ -241,21 +259,37 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) breakdown |= std::strcmp(argv[i], "--breakdown") == 0;
   torch::set_num_threads(threads);
   ModelArchConfig config = BenchModel();
-  CausalLM model = zerorl::model::RandomModel(config, /*seed=*/1, torch::kBFloat16);
+  CausalLM model = zerorl::model::RandomModel(config, /*seed=*/1, dtype);
   std::printf("rollout_bench: Qwen2 hidden 512, 8 layers, 8/2 heads, ffn 1408, vocab 151936, "
-              "tied; bf16, %d threads, prompt %lld, new %lld, median of %d\n",
-              threads, static_cast<long long>(prompt_len), static_cast<long long>(new_tokens),
-              repeats);
+              "tied; %s, %d threads, prompt %lld, new %lld, median of %d\n",
+              dtype_name.c_str(), threads, static_cast<long long>(prompt_len),
+              static_cast<long long>(new_tokens), repeats);
+  const zerorl::core::CpuFeatures& cpu = zerorl::core::HostCpu();
+  const zerorl::core::CpuIsa level = cpu.best_isa();
+  std::printf("cpu: %s\n", cpu.Describe().c_str());
+  std::printf("fused kernels and sampler passes: %s level (%s loops); oneDNN packs %s weights: "
+              "%s\n",
+              zerorl::core::CpuIsaName(level),
+              level >= zerorl::core::CpuIsa::kAvx512 ? "AVX-512"
+              : level == zerorl::core::CpuIsa::kAvx2 ? "AVX2"
+                                                     : "plain x86-64",
+              dtype_name.c_str(),
+              zerorl::model::PackedLinearSupports(dtype) ? "yes" : "no (at::linear runs)");
   std::printf("load average at start: %s\n", LoadAverage().c_str());
   double cpu0 = CpuSeconds(), wall0 = Now();
 
-  double peak = MatmulPeakGflops(repeats);
-  std::printf("bf16 matmul peak (2048^3): %.0f GFLOP/s\n", peak);
+  double peak = MatmulPeakGflops(dtype, repeats);
+  std::printf("%s matmul peak (2048^3): %.0f GFLOP/s\n", dtype_name.c_str(), peak);
 
-  Rates naive = MeasureNaive(model, RandomPrompts(1, prompt_len, 99)[0], naive_new);
-  std::printf("naive loop (1 sequence, %lld new tokens): prompt %.0f tok/s, generation %.1f "
-              "tok/s\n\n",
-              static_cast<long long>(naive_new), naive.prompt_tps, naive.gen_tps);
+  Rates naive;
+  if (naive_new > 0) {
+    naive = MeasureNaive(model, RandomPrompts(1, prompt_len, 99)[0], naive_new);
+    std::printf("naive loop (1 sequence, %lld new tokens): prompt %.0f tok/s, generation %.1f "
+                "tok/s\n\n",
+                static_cast<long long>(naive_new), naive.prompt_tps, naive.gen_tps);
+  } else {
+    std::printf("naive loop skipped (--naive-new 0)\n\n");
+  }
 
   zerorl::rollout::EngineOptions options;
   options.max_batch = 64;
@@ -275,9 +309,13 @@ int main(int argc, char** argv) {
     if (!absl::c_linear_search(absl::StrSplit(cases, ','), c.key)) continue;
     Rates r = MeasureEngine(*engine, RandomPrompts(c.prompts, prompt_len, 7), c.n, prompt_len,
                             new_tokens, repeats);
-    std::printf("%-14s %12.0f %12.0f %10.1f %10.1f %8.0f%% %8.0f%%\n", c.name, r.prompt_tps,
-                r.gen_tps, r.prompt_tps / naive.prompt_tps, r.gen_tps / naive.gen_tps,
-                100 * r.prompt_flops / 1e9 / peak, 100 * r.gen_flops / 1e9 / peak);
+    auto times_naive = [&](double rate, double naive_rate) {
+      return naive_new > 0 ? absl::StrFormat("%.1f", rate / naive_rate) : std::string("-");
+    };
+    std::printf("%-14s %12.0f %12.0f %10s %10s %8.0f%% %8.0f%%\n", c.name, r.prompt_tps,
+                r.gen_tps, times_naive(r.prompt_tps, naive.prompt_tps).c_str(),
+                times_naive(r.gen_tps, naive.gen_tps).c_str(), 100 * r.prompt_flops / 1e9 / peak,
+                100 * r.gen_flops / 1e9 / peak);
     if (!profile_path.empty()) {
       torch::autograd::profiler::RecordProfile trace(profile_path);
       (void)engine->Generate(RandomPrompts(c.prompts, prompt_len, 7),
@@ -295,7 +333,7 @@ int main(int argc, char** argv) {
   std::printf("\n* 8 prompts x 8 samples: prompt tok/s counts all 64 samples' prompt tokens; "
               "each prompt is prefilled once.\n");
   std::printf("roofline: model FLOPs/s (weights, attention, LM head rows actually needed) / "
-              "bf16 matmul peak\n");
+              "%s matmul peak\n", dtype_name.c_str());
   std::printf("naive: one sequence at a time, so its rate is the same for every row.\n");
   double wall = Now() - wall0;
   std::printf("load average at end: %s; this process used %.0f%% of %d threads' wall time\n",

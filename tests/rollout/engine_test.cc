@@ -151,6 +151,37 @@ class EngineTest : public ::testing::Test {
                                 torch::tensor(ids).narrow(0, prompt_len, n), temperature);
   }
 
+  // The engine's log-probs (packed weights and fused kernels) against the learner's forward
+  // (autograd on: the ATen ops), plain and with few slots and frequent EOS ids: samples end early,
+  // slots are reused by later groups, and decode rows sit in non-consecutive slots.
+  void ExpectLogProbsAgreeWithTheLearnersForward(torch::ScalarType dtype, double mean_limit,
+                                                 double max_limit) {
+    EngineOptions busy;
+    busy.max_batch = 6;
+    for (int32_t id = 0; id < 151936; id += 5) busy.eos_token_ids.push_back(id);
+    for (const EngineOptions& options : {EngineOptions{}, busy}) {
+      std::unique_ptr<Engine> engine = LoadEngine("qwen2-tiny", options, dtype);
+      ASSERT_NE(engine, nullptr);
+      GenerationParams params = Sampled(4, 24);
+      params.ignore_eos = false;
+      std::vector<SampleOutput> out = Generate(*engine, prompts_, params);
+      double worst = 0, total = 0;
+      int64_t count = 0;
+      for (const SampleOutput& s : out) {
+        torch::Tensor diff = (ForwardLogProbs(*engine, s, 1.0) - torch::tensor(s.logprobs)).abs();
+        worst = std::max(worst, diff.max().item<double>());
+        total += diff.sum().item<double>();
+        count += diff.numel();
+      }
+      std::printf("%s engine (max_batch %d) vs learner forward: mean |logp diff| %.2g, max %.2g "
+                  "over %lld tokens\n",
+                  c10::toString(dtype), options.max_batch, total / count, worst,
+                  static_cast<long long>(count));
+      EXPECT_LT(total / count, mean_limit);
+      EXPECT_LT(worst, max_limit);
+    }
+  }
+
   std::vector<GoldenPrompt> golden_;
   std::vector<PromptInput> prompts_;
 };
@@ -319,31 +350,11 @@ TEST_F(EngineTest, BadWeightUpdateLeavesWeightsAndVersionAlone) {
 // the exp of SwiGLU and the softmax rarely tips a rounding, and the decode attention adds its
 // products in another order, so the log-probs differ in their last bits, rarely.
 TEST_F(EngineTest, Bf16LogProbsAgreeWithTheLearnersForward) {
-  // Plain, and with few slots and frequent EOS ids: samples end early, slots are reused by
-  // later groups, and decode rows sit in non-consecutive slots.
-  EngineOptions busy;
-  busy.max_batch = 6;
-  for (int32_t id = 0; id < 151936; id += 5) busy.eos_token_ids.push_back(id);
-  for (const EngineOptions& options : {EngineOptions{}, busy}) {
-    std::unique_ptr<Engine> engine = LoadEngine("qwen2-tiny", options, torch::kBFloat16);
-    ASSERT_NE(engine, nullptr);
-    GenerationParams params = Sampled(4, 24);
-    params.ignore_eos = false;
-    std::vector<SampleOutput> out = Generate(*engine, prompts_, params);
-    double worst = 0, total = 0;
-    int64_t count = 0;
-    for (const SampleOutput& s : out) {
-      torch::Tensor diff = (ForwardLogProbs(*engine, s, 1.0) - torch::tensor(s.logprobs)).abs();
-      worst = std::max(worst, diff.max().item<double>());
-      total += diff.sum().item<double>();
-      count += diff.numel();
-    }
-    std::printf("bf16 engine (max_batch %d) vs learner forward: mean |logp diff| %.5f, max %.4f "
-                "over %lld tokens\n",
-                options.max_batch, total / count, worst, static_cast<long long>(count));
-    EXPECT_LT(total / count, 1e-3);
-    EXPECT_LT(worst, 0.05);
-  }
+  ExpectLogProbsAgreeWithTheLearnersForward(torch::kBFloat16, 1e-3, 0.05);
+}
+
+TEST_F(EngineTest, Fp32LogProbsAgreeWithTheLearnersForward) {
+  ExpectLogProbsAgreeWithTheLearnersForward(torch::kFloat, 1e-5, 1e-4);
 }
 
 TEST_F(EngineTest, Bf16GenerationStaysCloseToFp32) {
