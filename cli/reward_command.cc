@@ -60,7 +60,10 @@ int RunWorker(const WorkerArgs& args) {
   if (!pipeline.ok()) return ReportError(kName, pipeline.status());
   wire::WorkerLinkOptions link;
   link.endpoint = args.endpoint;
-  link.worker_id = args.id.empty() ? absl::StrCat("reward-", ::getpid()) : args.id;
+  char host[128] = {0};
+  ::gethostname(host, sizeof(host) - 1);
+  // Unique across machines too: the controller tells workers apart by this id alone.
+  link.worker_id = args.id.empty() ? absl::StrCat("reward-", host, "-", ::getpid()) : args.id;
   core::SetLogTag(link.worker_id);
   struct sigaction action = {};
   action.sa_handler = OnStopSignal;
@@ -195,7 +198,7 @@ void AddRewardCommand(CLI::App& app, CommandMain* run) {
   auto worker = std::make_shared<WorkerArgs>();
   reward->add_option("--connect", worker->endpoint,
                      "the controller's endpoint (tcp://HOST:PORT or ipc://PATH)");
-  reward->add_option("--id", worker->id, "worker id, unique in the run (default reward-<pid>)");
+  reward->add_option("--id", worker->id, "worker id, unique in the run (default reward-<host>-<pid>)");
   AddConfigArgs(reward, &worker->config, /*positional_files=*/false);
 
   auto score_args = std::make_shared<ScoreArgs>();

@@ -35,8 +35,10 @@
 //                          counts as a sign of life. C heartbeats only workers that said
 //                          Hello.
 //   C -> W  Shutdown       the run is over, or the peer is refused (another protocol
-//                          version, a worker id already in use by a live worker); the worker
-//                          exits after its socket lingers.
+//                          version); the worker exits after its socket lingers.
+// The worker id is the DEALER's routing id: C tells workers apart by it alone, so a Hello from
+// an id it knows is that worker restarted (its work is re-dispatched). Ids must be unique in
+// a run: zerorl train names the workers it spawns, and `--id` defaults to host and pid.
 //
 // Liveness, both ways. A worker silent for kHeartbeatLiveness intervals is dead to C: C
 // re-dispatches its work in flight; the ledger keys work by batch id, so a late answer from
