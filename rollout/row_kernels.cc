@@ -16,7 +16,8 @@ static_assert(kExpBlock == 256, "row_kernels_body.inc's kBlock");
 const RowKernelTable& Table(core::CpuIsa isa) {
   const core::CpuFeatures& cpu = core::HostCpu();
   if (isa > cpu.best_isa()) {
-    std::fprintf(stderr, "sampler row kernels: %s was asked for, but this CPU runs at most %s (%s)\n",
+    std::fprintf(stderr,
+                 "sampler row kernels: %s was asked for, but this CPU runs at most %s (%s)\n",
                  core::CpuIsaName(isa), core::CpuIsaName(cpu.best_isa()), cpu.Describe().c_str());
     std::abort();
   }
@@ -66,6 +67,20 @@ double ExpFill(const LogitsRow& row, float max, float inv_t, float* out, float* 
   const RowKernelTable& k = Table(isa);
   return row.f32 != nullptr ? k.exp_fill_f32(row.f32, row.size, max, inv_t, out, block_sums)
                             : k.exp_fill_bf16(row.bf16, row.size, max, inv_t, out, block_sums);
+}
+
+void ExpRange(const LogitsRow& row, int64_t begin, int64_t end, float max, float inv_t,
+              float* out, core::CpuIsa isa) {
+  const RowKernelTable& k = Table(isa);
+  for (int64_t b = begin; b < end; b += kExpBlock) {  // block sums of this range, unused
+    float sum;
+    int64_t n = end - b < kExpBlock ? end - b : kExpBlock;
+    if (row.f32 != nullptr) {
+      k.exp_fill_f32(row.f32 + b, n, max, inv_t, out + (b - begin), &sum);
+    } else {
+      k.exp_fill_bf16(row.bf16 + b, n, max, inv_t, out + (b - begin), &sum);
+    }
+  }
 }
 
 double ExpBlockSums(const LogitsRow& row, float max, float inv_t, float* block_sums,

@@ -72,7 +72,7 @@ inline int BucketOf(float e) {
 
 // Inverse CDF over all tokens: walks the block sums, then one block.
 // The block sums come from ExpBlockSums; the values of the block the draw lands in are
-// recomputed here.
+// recomputed here (ExpRange: the same bits).
 int64_t DrawPlain(const LogitsRow& row, const Scratch& s, float max, float inv_t, double total,
                   double u) {
   double target = u * total, cum = 0.0;
@@ -82,9 +82,11 @@ int64_t DrawPlain(const LogitsRow& row, const Scratch& s, float max, float inv_t
     cum += s.block_sums[block];
   }
   int64_t begin = block * kExpBlock, end = std::min(row.size, begin + kExpBlock);
+  float exps[kExpBlock];  // the bits ExpBlockSums added up
+  internal::ExpRange(row, begin, end, max, inv_t, exps);
   int64_t last_positive = begin;
   for (int64_t i = begin; i < end; ++i) {
-    float e = core::FastExp((row.At(i) - max) * inv_t);
+    float e = exps[i - begin];
     if (e <= 0.0f) continue;
     last_positive = i;
     cum += e;

@@ -7,9 +7,10 @@
 //
 // Instruction sets: every kernel exists for plain x86-64, AVX2 + FMA and AVX-512
 // (kernel_table.h); a call runs the level it is given, by default the best this processor has
-// (core::HostCpu(), so ZERORL_CPU_ISA lowers it; AVX512_BF16 runs the AVX-512 loops). All
-// levels give the same bits. Asking for a level this processor lacks throws c10::Error naming
-// the missing feature.
+// (core::HostCpu(), so ZERORL_CPU_ISA lowers it; AVX512_BF16 runs the AVX-512 loops). AVX2 and
+// AVX-512 give the same bits; the scalar level (no FMA) gives them too for RMSNorm and RoPE and
+// may differ in a last bit where exp or a dot product is involved. Asking for a level this
+// processor lacks throws c10::Error naming it.
 //
 // Exactness: they give what the ATen path of model/ gives (the learner's forward) on the
 // LibTorch and processor they run on, which is calibrated once per process where LibTorch

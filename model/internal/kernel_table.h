@@ -8,12 +8,15 @@
 //   cpu_kernels_avx512.cc  AVX-512 F/BW/VL/DQ (+AVX2)  kAvx512Kernels
 //
 // All three compile the same code (cpu_kernels_body.inc) with -ffp-contract=off and lane
-// accumulators that fix the order of every sum, so they give the same bits for the same input;
-// they differ in speed only. A multiply-add is fused only where the ATen op it reproduces fuses
-// it (RoPE in float32), and then on every level (the scalar one calls fmaf).
+// accumulators that fix the order of every sum. AVX2 and AVX-512 give the same bits for the
+// same input. The scalar level has no FMA: it gives those bits too where an ATen op's bits are
+// reproduced (RMSNorm; RoPE, whose float32 multiply-add is fused exactly where LibTorch's
+// addcmul_ fuses it, by fmaf at the scalar level), and may differ in the last bit where a
+// kernel uses its own exp or dot products (core::MulAdd: fused with FMA only).
 //
 // Rules for the per-ISA files (checked after every build by cmake/CheckIsaObjects.cmake): they
-// include nothing from LibTorch, Abseil or the standard library beyond <cstdint>/<cstring>,
+// include nothing from LibTorch, Abseil or the standard library beyond <cstdint>/<cstring> (and
+// <immintrin.h>, whose intrinsics are always inlined),
 // keep their functions in an unnamed namespace, and export only their table. An inline or
 // template function they instantiated with external linkage would be a weak symbol compiled for
 // their ISA, which the linker may pick for every caller: a SIGILL on an older CPU.

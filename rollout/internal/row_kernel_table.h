@@ -2,8 +2,8 @@
 // instruction-set level, each defined by one translation unit compiled for its level (cmake:
 // zerorl_isa_sources): row_kernels_scalar.cc (plain x86-64), row_kernels_avx2.cc (AVX2 + FMA),
 // row_kernels_avx512.cc (AVX-512 F/BW/VL/DQ). They compile the same code
-// (row_kernels_body.inc) with -ffp-contract=off and fixed lane accumulators, so every level
-// gives the same bits, and the same bits as core::FastExp in the sampler's own loops.
+// (row_kernels_body.inc) with -ffp-contract=off and fixed lane accumulators: AVX2 and AVX-512
+// give the same bits; the scalar level's exp (no FMA, core::MulAdd) may differ in a last bit.
 // row_kernels.cc picks the table; the rules for the per-ISA files are model's
 // (model/internal/kernel_table.h): nothing with external linkage but the table.
 #ifndef ZERORL_ROLLOUT_INTERNAL_ROW_KERNEL_TABLE_H_

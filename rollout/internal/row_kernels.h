@@ -1,10 +1,10 @@
 // Private: the full-vocabulary passes of the sampler, written so that the compiler vectorizes
 // them (lane accumulators, a branch-free exp) and compiled for plain x86-64, AVX2 and AVX-512
 // (row_kernel_table.h), the level picked at run time: by default the best this processor has
-// (core::HostCpu(), so ZERORL_CPU_ISA lowers it; AVX512_BF16 runs the AVX-512 loops). Every
-// level gives the same bits. One call reads one logits row of float32 or bfloat16 values (the
-// LM head's output dtype) and widens bfloat16 to float32 on the fly, so no widened copy of the
-// [N, V] logits is ever made.
+// (core::HostCpu(), so ZERORL_CPU_ISA lowers it; AVX512_BF16 runs the AVX-512 loops). AVX2 and
+// AVX-512 give the same bits; the scalar level's exp may differ in a last bit. One call reads
+// one logits row of float32 or bfloat16 values (the LM head's output dtype) and widens bfloat16
+// to float32 on the fly, so no widened copy of the [N, V] logits is ever made.
 #ifndef ZERORL_ROLLOUT_INTERNAL_ROW_KERNELS_H_
 #define ZERORL_ROLLOUT_INTERNAL_ROW_KERNELS_H_
 
@@ -48,10 +48,13 @@ double ExpSum(const LogitsRow& row, float max, float inv_t,
 double ExpFill(const LogitsRow& row, float max, float inv_t, float* out, float* block_sums,
                core::CpuIsa isa = DefaultRowKernelIsa());
 // ExpFill without writing the values: only the block sums (a plain temperature draw then
-// recomputes the one block it lands in with core::FastExp, which gives the same bits, instead
-// of storing V floats per row).
+// recomputes the one block it lands in with ExpRange instead of storing V floats per row).
 double ExpBlockSums(const LogitsRow& row, float max, float inv_t, float* block_sums,
                     core::CpuIsa isa = DefaultRowKernelIsa());
+// out[i - begin] = exp((x_i - max) * inv_t) for i in [begin, end): the bits ExpFill writes (and
+// ExpBlockSums adds up) for those elements at the same level. out: [end - begin] float32.
+void ExpRange(const LogitsRow& row, int64_t begin, int64_t end, float max, float inv_t,
+              float* out, core::CpuIsa isa = DefaultRowKernelIsa());
 
 using ::zerorl::core::FastExp;  // core/vector_math.h
 

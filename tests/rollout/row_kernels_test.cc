@@ -1,7 +1,8 @@
 // The sampler's full-vocabulary passes at every instruction-set level this processor has
 // (scalar, avx2, avx512, avx512_bf16; the others are skipped, naming the missing features):
-// against plain double-precision loops, against core::FastExp (which the sampler uses to
-// recompute one block), and against the scalar level, to the bit.
+// against plain double-precision loops, against ExpRange (which the sampler uses to recompute
+// one block), and against the other levels: AVX2 and AVX-512 to the bit, the scalar level (no
+// FMA in its exp) to a few ulp.
 #include "rollout/internal/row_kernels.h"
 
 #include <gtest/gtest.h>
@@ -69,41 +70,60 @@ TEST_P(RowKernelsIsaTest, ExpSumsAreTheSumOfExpsInDouble) {
   }
 }
 
-// ExpFill's values are core::FastExp's bits (DrawPlain recomputes a block with it), its block
-// sums are ExpBlockSums', and its total is the sum of its blocks.
-TEST_P(RowKernelsIsaTest, ExpFillGivesFastExpsBitsAndTheBlockSums) {
+// ExpFill's values are ExpRange's bits wherever the range starts (DrawPlain recomputes a block
+// with it) and exp's to 2 ulp, its block sums are ExpBlockSums', and its total is the sum of
+// its blocks.
+TEST_P(RowKernelsIsaTest, ExpFillGivesExpRangesBitsAndTheBlockSums) {
   Rows rows = RandomRows(1000, 3);
   const float max = RowMax(rows.F32(), isa()), inv_t = 1.0f / 0.7f;
   const int64_t blocks = (1000 + kExpBlock - 1) / kExpBlock;
   for (const LogitsRow& row : {rows.F32(), rows.Bf16()}) {
     SCOPED_TRACE(row.f32 != nullptr ? "float32" : "bf16");
-    std::vector<float> out(1000), sums(blocks), only_sums(blocks);
+    std::vector<float> out(1000), sums(blocks), only_sums(blocks), range(300);
     double total = ExpFill(row, max, inv_t, out.data(), sums.data(), isa());
     EXPECT_EQ(ExpBlockSums(row, max, inv_t, only_sums.data(), isa()), total);
     EXPECT_EQ(sums, only_sums);
     double block_total = 0.0;
     for (float s : sums) block_total += s;
     EXPECT_EQ(total, block_total);
+    ExpRange(row, 257, 557, max, inv_t, range.data(), isa());  // not aligned to lanes or blocks
+    EXPECT_EQ(range, std::vector<float>(out.begin() + 257, out.begin() + 557));
     for (int64_t i = 0; i < 1000; ++i) {
-      ASSERT_EQ(out[i], core::FastExp((row.At(i) - max) * inv_t)) << i;
+      double exact = std::exp(static_cast<double>((row.At(i) - max) * inv_t));
+      ASSERT_NEAR(out[i], exact, exact * 2.5e-7) << i;
     }
   }
 }
 
-TEST_P(RowKernelsIsaTest, GivesTheScalarLevelsBits) {
+// Against every other level this CPU runs: the same bits where both have FMA (AVX2, AVX-512)
+// or neither does; otherwise the same maximum and exps within a few ulp.
+TEST_P(RowKernelsIsaTest, AgreesWithEveryOtherLevel) {
   Rows rows = RandomRows(4099, 4);
   const float inv_t = 1.3f;
-  for (const LogitsRow& row : {rows.F32(), rows.Bf16()}) {
-    SCOPED_TRACE(row.f32 != nullptr ? "float32" : "bf16");
-    float max = RowMax(row, isa());
-    EXPECT_EQ(max, RowMax(row, CpuIsa::kScalar));
-    EXPECT_EQ(ExpSum(row, max, inv_t, isa()), ExpSum(row, max, inv_t, CpuIsa::kScalar));
-    const int64_t blocks = (row.size + kExpBlock - 1) / kExpBlock;
-    std::vector<float> out(row.size), sums(blocks), scalar_out(row.size), scalar_sums(blocks);
-    EXPECT_EQ(ExpFill(row, max, inv_t, out.data(), sums.data(), isa()),
-              ExpFill(row, max, inv_t, scalar_out.data(), scalar_sums.data(), CpuIsa::kScalar));
-    EXPECT_EQ(out, scalar_out);
-    EXPECT_EQ(sums, scalar_sums);
+  for (CpuIsa other : ::zerorl::testing::kCpuIsas) {
+    if (!::zerorl::testing::MissingCpuFeatures(other).empty()) continue;
+    const bool same_bits = (isa() >= CpuIsa::kAvx2) == (other >= CpuIsa::kAvx2);
+    for (const LogitsRow& row : {rows.F32(), rows.Bf16()}) {
+      SCOPED_TRACE(::testing::Message()
+                   << core::CpuIsaName(other) << ", " << (row.f32 != nullptr ? "float32" : "bf16"));
+      float max = RowMax(row, isa());
+      EXPECT_EQ(max, RowMax(row, other));
+      const int64_t blocks = (row.size + kExpBlock - 1) / kExpBlock;
+      std::vector<float> out(row.size), sums(blocks), other_out(row.size), other_sums(blocks);
+      double total = ExpFill(row, max, inv_t, out.data(), sums.data(), isa());
+      double other_total = ExpFill(row, max, inv_t, other_out.data(), other_sums.data(), other);
+      if (same_bits) {
+        EXPECT_EQ(total, other_total);
+        EXPECT_EQ(out, other_out);
+        EXPECT_EQ(sums, other_sums);
+        EXPECT_EQ(ExpSum(row, max, inv_t, isa()), ExpSum(row, max, inv_t, other));
+      } else {
+        EXPECT_NEAR(total, other_total, total * 1e-6);
+        for (int64_t i = 0; i < row.size; ++i) {
+          ASSERT_NEAR(out[i], other_out[i], out[i] * 3e-7) << i;
+        }
+      }
+    }
   }
 }
 
