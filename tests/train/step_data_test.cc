@@ -35,6 +35,14 @@ controller::ScoredBatch MixedGroup() {
       .Build();
 }
 
+// MixedGroup() and a second group of one sample, solved, with both rewards 1.
+std::vector<controller::ScoredBatch> MixedGroupAndASolvedOne() {
+  return {MixedGroup(), ScoredBatchBuilder(2, {"math_accuracy", "format"})
+                            .Prompt(kQ)
+                            .Completion(kQ, 1, {OkScore(1), OkScore(1)}, 2)
+                            .Build()};
+}
+
 rapidjson::Document Parse(const metrics::MetricsRow& row) {
   absl::StatusOr<rapidjson::Document> doc = core::ParseJson(row.ToJson());
   EXPECT_TRUE(doc.ok()) << doc.status();
@@ -155,12 +163,8 @@ TEST(AddSampleMetricsTest, NoSamplesWritesNullRewards) {
 }
 
 TEST(SampleRowsTest, FirstGroupAlwaysWithEveryField) {
-  std::vector<controller::ScoredBatch> batches = {
-      MixedGroup(),
-      ScoredBatchBuilder(2, {"math_accuracy", "format"})
-          .Prompt(kQ)
-          .Completion(kQ, 1, {OkScore(1), OkScore(1)}, 2)
-          .Build()};
+  // SampleOrigin points into the batches: they outlive `step`.
+  const std::vector<controller::ScoredBatch> batches = MixedGroupAndASolvedOne();
   StepSamples step = CollectSamples(batches, 0, -1);
   SampleLogOptions log;
   log.step = 9;
@@ -182,12 +186,8 @@ TEST(SampleRowsTest, FirstGroupAlwaysWithEveryField) {
 }
 
 TEST(SampleRowsTest, FractionOneLogsEverySampleAndNoAdvantageWithoutOne) {
-  std::vector<controller::ScoredBatch> batches = {
-      MixedGroup(),
-      ScoredBatchBuilder(2, {"math_accuracy", "format"})
-          .Prompt(kQ)
-          .Completion(kQ, 1, {OkScore(1), OkScore(1)}, 2)
-          .Build()};
+  // SampleOrigin points into the batches: they outlive `step`.
+  const std::vector<controller::ScoredBatch> batches = MixedGroupAndASolvedOne();
   StepSamples step = CollectSamples(batches, 0, -1);
   SampleLogOptions log;
   log.split = "eval/gsm8k";
