@@ -295,7 +295,7 @@ at::Tensor DecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
   const bool round_each_add = bf16 && AtenBf16MatmulRoundsEachAdd() == Answer::kYes;
   const float* qs = queries.data_ptr<float>();
   at::parallel_for(0, batch * kv_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scratch(group * longest + group * hd + hd);  // kernel_table.h
+    std::vector<float> scratch(group * longest + group * hd + longest * hd);  // kernel_table.h
     for (int64_t task = begin; task < end; ++task) {
       int64_t b = task / kv_heads, h = task % kv_heads;
       int64_t offset = ((slots[b] * kv_heads + h) * capacity) * hd;

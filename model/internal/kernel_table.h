@@ -61,7 +61,7 @@ struct KernelTable {
 
   // The `group` query heads that share one kv head, over `length` cached positions:
   //   q: [group, hd] float32; keys, values: [length, hd]; out: [group, hd];
-  //   scratch: [group * length + group * hd + hd] float32.
+  //   scratch: [group * length + group * hd + length * hd] float32.
   // bf16: q k^T and the scaled scores round to bf16, the probabilities too; with
   // values_round_each_add the weighted sum of values rounds every product and every partial
   // sum to bf16, position by position (LibTorch 1.13's own bf16 gemm, used where oneDNN has no

@@ -241,14 +241,12 @@ TEST_P(CpuKernelsIsaTest, MaskedSoftmaxFloat32GivesGroupedAttentionsProbabilitie
 
 // Rows in non-consecutive slots with different lengths, as after sequences finished; each
 // row's output against GroupedAttention over its slot. First with the identity as slot 4's
-// first 32 positions (row 0 then returns its probabilities), then with random values.
-void ExpectDecodeAttentionMatches(torch::ScalarType dtype, CpuIsa isa) {
-  if (!kernels::DecodeAttentionAvailable(dtype)) {
-    GTEST_SKIP() << "this LibTorch's bf16 matmul sums neither as oneDNN nor as its own gemm "
-                    "does: decode steps keep GroupedAttention";
-  }
+// first hd positions (row 0 then returns its probabilities), then with random values. Two
+// shapes: 8 query heads on 2 kv heads with hd = 32 (a scale bf16 cannot hold), and 10 with
+// hd = 72 (groups of 5: four queries at a time and one alone; 64-wide output blocks and a tail).
+void ExpectDecodeAttentionMatches(torch::ScalarType dtype, CpuIsa isa, int64_t heads, int64_t hd) {
   torch::NoGradGuard no_grad;
-  const int64_t slots = 6, kv_heads = 2, capacity = 40, hd = 32, heads = 8;
+  const int64_t slots = 6, kv_heads = 2, capacity = hd + 8;
   torch::Tensor keys = Random({slots, kv_heads, capacity, hd}, dtype, 5, 2.0);
   torch::Tensor values = Random({slots, kv_heads, capacity, hd}, dtype, 6);
   std::vector<int64_t> row_slots = {4, 1, 5}, lengths = {32, 1, 17};
@@ -272,6 +270,17 @@ void ExpectDecodeAttentionMatches(torch::ScalarType dtype, CpuIsa isa) {
         ExpectF32Close(got.narrow(0, b, 1), expected, 1e-5, 1e-5);
       }
     }
+  }
+}
+
+void ExpectDecodeAttentionMatches(torch::ScalarType dtype, CpuIsa isa) {
+  if (!kernels::DecodeAttentionAvailable(dtype)) {
+    GTEST_SKIP() << "this LibTorch's bf16 matmul sums neither as oneDNN nor as its own gemm "
+                    "does: decode steps keep GroupedAttention";
+  }
+  for (auto [heads, hd] : {std::pair<int64_t, int64_t>{8, 32}, {10, 72}}) {
+    SCOPED_TRACE(::testing::Message() << heads << " heads, hd " << hd);
+    ExpectDecodeAttentionMatches(dtype, isa, heads, hd);
   }
 }
 
@@ -328,13 +337,17 @@ TEST_P(CpuKernelsIsaTest, AgreesWithEveryOtherLevel) {
                             kernels::MaskedSoftmax(scores, blocked, 0.17, other).nan_to_num(0),
                             same_bits, 2e-6, 1e-8);
       if (kernels::DecodeAttentionAvailable(dtype)) {
-        torch::Tensor keys = Random({4, 2, 50, 40}, dtype, 28);
-        torch::Tensor values = Random({4, 2, 50, 40}, dtype, 29);
-        torch::Tensor q = Random({3, 1, 6, 40}, dtype, 30, 2.0);
-        std::vector<int64_t> slots = {3, 0, 2}, lengths = {50, 1, 19};
-        ExpectSameLevelResult(kernels::DecodeAttention(q, keys, values, slots, lengths, isa()),
-                              kernels::DecodeAttention(q, keys, values, slots, lengths, other),
-                              same_bits, 1e-5, 1e-5);
+        // Groups of 3 (one query at a time) with hd 40, of 5 (four and one) with hd 136 (two
+        // 64-wide output blocks and a tail).
+        for (auto [heads, hd] : {std::pair<int64_t, int64_t>{6, 40}, {10, 136}}) {
+          torch::Tensor keys = Random({4, 2, 50, hd}, dtype, 28);
+          torch::Tensor values = Random({4, 2, 50, hd}, dtype, 29);
+          torch::Tensor q = Random({3, 1, heads, hd}, dtype, 30, 2.0);
+          std::vector<int64_t> slots = {3, 0, 2}, lengths = {50, 1, 19};
+          ExpectSameLevelResult(kernels::DecodeAttention(q, keys, values, slots, lengths, isa()),
+                                kernels::DecodeAttention(q, keys, values, slots, lengths, other),
+                                same_bits, 1e-5, 1e-5);
+        }
       }
     }
   }
