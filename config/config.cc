@@ -309,16 +309,26 @@ void Describe(Fields& f, LearnerConfig& c) {
          {{"auto", DType::kAuto}, {"bf16", DType::kBFloat16}, {"fp32", DType::kFloat32}});
   f.Bool("gradient_checkpointing", c.gradient_checkpointing);
   f.Int("logprob_chunk_tokens", c.logprob_chunk_tokens).AtLeast(1);
+  f.Bool("shard_optimizer", c.shard_optimizer);
+  f.Double("collective_timeout_s", c.collective_timeout_s).GreaterThan(0.0);
   f.Object("sft", c.sft);
 }
 
 void Describe(Fields& f, ClusterConfig& c) {
   f.Bool("spawn", c.spawn);
   f.String("endpoint", c.endpoint);
+  f.Int("learner_ranks", c.learner_ranks).Between(1, 4096);
+  f.String("learner_master", c.learner_master);
   if (f.reading()) {
     const std::string& e = c.endpoint;
     if (e.rfind("tcp://", 0) != 0 && e.rfind("ipc://", 0) != 0 && e.rfind("inproc://", 0) != 0) {
       f.Error("endpoint", "must start with tcp://, ipc:// or inproc://, got \"" + e + "\"");
+    }
+    std::string host;
+    int port = 0;
+    if (!c.learner_master.empty() && !SplitHostPort(c.learner_master, &host, &port)) {
+      f.Error("learner_master", "must be HOST:PORT (port 1-65535) or empty, got \"" +
+                                    c.learner_master + "\"");
     }
   }
 }
@@ -525,6 +535,25 @@ absl::StatusOr<Config> LoadConfig(const std::vector<std::string>& paths,
     sources.push_back({path, *std::move(text)});
   }
   return LoadConfigFromSources(sources, overrides);
+}
+
+bool SplitHostPort(const std::string& text, std::string* host, int* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  const std::string digits = text.substr(colon + 1);
+  if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const int value = std::stoi(digits);
+  if (value < 1 || value > 65535) return false;
+  std::string name = text.substr(0, colon);
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
+    name = name.substr(1, name.size() - 2);
+  }
+  if (name.empty()) return false;
+  *host = name;
+  *port = value;
+  return true;
 }
 
 std::string ConfigToJson(const Config& config) {

@@ -369,12 +369,29 @@ struct LearnerConfig {
   // Positions per LM-head chunk when computing log-probs: bounds the [chunk, vocab] logits
   // held at once (memory) against the number of matmuls (speed).
   int logprob_chunk_tokens = 1024;
+  // With cluster.learner_ranks > 1: each rank keeps the AdamW moments of 1/N of the
+  // parameters (ZeRO-1): gradients are reduced to the rank that owns them, each rank updates
+  // its part, and the updated parameters are all-gathered. Off: every rank keeps the whole
+  // optimizer state and gradients are all-reduced (DDP).
+  bool shard_optimizer = false;
+  // Seconds any collective of the learner ranks (gradient reduction, a step's share, a
+  // checkpoint's shards) may wait for a rank before the run stops with an error naming it.
+  double collective_timeout_s = 300.0;
   SftConfig sft;
 };
 
 struct ClusterConfig {
   bool spawn = true;  // start workers as child processes; false: wait for remote workers
   std::string endpoint = "tcp://0.0.0.0:5555";  // where the controller binds when !spawn
+  // Learner processes (data-parallel ranks over c10d: Gloo on CPU, NCCL on CUDA). Rank 0 is
+  // `zerorl train` (controller, ledger, checkpoints, weight push); every rank holds the policy
+  // and trains on a token-balanced share of each step's samples.
+  int learner_ranks = 1;
+  // Where the ranks meet (a TCPStore on rank 0), "HOST:PORT". Empty: `zerorl train` starts
+  // ranks 1..N-1 itself on this machine and they meet on a free loopback port. Set: rank 0
+  // listens there and waits for `zerorl learner --rank R --world-size N --master HOST:PORT`
+  // started by hand on the other machines.
+  std::string learner_master;
 };
 
 struct Config {
@@ -427,6 +444,10 @@ absl::StatusOr<Config> LoadConfig(const std::vector<std::string>& paths,
 std::string ConfigToJson(const Config& config);
 
 const char* DTypeName(DType dtype);  // "bf16", "fp32", "fp16", "auto"
+
+// "HOST:PORT" (cluster.learner_master, `zerorl learner --master`): true with the parts when
+// HOST is not empty and PORT is a number in 1..65535 ("[::1]:PORT" for an IPv6 address).
+bool SplitHostPort(const std::string& text, std::string* host, int* port);
 
 }  // namespace zerorl::config
 

@@ -48,6 +48,10 @@ PrecisionChoice ResolvePrecision(Config* config, const core::CpuFeatures& cpu) {
   return choice;
 }
 
+int LearnerRanksOnThisMachine(const Config& config) {
+  return config.cluster.learner_master.empty() ? std::max(1, config.cluster.learner_ranks) : 1;
+}
+
 int IntraOpThreads(const Config& config, ProcessRole role, int usable_cpus) {
   if (config.model.threads > 0) return config.model.threads;
   const int cpus = std::max(1, usable_cpus);
@@ -59,7 +63,8 @@ int IntraOpThreads(const Config& config, ProcessRole role, int usable_cpus) {
     case ProcessRole::kAlone:
       return cpus;
     case ProcessRole::kLearner:
-      return learner_share;
+      // The learner ranks on this machine compute at the same time: they split its share.
+      return std::max(1, learner_share / LearnerRanksOnThisMachine(config));
     case ProcessRole::kRollout: {
       if (!shared) return cpus;
       // Sync: the rollout workers generate while the learner waits, and together.

@@ -36,7 +36,7 @@ PrecisionChoice ResolvePrecision(Config* config, const core::CpuFeatures& cpu);
 
 // Which process of a run asks: their compute overlaps differently.
 enum class ProcessRole {
-  kLearner,  // the learner (rank 0 also runs the controller thread, which is mostly idle)
+  kLearner,  // a learner rank (rank 0 also runs the controller thread, which is mostly idle)
   kRollout,  // a rollout worker
   kAlone,    // a command that computes by itself (generate, eval, sft, bench)
 };
@@ -44,8 +44,14 @@ enum class ProcessRole {
 // The intra-op threads a process of `role` should use when `usable_cpus` CPUs are in its
 // affinity mask: model.threads when set (> 0); otherwise every usable CPU, except in async
 // mode (run.mode "async", rollout and learner computing at the same time) where the learner
-// and the spawned rollout workers split them. Always >= 1.
+// and the spawned rollout workers split them. The learner's share is split again between the
+// learner ranks on this machine (LearnerRanksOnThisMachine), which compute together. Always
+// >= 1.
 int IntraOpThreads(const Config& config, ProcessRole role, int usable_cpus);
+
+// cluster.learner_ranks when `zerorl train` starts every rank on this machine
+// (cluster.learner_master empty); 1 when ranks are started by hand, one per machine.
+int LearnerRanksOnThisMachine(const Config& config);
 
 }  // namespace zerorl::config
 

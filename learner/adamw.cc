@@ -28,26 +28,51 @@ AdamW::AdamW(NamedTensors params, const AdamWOptions& options) : options_(option
   }
 }
 
+AdamW AdamW::OfSlices(std::vector<AdamWSlice> slices, const AdamWOptions& options) {
+  AdamW optimizer(options);
+  for (AdamWSlice& slice : slices) {
+    Slot slot;
+    slot.name = std::move(slice.name);
+    slot.param = slice.param;
+    slot.grad = slice.grad;
+    slot.decay = slice.decay;
+    optimizer.slots_.push_back(std::move(slot));
+  }
+  return optimizer;
+}
+
 void AdamW::ZeroGrad() {
   for (Slot& s : slots_) {
-    if (s.param.grad().defined()) s.param.mutable_grad() = torch::Tensor();
+    if (!s.grad.defined() && s.param.grad().defined()) s.param.mutable_grad() = torch::Tensor();
   }
 }
 
-double AdamW::ClipGradNorm(double max_norm) {
+double AdamW::GradSquaredNorm() const {
   double sum_squares = 0.0;
   for (const Slot& s : slots_) {
-    const torch::Tensor& g = s.param.grad();
+    const torch::Tensor& g = Grad(s);
     if (!g.defined()) continue;
     double n = g.norm().item<double>();
     sum_squares += n * n;
   }
-  const double norm = std::sqrt(sum_squares);
-  if (!std::isfinite(norm) || max_norm <= 0.0 || norm <= max_norm) return norm;
-  const double scale = max_norm / (norm + 1e-6);
+  return sum_squares;
+}
+
+void AdamW::ScaleGradients(double scale) {
+  torch::NoGradGuard no_grad;
   for (Slot& s : slots_) {
-    if (s.param.grad().defined()) s.param.mutable_grad().mul_(scale);
+    if (s.grad.defined()) {
+      s.grad.mul_(scale);
+    } else if (s.param.grad().defined()) {
+      s.param.mutable_grad().mul_(scale);
+    }
   }
+}
+
+double AdamW::ClipGradNorm(double max_norm) {
+  const double norm = std::sqrt(GradSquaredNorm());
+  if (!std::isfinite(norm) || max_norm <= 0.0 || norm <= max_norm) return norm;
+  ScaleGradients(max_norm / (norm + 1e-6));
   return norm;
 }
 
@@ -55,7 +80,7 @@ void AdamW::Step(double lr) {
   torch::NoGradGuard no_grad;
   const AdamWOptions& o = options_;
   for (Slot& s : slots_) {
-    const torch::Tensor& g = s.param.grad();
+    const torch::Tensor& g = Grad(s);
     if (!g.defined()) continue;
     if (!s.exp_avg.defined()) {
       s.exp_avg = at::zeros_like(s.param, at::MemoryFormat::Contiguous);

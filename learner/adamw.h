@@ -38,12 +38,26 @@ AdamWOptions AdamWOptionsFromConfig(const config::OptimizerConfig& config);
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
+// A part of a parameter that one optimizer updates (ZeRO-1: each learner rank updates its
+// 1/N of the flattened parameters): `param` a view of some of the parameter's elements,
+// `grad` the matching view of its reduced gradient, `decay` whether the whole parameter is
+// decayed (a matrix). Moments and state tensors are shaped like the view.
+struct AdamWSlice {
+  std::string name;  // the parameter's name
+  torch::Tensor param;
+  torch::Tensor grad;
+  bool decay = false;
+};
+
 class AdamW {
  public:
   // `params` are the tensors to update in place (float32, requires_grad); they stay owned
   // by the caller and must outlive the optimizer. Moments are allocated lazily, on the
   // parameter's device.
   AdamW(NamedTensors params, const AdamWOptions& options);
+  // Updates only `slices`, reading each one's gradient from its `grad` view (ZeroGrad leaves
+  // those alone: the caller owns them). Element for element the same update as above.
+  static AdamW OfSlices(std::vector<AdamWSlice> slices, const AdamWOptions& options);
 
   // Sets every parameter's gradient to undefined (PyTorch's set_to_none).
   void ZeroGrad();
@@ -52,6 +66,10 @@ class AdamW {
   // it, the gradients are scaled in place by max_norm / (norm + 1e-6). A non-finite norm
   // is returned as is and leaves the gradients untouched: the caller should skip Step().
   double ClipGradNorm(double max_norm);
+  // The two halves of ClipGradNorm: the sum of the squared norms of every defined gradient
+  // (learner ranks add theirs up for the global norm), and scaling every gradient in place.
+  double GradSquaredNorm() const;
+  void ScaleGradients(double scale);
 
   // One update at learning rate `lr`. Parameters whose gradient is undefined are skipped
   // (their moments and step count do not move).
@@ -73,11 +91,16 @@ class AdamW {
   struct Slot {
     std::string name;
     torch::Tensor param;    // shared with the caller
+    torch::Tensor grad;     // a slice's gradient view; undefined: param.grad()
     torch::Tensor exp_avg;  // undefined until the first update
     torch::Tensor exp_avg_sq;
     int64_t step = 0;
     bool decay = false;
   };
+  explicit AdamW(const AdamWOptions& options) : options_(options) {}
+  static const torch::Tensor& Grad(const Slot& s) {
+    return s.grad.defined() ? s.grad : s.param.grad();
+  }
   std::vector<Slot> slots_;
   AdamWOptions options_;
 };

@@ -102,6 +102,8 @@ std::string TrainerStateJson(const Learner& learner, const rapidjson::Document& 
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
   doc.AddMember("format", rapidjson::Value(kFormat, a), a);
+  doc.AddMember("world_size", learner.ranks(), a);
+  doc.AddMember("optimizer_shards", learner.optimizer_shards(), a);
   doc.AddMember("step", learner.step(), a);
   doc.AddMember("policy_version", learner.policy_version(), a);
   doc.AddMember("num_updates", learner.num_updates(), a);
@@ -109,6 +111,63 @@ std::string TrainerStateJson(const Learner& learner, const rapidjson::Document& 
   rapidjson::Value cursor_copy(cursor, a);
   doc.AddMember("dataset_cursor", cursor_copy, a);
   return core::JsonToString(doc, /*pretty=*/true) + "\n";
+}
+
+// optimizer.safetensors, or optimizer.rank-R-of-N.safetensors for state sharded over N ranks.
+std::string OptimizerFile(int shard, int shards) {
+  if (shards == 1) return "optimizer.safetensors";
+  return absl::StrCat("optimizer.rank-", shard, "-of-", shards, ".safetensors");
+}
+
+// The optimizer state of a checkpoint as whole tensors shaped like `learner`'s parameters,
+// whatever number of ranks wrote it: shards are put back together by their offsets.
+absl::StatusOr<std::map<std::string, torch::Tensor>> ReadOptimizerState(
+    const fs::path& dir, int shards, Learner& learner) {
+  if (shards == 1) {
+    ASSIGN_OR_RETURN(model::SafetensorsCheckpoint state,
+                     model::ReadSafetensors((dir / OptimizerFile(0, 1)).string()));
+    return std::map<std::string, torch::Tensor>(state.tensors.begin(), state.tensors.end());
+  }
+  std::map<std::string, torch::Tensor> params;
+  for (const auto& item : learner.policy().named_parameters()) params[item.key()] = item.value();
+  std::map<std::string, torch::Tensor> full;
+  std::map<std::string, int64_t> covered;
+  for (int shard = 0; shard < shards; ++shard) {
+    const std::string path = (dir / OptimizerFile(shard, shards)).string();
+    ASSIGN_OR_RETURN(model::SafetensorsCheckpoint state, model::ReadSafetensors(path));
+    for (const auto& [key, offset_tensor] : state.tensors) {
+      const std::string suffix = ".offset";
+      if (key.size() <= suffix.size() || key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      const std::string name = key.substr(0, key.size() - suffix.size());
+      auto param = params.find(name);
+      auto avg = state.tensors.find(name + ".exp_avg");
+      auto avg_sq = state.tensors.find(name + ".exp_avg_sq");
+      auto step = state.tensors.find(name + ".step");
+      const int64_t offset = offset_tensor.item<int64_t>();
+      if (param == params.end() || avg == state.tensors.end() || avg_sq == state.tensors.end() ||
+          step == state.tensors.end() || offset < 0 ||
+          offset + avg->second.numel() > param->second.numel() ||
+          avg_sq->second.numel() != avg->second.numel()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": the shard of \"", name, "\" does not fit the model's parameter"));
+      }
+      for (const auto* part : {&*avg, &*avg_sq}) {
+        torch::Tensor& whole = full[part->first];
+        if (!whole.defined()) whole = torch::zeros_like(param->second, torch::kFloat).contiguous();
+        whole.view({-1}).narrow(0, offset, part->second.numel()).copy_(part->second.reshape({-1}));
+      }
+      full[name + ".step"] = step->second;
+      covered[name] += avg->second.numel();
+    }
+  }
+  for (const auto& [name, count] : covered) {
+    if (count != params.at(name).numel()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          dir.string(), ": the optimizer shards hold ", count, " of the ",
+          params.at(name).numel(), " values of \"", name, "\""));
+    }
+  }
+  return full;
 }
 
 absl::StatusOr<int64_t> Int64Field(const rapidjson::Document& doc, const char* key,
@@ -127,9 +186,11 @@ absl::Status WriteInto(Learner& learner, const fs::path& dir, const CheckpointEx
   save.dtype = torch::kFloat;  // the masters themselves: resume is exact
   RETURN_IF_ERROR(model::SaveModel(learner.policy(), dir.string(), save));
   RETURN_IF_ERROR(CopyCarriedFiles(extras.copy_files_from, dir));
-  model::TensorMap optimizer;
-  for (auto& [name, t] : learner.optimizer().StateTensors()) optimizer[name] = t;
-  RETURN_IF_ERROR(model::WriteSafetensors((dir / "optimizer.safetensors").string(), optimizer));
+  const int shards = learner.optimizer_shards();
+  RETURN_IF_ERROR(learner.ForEachOptimizerShard([&](int shard, const NamedTensors& tensors) {
+    model::TensorMap optimizer(tensors.begin(), tensors.end());
+    return model::WriteSafetensors((dir / OptimizerFile(shard, shards)).string(), optimizer);
+  }));
   RETURN_IF_ERROR(model::WriteSafetensors((dir / "rng_state.safetensors").string(), GeneratorStates()));
   return core::WriteFileAtomic((dir / "trainer_state.json").string(),
                                TrainerStateJson(learner, cursor));
@@ -189,19 +250,29 @@ absl::StatusOr<ResumeState> LoadCheckpoint(const std::string& checkpoint_dir, Le
   ASSIGN_OR_RETURN(state.step, Int64Field(*doc, "step", state_path));
   ASSIGN_OR_RETURN(state.policy_version, Int64Field(*doc, "policy_version", state_path));
   ASSIGN_OR_RETURN(int64_t updates, Int64Field(*doc, "num_updates", state_path));
+  // Checkpoints from before learner ranks have neither: one rank, one optimizer file.
+  state.world_size = doc->HasMember("world_size") ? 0 : 1;
+  int64_t shards = 1;
+  if (state.world_size == 0) {
+    ASSIGN_OR_RETURN(state.world_size, Int64Field(*doc, "world_size", state_path));
+    ASSIGN_OR_RETURN(shards, Int64Field(*doc, "optimizer_shards", state_path));
+    if (shards < 1 || shards > state.world_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(state_path, ": \"optimizer_shards\" must be in [1, world_size]"));
+    }
+  }
   auto cursor = doc->FindMember("dataset_cursor");
   if (cursor != doc->MemberEnd()) state.dataset_cursor_json = core::JsonToString(cursor->value);
 
   ASSIGN_OR_RETURN(model::SafetensorsCheckpoint weights, model::ReadSafetensors(checkpoint_dir));
-  ASSIGN_OR_RETURN(model::SafetensorsCheckpoint optimizer,
-                   model::ReadSafetensors((dir / "optimizer.safetensors").string()));
   ASSIGN_OR_RETURN(model::SafetensorsCheckpoint rng,
                    model::ReadSafetensors((dir / "rng_state.safetensors").string()));
   RETURN_IF_ERROR(model::LoadWeights(learner->policy(), weights.tensors, checkpoint_dir));
-  RETURN_IF_ERROR(core::Annotate(learner->optimizer().LoadState(optimizer.tensors),
-                           (dir / "optimizer.safetensors").string()));
+  ASSIGN_OR_RETURN(auto optimizer, ReadOptimizerState(dir, static_cast<int>(shards), *learner));
   RETURN_IF_ERROR(RestoreGeneratorStates(rng.tensors, (dir / "rng_state.safetensors").string()));
-  learner->RestoreCounters(state.step, state.policy_version, updates);
+  RETURN_IF_ERROR(core::Annotate(
+      learner->RestoreState(optimizer, state.step, state.policy_version, updates),
+      (dir / OptimizerFile(0, static_cast<int>(shards))).string()));
   return state;
 }
 

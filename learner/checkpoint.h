@@ -3,9 +3,19 @@
 //   checkpoints/step-N/
 //     model.safetensors, config.json   the float32 master weights (loads in transformers)
 //     tokenizer.json, ...              copied from the tokenizer/model folders, if present
-//     optimizer.safetensors            AdamW moments and step counts ("<param>.exp_avg", ...)
+//     optimizer.safetensors            AdamW moments and step counts ("<param>.exp_avg", ...);
+//                                      with learner.shard_optimizer over N ranks, one
+//                                      optimizer.rank-R-of-N.safetensors per rank instead
+//                                      (its part of each parameter and "<param>.offset")
 //     rng_state.safetensors            torch generator states ("cpu", "cuda.0", ...)
-//     trainer_state.json               step, policy version, updates, dataset cursor
+//     trainer_state.json               step, policy version, updates, dataset cursor, the
+//                                      number of learner ranks and optimizer shards
+//
+// With learner ranks, Save and Load are called on rank 0 and every rank takes part: rank 0
+// writes the full float32 weights, and the optimizer shards the other ranks send it. A
+// checkpoint loads on any number of ranks: sharded state is put back together and cut again
+// for the new ranks (2 ranks -> 1, 1 -> 2, sharded <-> not), so --resume continues with the
+// optimizer state intact, whatever cluster.learner_ranks and learner.shard_optimizer are now.
 //
 //   ASSIGN_OR_RETURN(std::string dir, SaveCheckpoint(*learner, run_dir + "/checkpoints", extras));
 //   RETURN_IF_ERROR(RotateCheckpoints(run_dir + "/checkpoints", config.run.keep_last));
@@ -47,6 +57,7 @@ absl::StatusOr<std::string> SaveCheckpoint(Learner& learner, const std::string& 
 struct ResumeState {
   int64_t step = 0;
   int64_t policy_version = 0;
+  int64_t world_size = 1;  // learner ranks that wrote the checkpoint
   std::string dataset_cursor_json = "null";
 };
 

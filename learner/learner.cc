@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "learner/flops.h"
+#include "learner/internal/gradient_reducer.h"
 #include "learner/logprobs.h"
 #include "learner/micro_batch.h"
 #include "learner/schedule.h"
@@ -49,6 +50,21 @@ struct Learner::MetricSums {
     add(clipped_dual, t.clipped_dual_sum);
   }
   static double Read(const torch::Tensor& t) { return t.defined() ? t.item<double>() : 0.0; }
+
+  // Sums (and the max) over the learner ranks, on every rank.
+  absl::Status Reduce(distributed::Group& group, const std::string& what) {
+    std::vector<torch::Tensor*> summed = {&loss,         &kl,           &entropy,
+                                          &clipped_low,  &clipped_high, &clipped_region,
+                                          &clipped_dual, &logp_diff_sum, &logp_diff_count};
+    torch::Tensor sums = torch::zeros({static_cast<int64_t>(summed.size())}, torch::kDouble);
+    for (size_t i = 0; i < summed.size(); ++i) sums[i] = Read(*summed[i]);
+    RETURN_IF_ERROR(group.AllReduce(sums, distributed::Reduction::kSum, what));
+    torch::Tensor max = torch::tensor({Read(logp_diff_max)}, torch::kDouble);
+    RETURN_IF_ERROR(group.AllReduce(max, distributed::Reduction::kMax, what));
+    for (size_t i = 0; i < summed.size(); ++i) *summed[i] = sums[i].clone();
+    logp_diff_max = max[0].clone();
+    return absl::OkStatus();
+  }
 };
 
 namespace {
@@ -84,6 +100,7 @@ LearnerOptions LearnerOptionsFromConfig(const config::Config& config) {
   o.max_completion_length = config.rollout.sampling.max_new_tokens;
   o.total_steps = config.run.steps;
   o.device = torch::Device(config.model.device);
+  o.shard_optimizer = config.learner.shard_optimizer;
   return o;
 }
 
@@ -133,8 +150,10 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerOptions& o
   if (resolved.peak_flops <= 0.0) {
     resolved.peak_flops = PeakFlopsOnce(options.device, options.compute_dtype);
   }
-  return std::unique_ptr<Learner>(
+  std::unique_ptr<Learner> learner(
       new Learner(resolved, std::move(policy), std::move(compute), std::move(reference)));
+  if (learner->distributed() && learner->rank() == 0) RETURN_IF_ERROR(learner->Mirror());
+  return learner;
 }
 
 Learner::Learner(const LearnerOptions& options, model::CausalLM policy, model::CausalLM compute,
@@ -150,7 +169,25 @@ Learner::Learner(const LearnerOptions& options, model::CausalLM policy, model::C
     auto compute_params = compute_->named_parameters();
     for (const auto& [name, master] : params) compute_pairs_.emplace_back(master, compute_params[name]);
   }
-  optimizer_ = std::make_unique<AdamW>(std::move(params), AdamWOptionsFromConfig(options.optimizer));
+  if (!distributed()) {
+    optimizer_ =
+        std::make_unique<AdamW>(std::move(params), AdamWOptionsFromConfig(options.optimizer));
+    return;
+  }
+  std::vector<torch::Tensor> compute_grads;
+  for (auto& [master, compute] : compute_pairs_) compute_grads.push_back(compute);
+  GradientReducer::Options reducer;
+  reducer.shard = options.shard_optimizer;
+  reducer.bucket_bytes = options.bucket_bytes;
+  reducer_ = std::make_unique<GradientReducer>(options.group.get(), params,
+                                               std::move(compute_grads), reducer);
+  if (options.shard_optimizer) {
+    optimizer_ = std::make_unique<AdamW>(
+        AdamW::OfSlices(reducer_->OwnedSlices(), AdamWOptionsFromConfig(options.optimizer)));
+  } else {
+    optimizer_ =
+        std::make_unique<AdamW>(std::move(params), AdamWOptionsFromConfig(options.optimizer));
+  }
 }
 
 void Learner::SyncComputeWeights() {
@@ -274,12 +311,27 @@ void Learner::PrecomputeAnchors(std::vector<MicroBatch>& micro_batches) {
   }
 }
 
-double Learner::Update(StepMetrics& metrics) {
-  const double norm = optimizer_->ClipGradNorm(options_.optimizer.grad_clip);
+absl::StatusOr<double> Learner::Update(StepMetrics& metrics) {
+  double norm = 0.0;
+  const double max_norm = options_.optimizer.grad_clip;
+  if (reducer_ && options_.shard_optimizer) {
+    // Each rank holds the reduced gradient of its part only: the norm is summed over ranks.
+    torch::Tensor squares = torch::tensor({optimizer_->GradSquaredNorm()}, torch::kDouble);
+    RETURN_IF_ERROR(options_.group->AllReduce(squares, distributed::Reduction::kSum, doing_));
+    norm = std::sqrt(squares.item<double>());
+    if (std::isfinite(norm) && max_norm > 0.0 && norm > max_norm) {
+      optimizer_->ScaleGradients(max_norm / (norm + 1e-6));
+    }
+  } else {
+    norm = optimizer_->ClipGradNorm(max_norm);
+  }
   const int64_t total = options_.total_steps * options_.algorithm.num_iterations;
   const double lr = LearningRate(options_.optimizer, num_updates_, total);
   if (std::isfinite(norm)) {
     optimizer_->Step(lr);
+    if (reducer_ && options_.shard_optimizer) {
+      RETURN_IF_ERROR(reducer_->GatherParameters(doing_));
+    }
   } else {
     metrics["optimizer/skipped_updates"] += 1;
   }
@@ -291,26 +343,43 @@ double Learner::Update(StepMetrics& metrics) {
 absl::StatusOr<StepMetrics> Learner::Step(const TrainBatch& batch) {
   RETURN_IF_ERROR(CheckShapes(batch));
   RETURN_IF_ERROR(CheckVersions(batch));
+  RETURN_IF_ERROR(mirror_failure_);
   const Clock::time_point start = Clock::now();
-  std::vector<MicroBatch> micro_batches = PlanStep(batch);
   const LossDenominators denominators =
       DenominatorsOf(batch.loss_mask, options_.max_completion_length);
-  SyncComputeWeights();
-  PrecomputeAnchors(micro_batches);
   StepMetrics m = batch.stats;
   m["optimizer/skipped_updates"] = 0;
   m["sampling/stale_samples"] = (batch.policy_versions < policy_version_).sum().item<double>();
+  m["learner/ranks"] = ranks();
+  ASSIGN_OR_RETURN(TrainBatch local, Distribute("grpo", batch, denominators.num_tokens,
+                                                denominators.num_sequences, &m));
+  RETURN_IF_ERROR(EndCommand(GrpoUpdates(local, denominators, m)));
+  AddThroughput(batch, options_.algorithm.num_iterations, Seconds(start), m);
+  return m;
+}
+
+absl::Status Learner::GrpoUpdates(const TrainBatch& local, const LossDenominators& denominators,
+                                  StepMetrics& m) {
+  std::vector<MicroBatch> micro_batches = PlanStep(local);
+  SyncComputeWeights();
+  PrecomputeAnchors(micro_batches);
   MetricSums sums;
   double grad_norm_sum = 0.0;
   const int iterations = options_.algorithm.num_iterations;
   for (int iteration = 0; iteration < iterations; ++iteration) {
     if (iteration > 0) SyncComputeWeights();
-    optimizer_->ZeroGrad();
+    ZeroGrad();
     Backward(micro_batches, denominators, iteration == 0, sums);
-    grad_norm_sum += Update(m);
+    RETURN_IF_ERROR(ReduceGradients());
+    ASSIGN_OR_RETURN(double norm, Update(m));
+    grad_norm_sum += norm;
   }
   ++step_;
   ++policy_version_;
+  if (distributed()) {
+    RETURN_IF_ERROR(sums.Reduce(*options_.group, doing_));
+    m["timing/allreduce_s"] = reducer_->TakeWaitSeconds();
+  }
   const double tokens = denominators.num_tokens * iterations;
   m["loss"] = MetricSums::Read(sums.loss) / iterations;
   m["entropy"] = MetricSums::Read(sums.entropy) / tokens;
@@ -327,8 +396,7 @@ absl::StatusOr<StepMetrics> Learner::Step(const TrainBatch& batch) {
     m["sampling/logp_diff/max"] = MetricSums::Read(sums.logp_diff_max);
   }
   m["grad_norm"] = grad_norm_sum / iterations;
-  AddThroughput(batch, iterations, Seconds(start), m);
-  return m;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> Learner::LossAndGradient(const TrainBatch& batch) {
@@ -340,6 +408,9 @@ absl::StatusOr<double> Learner::LossAndGradient(const TrainBatch& batch) {
   SyncComputeWeights();
   PrecomputeAnchors(micro_batches);
   MetricSums sums;
+  if (distributed()) {
+    return absl::FailedPreconditionError("learner: LossAndGradient runs on one rank only");
+  }
   optimizer_->ZeroGrad();
   Backward(micro_batches, denominators, /*first_iteration=*/true, sums);
   return MetricSums::Read(sums.loss);
@@ -348,12 +419,25 @@ absl::StatusOr<double> Learner::LossAndGradient(const TrainBatch& batch) {
 void Learner::Backward(std::vector<MicroBatch>& micro_batches,
                        const LossDenominators& denominators, bool first_iteration,
                        MetricSums& sums) {
-  for (MicroBatch& mb : micro_batches) {
-    GrpoLossTerms terms = ForwardLoss(mb, denominators, first_iteration, sums);
+  for (size_t k = 0; k < micro_batches.size(); ++k) {
+    GrpoLossTerms terms = ForwardLoss(micro_batches[k], denominators, first_iteration, sums);
+    if (reducer_ && k + 1 == micro_batches.size()) reducer_->Arm();
     terms.loss.backward();
     MoveGradientsToMasters();
     sums.Add(terms);
   }
+}
+
+void Learner::ZeroGrad() {
+  if (reducer_) {
+    reducer_->ZeroGrad();
+  } else {
+    optimizer_->ZeroGrad();
+  }
+}
+
+absl::Status Learner::ReduceGradients() {
+  return reducer_ ? reducer_->Finish(doing_) : absl::OkStatus();
 }
 
 GrpoLossTerms Learner::ForwardLoss(MicroBatch& mb, const LossDenominators& denominators,
@@ -391,29 +475,45 @@ GrpoLossTerms Learner::ForwardLoss(MicroBatch& mb, const LossDenominators& denom
 
 absl::StatusOr<StepMetrics> Learner::SftStep(const TrainBatch& batch) {
   RETURN_IF_ERROR(CheckShapes(batch));
+  RETURN_IF_ERROR(mirror_failure_);
   const Clock::time_point start = Clock::now();
-  std::vector<MicroBatch> micro_batches = PlanStep(batch);
   const double num_tokens = std::max(1.0, batch.loss_mask.sum().item<double>());
   StepMetrics m;
   m["optimizer/skipped_updates"] = 0;
+  ASSIGN_OR_RETURN(TrainBatch local, Distribute("sft", batch, num_tokens, 0.0, &m));
+  RETURN_IF_ERROR(EndCommand(SftUpdate(local, num_tokens, m)));
+  AddThroughput(batch, 1, Seconds(start), m);
+  return m;
+}
+
+absl::Status Learner::SftUpdate(const TrainBatch& local, double num_tokens, StepMetrics& m) {
+  std::vector<MicroBatch> micro_batches = PlanStep(local);
   torch::Tensor loss_sum;
   SyncComputeWeights();
-  optimizer_->ZeroGrad();
-  for (MicroBatch& mb : micro_batches) {
+  ZeroGrad();
+  for (size_t k = 0; k < micro_batches.size(); ++k) {
+    MicroBatch& mb = micro_batches[k];
     torch::Tensor logprobs = ComputeSequenceLogProbs(*compute_, mb.input_ids, mb.sequence_ids,
                                                      mb.mask, LogProbOptions(false))
                                  .logprobs;
     torch::Tensor loss = -(logprobs * mb.mask).sum() / num_tokens;  // token mean, global
+    if (reducer_ && k + 1 == micro_batches.size()) reducer_->Arm();
     loss.backward();
     MoveGradientsToMasters();
     loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
   }
-  m["grad_norm"] = Update(m);
+  RETURN_IF_ERROR(ReduceGradients());
+  ASSIGN_OR_RETURN(m["grad_norm"], Update(m));
   ++step_;
   ++policy_version_;
+  if (distributed()) {
+    torch::Tensor total = torch::tensor({MetricSums::Read(loss_sum)}, torch::kDouble);
+    RETURN_IF_ERROR(options_.group->AllReduce(total, distributed::Reduction::kSum, doing_));
+    loss_sum = total[0];
+    m["timing/allreduce_s"] = reducer_->TakeWaitSeconds();
+  }
   m["loss"] = MetricSums::Read(loss_sum);
-  AddThroughput(batch, 1, Seconds(start), m);
-  return m;
+  return absl::OkStatus();
 }
 
 LmHeadLogProbsOptions Learner::LogProbOptions(bool with_entropy) const {
@@ -454,10 +554,5 @@ model::TensorMap Learner::ExportWeights(torch::ScalarType dtype) const {
   return out;
 }
 
-void Learner::RestoreCounters(int64_t step, int64_t policy_version, int64_t num_updates) {
-  step_ = step;
-  policy_version_ = policy_version;
-  num_updates_ = num_updates;
-}
 
 }  // namespace zerorl::learner

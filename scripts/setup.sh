@@ -12,7 +12,7 @@ fail() { echo "setup.sh: FAILED at step: $1" >&2; exit 1; }
 # Keep this list the single source of truth for what zerorl needs from Debian.
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libtorch-dev libopenblas0-openmp libdnnl-dev
+  libtorch-dev libopenblas0-openmp libdnnl-dev libgloo-dev
   libzmq3-dev cppzmq-dev rapidjson-dev libabsl-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev libgmp-dev libutf8proc-dev

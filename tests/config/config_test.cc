@@ -179,6 +179,53 @@ TEST(ConfigTest, ResolvedJsonRoundTripsToTheSameConfig) {
   EXPECT_EQ(ConfigToJson(*again), json);
 }
 
+TEST(ConfigTest, LearnerRanksAndShardingAreReadWithTheirDefaults) {
+  absl::StatusOr<Config> defaults = Load("{}");
+  ASSERT_THAT(defaults, IsOk());
+  EXPECT_EQ(defaults->cluster.learner_ranks, 1);
+  EXPECT_EQ(defaults->cluster.learner_master, "");
+  EXPECT_FALSE(defaults->learner.shard_optimizer);
+  EXPECT_DOUBLE_EQ(defaults->learner.collective_timeout_s, 300.0);
+  absl::StatusOr<Config> config =
+      Load("{\"cluster\": {\"learner_ranks\": 2, \"learner_master\": \"10.200.0.1:29500\"},"
+           " \"learner\": {\"shard_optimizer\": true, \"collective_timeout_s\": 20}}");
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->cluster.learner_ranks, 2);
+  EXPECT_EQ(config->cluster.learner_master, "10.200.0.1:29500");
+  EXPECT_TRUE(config->learner.shard_optimizer);
+  EXPECT_DOUBLE_EQ(config->learner.collective_timeout_s, 20.0);
+  std::string json = ConfigToJson(*config);
+  EXPECT_THAT(json, HasSubstr("\"learner_ranks\": 2"));
+  EXPECT_THAT(json, HasSubstr("\"shard_optimizer\": true"));
+}
+
+TEST(ConfigTest, BadLearnerRanksAndMasterAreNamed) {
+  EXPECT_THAT(Errors("{\"cluster\": {\"learner_ranks\": 0}}"),
+              HasSubstr("cluster.learner_ranks: must be >= 1, got 0"));
+  EXPECT_THAT(Errors("{\"cluster\": {\"learner_master\": \"node1\"}}"),
+              HasSubstr("cluster.learner_master: must be HOST:PORT (port 1-65535) or empty, "
+                        "got \"node1\""));
+  EXPECT_THAT(Errors("{\"cluster\": {\"learner_master\": \"node1:99999\"}}"),
+              HasSubstr("cluster.learner_master: must be HOST:PORT"));
+  EXPECT_THAT(Errors("{\"learner\": {\"collective_timeout_s\": 0}}"),
+              HasSubstr("learner.collective_timeout_s: must be > 0, got 0"));
+}
+
+TEST(SplitHostPortTest, HostsPortsAndIpv6) {
+  std::string host;
+  int port = 0;
+  ASSERT_TRUE(SplitHostPort("10.200.0.1:29500", &host, &port));
+  EXPECT_EQ(host, "10.200.0.1");
+  EXPECT_EQ(port, 29500);
+  ASSERT_TRUE(SplitHostPort("[::1]:80", &host, &port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_FALSE(SplitHostPort("node", &host, &port));
+  EXPECT_FALSE(SplitHostPort(":80", &host, &port));
+  EXPECT_FALSE(SplitHostPort("node:", &host, &port));
+  EXPECT_FALSE(SplitHostPort("node:0", &host, &port));
+  EXPECT_FALSE(SplitHostPort("node:8x", &host, &port));
+}
+
 TEST(ConfigTest, TopLevelMustBeAnObject) {
   EXPECT_THAT(Errors("[1, 2]"), HasSubstr("run.json: the top level must be a JSON object"));
 }

@@ -115,6 +115,31 @@ TEST(IntraOpThreadsTest, AsyncModeSplitsBetweenLearnerAndRollout) {
   EXPECT_EQ(IntraOpThreads(config, ProcessRole::kRollout, 1), 1);
 }
 
+TEST(IntraOpThreadsTest, LearnerRanksOnOneMachineSplitTheLearnersShare) {
+  Config config;
+  config.cluster.learner_ranks = 2;
+  EXPECT_EQ(LearnerRanksOnThisMachine(config), 2);
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kLearner, 2), 1);
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kLearner, 8), 4);
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kRollout, 8), 8);  // sync: generates alone
+  config.cluster.learner_ranks = 3;
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kLearner, 2), 1);
+  config.run.mode = RunMode::kAsync;  // half for the learner ranks, half for the rollout
+  config.cluster.learner_ranks = 2;
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kLearner, 8), 2);
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kRollout, 8), 4);
+}
+
+TEST(IntraOpThreadsTest, LearnerRanksStartedByHandKeepTheirMachine) {
+  Config config;
+  config.cluster.learner_ranks = 4;
+  config.cluster.learner_master = "10.0.0.1:29500";  // one rank per machine
+  EXPECT_EQ(LearnerRanksOnThisMachine(config), 1);
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kLearner, 8), 8);
+  config.model.threads = 3;
+  EXPECT_EQ(IntraOpThreads(config, ProcessRole::kLearner, 8), 3);
+}
+
 TEST(IntraOpThreadsTest, WorkersOnOtherMachinesKeepTheirCpus) {
   Config config;
   config.run.mode = RunMode::kAsync;

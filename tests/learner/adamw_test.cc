@@ -58,6 +58,35 @@ TEST(AdamWTest, MatchesTorchAdamWOverSeveralSteps) {
   EXPECT_TRUE(torch::allclose(b1, b2, 1e-6, 1e-7)) << b1 - b2;
 }
 
+// ZeRO-1: two optimizers, each updating half of the flattened parameters through slices,
+// give the whole-parameter update bit for bit, and their squared norms add up to the whole's.
+TEST(AdamWTest, SlicesUpdateLikeTheWholeParameter) {
+  torch::manual_seed(9);
+  auto whole = torch::randn({4, 3}).requires_grad_();
+  auto parts = whole.detach().clone();
+  AdamWOptions o{0.9, 0.95, 1e-8, 0.01};
+  AdamW reference({{"w", whole}}, o);
+  auto flat_grad = torch::zeros({12});
+  AdamW first = AdamW::OfSlices(
+      {{"w", parts.view({-1}).narrow(0, 0, 7), flat_grad.narrow(0, 0, 7), true}}, o);
+  AdamW second = AdamW::OfSlices(
+      {{"w", parts.view({-1}).narrow(0, 7, 5), flat_grad.narrow(0, 7, 5), true}}, o);
+  for (int step = 0; step < 3; ++step) {
+    auto g = torch::randn({4, 3});
+    whole.mutable_grad() = g.clone();
+    flat_grad.copy_(g.view({-1}));
+    EXPECT_NEAR(first.GradSquaredNorm() + second.GradSquaredNorm(),
+                std::pow(reference.ClipGradNorm(0.0), 2), 1e-5);
+    reference.Step(1e-2);
+    first.Step(1e-2);
+    second.Step(1e-2);
+  }
+  EXPECT_TRUE(torch::equal(whole.detach(), parts));
+  NamedTensors state = first.StateTensors();
+  ASSERT_EQ(state.size(), 3u);
+  EXPECT_EQ(state[0].second.sizes(), (std::vector<int64_t>{7}));
+}
+
 TEST(AdamWTest, ClipGradNormScalesToTheMaximum) {
   auto a = torch::zeros({2}).requires_grad_();
   auto b = torch::zeros({1, 1}).requires_grad_();
