@@ -48,6 +48,7 @@ void AddVerifyCommand(CLI::App& app, CommandMain* run);
 void AddSftCommand(CLI::App& app, CommandMain* run);
 void AddDashboardCommand(CLI::App& app, CommandMain* run);
 void AddEvalCommand(CLI::App& app, CommandMain* run);
+void AddLearnerCommand(CLI::App& app, CommandMain* run);
 
 }  // namespace zerorl::cli
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   CommandMain run;
   AddTrainCommand(app, &run);
   AddRolloutCommand(app, &run);
+  AddLearnerCommand(app, &run);
   AddConfigCommand(app, &run);
   AddDataCommand(app, &run);
   AddRewardCommand(app, &run);

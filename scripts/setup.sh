@@ -15,7 +15,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp libdnnl-dev libgloo-dev
   libzmq3-dev cppzmq-dev rapidjson-dev libabsl-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libseccomp-dev libgmp-dev libutf8proc-dev
+  libseccomp-dev libgmp-dev libutf8proc-dev iproute2
   libcli11-dev libcpp-httplib-dev
   python3 python3-zmq protobuf-compiler python3-requests openjdk-17-jdk-headless
   chromium

@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
+
 #include "core/cpu_features.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
+#include "learner/ranks.h"
 #include "model/dtype.h"
 #include "model/weights.h"
 #include "train/ids.h"
@@ -70,7 +73,9 @@ absl::Status Trainer::Setup() {
     ZLOG(WARNING) << "data.train: " << data_.train.stats().bad_lines << " malformed lines skipped";
   }
   evaluator_ = std::make_unique<Evaluator>(config_, &data_.eval, &*renderer_);
+  RETURN_IF_ERROR(StartLearnerRanks());
   RETURN_IF_ERROR(BuildLearner());
+  PrintLearnerMemory();
 
   datasets::DataCursor cursor;
   cursor.seed = config_.run.seed;
@@ -101,6 +106,11 @@ absl::Status Trainer::Resume(datasets::DataCursor* cursor) {
   resumed_ = true;
   ASSIGN_OR_RETURN(learner::ResumeState state, learner::LoadCheckpoint(*last, learner_.get()));
   start_step_ = state.step;
+  if (state.world_size != learner_->ranks()) {
+    ZLOG(INFO) << *last << " was written by " << state.world_size << " learner rank"
+               << (state.world_size > 1 ? "s" : "") << "; continuing on " << learner_->ranks()
+               << " with the optimizer state re-sharded";
+  }
   if (state.dataset_cursor_json != "null") {
     ASSIGN_OR_RETURN(*cursor, datasets::CursorFromJson(state.dataset_cursor_json));
   }
@@ -122,6 +132,7 @@ absl::Status Trainer::Resume(datasets::DataCursor* cursor) {
 
 learner::LearnerOptions Trainer::SftLearnerOptions() const {
   learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
+  options.group = learner_ranks_;
   options.optimizer.lr = config_.learner.sft.lr;
   // learner.optimizer.schedule shapes GRPO's steps; supervised steps keep their lr (after the
   // same warmup), so the continue_sft control carries on at the rate the cold start ended with.
@@ -132,8 +143,64 @@ learner::LearnerOptions Trainer::SftLearnerOptions() const {
 
 learner::LearnerOptions Trainer::MainLearnerOptions() const {
   // The continue_sft control run trains like the cold start.
-  return config_.run.continue_sft ? SftLearnerOptions()
-                                  : learner::LearnerOptionsFromConfig(config_);
+  if (config_.run.continue_sft) return SftLearnerOptions();
+  learner::LearnerOptions options = learner::LearnerOptionsFromConfig(config_);
+  options.group = learner_ranks_;
+  return options;
+}
+
+absl::Status Trainer::StartLearnerRanks() {
+  const int ranks = config_.cluster.learner_ranks;
+  if (ranks <= 1) return absl::OkStatus();
+  distributed::GroupOptions o;
+  o.rank = 0;
+  o.world_size = ranks;
+  o.timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(config_.learner.collective_timeout_s * 1000));
+  o.device = torch::Device(config_.model.device);
+  const bool here = config_.cluster.learner_master.empty();
+  // Ranks started by hand on other machines may take a while; spawned ones start in seconds.
+  o.connect_timeout = here ? std::chrono::milliseconds(120000)
+                           : std::max(o.timeout, std::chrono::milliseconds(600000));
+  if (!here) config::SplitHostPort(config_.cluster.learner_master, &o.master_host, &o.master_port);
+  const std::string binary = flags_.binary.empty() ? SelfExecutable() : flags_.binary;
+  o.on_listening = [&](int port) -> absl::Status {
+    const std::string master = absl::StrCat(here ? "127.0.0.1" : o.master_host, ":", port);
+    if (!here) {
+      std::cout << "Waiting for learner ranks 1.." << ranks - 1 << ". On each, run:\n  zerorl "
+                << "learner --rank R --world-size " << ranks << " --master " << master
+                << " --config CONFIG\n" << std::flush;
+      return absl::OkStatus();
+    }
+    for (int r = 1; r < ranks; ++r) {
+      const std::string id = absl::StrCat("learner-rank-", r);
+      RETURN_IF_ERROR(rank_processes_.Start(
+          id,
+          {binary, "learner", "--rank", std::to_string(r), "--world-size", std::to_string(ranks),
+           "--master", master, "--local-rank", std::to_string(r), "--config", paths_.config_json},
+          paths_.logs + "/" + id + ".log"));
+    }
+    return absl::OkStatus();
+  };
+  ASSIGN_OR_RETURN(learner_ranks_, distributed::Group::Create(o));
+  ZLOG(INFO) << ranks << " learner ranks joined at " << learner_ranks_->master()
+             << (learner_ranks_->uses_nccl() ? " (gradients over NCCL)" : " (Gloo)");
+  return absl::OkStatus();
+}
+
+void Trainer::PrintLearnerMemory() const {
+  int64_t parameters = 0;
+  for (const auto& p : policy_->parameters()) parameters += p.numel();
+  const int ranks = learner_->ranks();
+  for (int r = 0; r < ranks; ++r) {
+    learner::LearnerMemory m = learner::EstimateLearnerMemory(
+        parameters, learner_->options(), learner_->has_reference(), ranks, r);
+    const std::string line =
+        absl::StrCat("learner rank ", r, "/", ranks, " memory: ", m.Describe(),
+                     learner_->options().shard_optimizer && ranks > 1 ? " (ZeRO-1)" : "");
+    ZLOG(INFO) << line;
+    if (!flags_.quiet) std::cout << "zerorl train: " << line << "\n";
+  }
 }
 
 absl::Status Trainer::BuildLearner() {
@@ -438,6 +505,11 @@ absl::StatusOr<TrainSummary> Trainer::StopDuringColdStart() {
 void Trainer::Finish(TrainSummary* summary) {
   if (controller_) controller_->Shutdown(summary->interrupted ? "run interrupted" : "run finished");
   workers_.StopAll(std::chrono::seconds(5));
+  if (learner_ranks_ && !learner_ranks_->failed()) {
+    absl::Status stopped = learner::StopLearnerRanks(*learner_ranks_);
+    if (!stopped.ok()) ZLOG(WARNING) << stopped;
+  }
+  rank_processes_.StopAll(std::chrono::seconds(5));
   metrics::MetricsRow row;
   row.Add("schema", 1).Add("run_dir", paths_.dir).Add("steps", summary->steps)
       .Add("grpo_wall_s", summary->grpo_wall_s).Add("interrupted", summary->interrupted);
@@ -460,6 +532,7 @@ void Trainer::Finish(TrainSummary* summary) {
       .Add("model_dtype", config::DTypeName(machine_.precision.model_dtype))
       .Add("compute_dtype", config::DTypeName(machine_.precision.compute_dtype))
       .Add("intra_op_threads", static_cast<int64_t>(machine_.threads))
+      .Add("learner_ranks", static_cast<int64_t>(config_.cluster.learner_ranks))
       .Add("usable_cpus", static_cast<int64_t>(machine_.usable_cpus));
   row.Add("machine", machine);
   absl::Status written = core::WriteFileAtomic(paths_.summary, row.ToJson() + "\n");

@@ -16,6 +16,7 @@
 #include "controller/controller.h"
 #include "datasets/datasets.h"
 #include "datasets/sampler.h"
+#include "distributed/group.h"
 #include "learner/learner.h"
 #include "metrics/sink.h"
 #include "train/collector.h"
@@ -49,6 +50,11 @@ class Trainer {
   learner::LearnerOptions SftLearnerOptions() const;   // cold start and continue_sft
   learner::LearnerOptions MainLearnerOptions() const;  // GRPO's, or continue_sft's
   absl::Status BuildLearner();
+  // cluster.learner_ranks > 1: the group of learner ranks, this process rank 0; the other
+  // ranks are started here (cluster.learner_master empty) or waited for.
+  absl::Status StartLearnerRanks();
+  // "learner rank r/N memory: parameters ..., gradients ..., optimizer state ..." per rank.
+  void PrintLearnerMemory() const;
   absl::Status StartWorkers();
   // The cold start's supervised steps; stops early (after the current step) on a stop
   // request. Writes a cold-start checkpoint when it stops or finishes.
@@ -114,6 +120,8 @@ class Trainer {
   model::CausalLM policy_{nullptr};
   std::unique_ptr<controller::Controller> controller_;
   WorkerProcesses workers_;
+  std::shared_ptr<distributed::Group> learner_ranks_;  // null with one learner rank
+  WorkerProcesses rank_processes_;  // ranks 1..N-1 started here (never restarted)
   std::unique_ptr<ResultCollector> collector_;
   std::unique_ptr<Evaluator> evaluator_;
   std::unique_ptr<metrics::MetricsSink> metrics_;
