@@ -285,7 +285,7 @@ NamedTensors Learner::OptimizerShard() const {
 absl::Status Learner::ForEachOptimizerShard(
     const std::function<absl::Status(int shard, const NamedTensors& tensors)>& write) {
   if (optimizer_shards() == 1) return write(0, optimizer_->StateTensors());
-  doing_ = "saving the optimizer shards";
+  doing_ = absl::StrCat("saving the checkpoint of step ", step_);
   distributed::Group& group = *options_.group;
   RETURN_IF_ERROR(group.PostCommand(Command("save", id_, doing_)));
   absl::Status written = write(0, OptimizerShard());
@@ -329,7 +329,7 @@ absl::Status Learner::RestoreState(const std::map<std::string, torch::Tensor>& o
     return absl::OkStatus();
   };
   if (!distributed()) return local();
-  doing_ = "loading a checkpoint";
+  doing_ = absl::StrCat("loading the checkpoint of step ", step);
   distributed::Group& group = *options_.group;
   RETURN_IF_ERROR(group.PostCommand(Command(
       "load", id_, doing_,
