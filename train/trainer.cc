@@ -198,8 +198,11 @@ void Trainer::PrintLearnerMemory() const {
     const std::string line =
         absl::StrCat("learner rank ", r, "/", ranks, " memory: ", m.Describe(),
                      learner_->options().shard_optimizer && ranks > 1 ? " (ZeRO-1)" : "");
-    ZLOG(INFO) << line;
-    if (!flags_.quiet) std::cout << "zerorl train: " << line << "\n";
+    if (flags_.quiet) {
+      ZLOG(INFO) << line;
+    } else {
+      std::cout << "zerorl train: " << line << "\n";
+    }
   }
 }
 

@@ -227,9 +227,9 @@ INSTANTIATE_TEST_SUITE_P(DdpAndZero1, LearnerRanksTest, ::testing::Bool(),
                                              : std::string("ReplicatedOptimizer");
                          });
 
-// A checkpoint of two ranks with sharded optimizer state continues on one rank (and one of a
-// single rank continues on two, sharded): the state is put back together and re-cut, and the
-// next step is the step the original ranks would have taken.
+// A checkpoint of two ranks with sharded optimizer state continues exactly on two ranks, and
+// on one rank (and one of a single rank continues on two, sharded): the state is put back
+// together and re-cut, and the next step is the step the original ranks would have taken.
 TEST(LearnerRanksCheckpointTest, ResumesAcrossWorldSizes) {
   ::zerorl::testing::TempDir dir;
   TwoRanks ranks;
@@ -243,6 +243,13 @@ TEST(LearnerRanksCheckpointTest, ResumesAcrossWorldSizes) {
   EXPECT_FALSE(std::filesystem::exists(*saved + "/optimizer.safetensors"));
   TrainBatch next = Batch(300, 2);
   ASSERT_THAT(two->Step(next), IsOk());
+
+  auto same = Make(Options(ranks.group(), /*shard=*/true));  // 2 -> 2: exact
+  ASSERT_TRUE(same);
+  ASSERT_THAT(LoadCheckpoint(*saved, same.get()), IsOk());
+  ASSERT_THAT(same->Step(next), IsOk());
+  EXPECT_EQ(MaxWeightDifference(*same, *two), 0.0);
+  same.reset();
 
   auto one = Make(Options(nullptr, false));  // 2 -> 1
   ASSERT_TRUE(one);
