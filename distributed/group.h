@@ -31,16 +31,26 @@
 #include <utility>
 #include <vector>
 
+#include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/Store.hpp>
 #include <torch/csrc/distributed/c10d/Work.hpp>
 #include <torch/types.h>
+#include <torch/version.h>
 
 #include "absl/status/statusor.h"
 
 namespace zerorl::distributed {
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+// What a process group is built on: LibTorch 1.x's ProcessGroupGloo/NCCL are ProcessGroups,
+// 2.x's are Backends with the same collectives.
+#if TORCH_VERSION_MAJOR >= 2
+using Collectives = c10d::Backend;
+#else
+using Collectives = c10d::ProcessGroup;
+#endif
 
 enum class Reduction { kSum, kMax, kMin };
 
@@ -125,8 +135,8 @@ class Group {
   GroupOptions options_;
   std::string host_;  // this machine's address as the others see it
   c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroup> cpu_group_;
-  c10::intrusive_ptr<c10d::ProcessGroup> device_group_;  // == cpu_group_ unless NCCL
+  c10::intrusive_ptr<Collectives> cpu_group_;
+  c10::intrusive_ptr<Collectives> device_group_;  // == cpu_group_ unless NCCL
   std::mutex pending_mu_;
   std::vector<c10::intrusive_ptr<c10d::Work>> pending_;
   int64_t command_seq_ = 0;  // commands posted (rank 0) or read (others)
