@@ -333,6 +333,7 @@ int RunRanksComparison(const Args& a, torch::ScalarType compute) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  zerorl::core::ApplyCpuIsaCapToLibraries(argv);  // before any LibTorch op, as zerorl's main
   Args a;
   if (!Parse(argc, argv, &a)) {
     std::fprintf(stderr, "usage: learner_bench [--hidden N] [--layers N] [--seq N] [--prompt N] "

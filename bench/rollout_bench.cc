@@ -19,6 +19,9 @@
 //                             [--new 128] [--naive-new 128 (0: skip the naive loop)]
 //                             [--prefill-chunk 2048]
 //                             [--cases 1,8,32,64,8x8] [--breakdown] [--profile TRACE.json]
+//                             [--save-model DIR]
+// --save-model writes the bench's model (in --dtype) as a Hugging Face folder and exits, so
+// that `zerorl generate --model DIR` can be timed on the same weights, end to end.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -231,7 +234,7 @@ Rates MeasureNaive(CausalLM& model, const PromptInput& prompt, int64_t new_token
 }  // namespace
 
 int main(int argc, char** argv) {
-  zerorl::core::ApplyCpuIsaCapToLibraries();  // before any LibTorch op, as zerorl's main
+  zerorl::core::ApplyCpuIsaCapToLibraries(argv);  // before any LibTorch op, as zerorl's main
   std::string dtype_name = "bf16";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--dtype") == 0) dtype_name = argv[i + 1];
@@ -255,11 +258,26 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--profile") == 0) profile_path = argv[i + 1];
   }
+  std::string save_dir;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--save-model") == 0) save_dir = argv[i + 1];
+  }
   bool breakdown = false;
   for (int i = 1; i < argc; ++i) breakdown |= std::strcmp(argv[i], "--breakdown") == 0;
   torch::set_num_threads(threads);
   ModelArchConfig config = BenchModel();
   CausalLM model = zerorl::model::RandomModel(config, /*seed=*/1, dtype);
+  if (!save_dir.empty()) {
+    absl::Status saved = zerorl::model::SaveModel(*model, save_dir, {dtype});
+    if (!saved.ok()) {
+      std::fprintf(stderr, "rollout_bench: --save-model %s: %s\n", save_dir.c_str(),
+                   std::string(saved.message()).c_str());
+      return 1;
+    }
+    std::printf("rollout_bench: wrote the bench model (%s) to %s\n", dtype_name.c_str(),
+                save_dir.c_str());
+    return 0;
+  }
   std::printf("rollout_bench: Qwen2 hidden 512, 8 layers, 8/2 heads, ffn 1408, vocab 151936, "
               "tied; %s, %d threads, prompt %lld, new %lld, median of %d\n",
               dtype_name.c_str(), threads, static_cast<long long>(prompt_len),

@@ -5,8 +5,8 @@
 #include "core/cpu_features.h"
 
 int main(int argc, char** argv) {
-  // ZERORL_CPU_ISA lowers LibTorch's and oneDNN's dispatch too; both read it at first use.
-  zerorl::core::ApplyCpuIsaCapToLibraries();
+  // ZERORL_CPU_ISA lowers LibTorch's, oneDNN's and OpenBLAS's dispatch too (see the header).
+  zerorl::core::ApplyCpuIsaCapToLibraries(argv);
   using namespace zerorl::cli;
   CLI::App app{
       "zerorl: reinforcement learning from verifiable rewards (GRPO) for language models.\n"

@@ -69,8 +69,11 @@ const CpuFeatures& HostCpu();
 int UsableCpus();
 
 // When ZERORL_CPU_ISA is set, sets ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA (and
-// DNNL_MAX_CPU_ISA) and OPENBLAS_CORETYPE to the same level unless the user set them. Call first thing in main(), before any LibTorch op.
-void ApplyCpuIsaCapToLibraries();
+// DNNL_MAX_CPU_ISA) and OPENBLAS_CORETYPE to the same level unless the user set them. OpenBLAS
+// reads its variable only when it is loaded, so when this sets it, the process restarts itself
+// (execv of /proc/self/exe with `argv`) to come up capped; that happens once, as the restarted
+// process finds the variable set. Call first thing in main(), before any LibTorch op.
+void ApplyCpuIsaCapToLibraries(char** argv);
 
 }  // namespace zerorl::core
 

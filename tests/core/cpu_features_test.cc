@@ -1,5 +1,6 @@
 #include "core/cpu_features.h"
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -9,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_support.h"
 
 namespace zerorl::core {
 namespace {
@@ -108,6 +110,54 @@ TEST(CpuFeaturesTest, DescribeNamesModelFeaturesAndCap) {
   f.capped_by = "ZERORL_CPU_ISA=avx2";
   EXPECT_EQ(f.Describe(),
             "AMD EPYC 7B13 64-Core Processor (avx2 fma f16c), capped by ZERORL_CPU_ISA=avx2");
+}
+
+// What the libraries see after the cap: the child's output, and how often it started.
+struct CapRun {
+  std::string output;
+  int starts = 0;
+};
+
+CapRun RunCapChild(const std::string& environment) {
+  zerorl::testing::TempDir dir;
+  const std::string starts_path = dir.path() + "/starts";
+  const std::string command = "env -u ZERORL_CPU_ISA -u ATEN_CPU_CAPABILITY -u ONEDNN_MAX_CPU_ISA "
+                              "-u DNNL_MAX_CPU_ISA -u OPENBLAS_CORETYPE " + environment + " " +
+                              zerorl::testing::BinaryDir() + "/tests/core/core_cpu_isa_cap_child " +
+                              starts_path;
+  CapRun run;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[256];
+    while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) run.output += buffer;
+    pclose(pipe);
+  }
+  std::ifstream starts(starts_path);
+  std::string line;
+  while (std::getline(starts, line)) ++run.starts;
+  return run;
+}
+
+TEST(CpuIsaCapTest, CapsEveryLibraryAndRestartsOnceForOpenBlas) {
+  CapRun run = RunCapChild("ZERORL_CPU_ISA=avx2");
+  EXPECT_EQ(run.starts, 2) << "OpenBLAS reads OPENBLAS_CORETYPE only when it is loaded";
+  EXPECT_THAT(run.output, HasSubstr("ATEN_CPU_CAPABILITY=avx2\n"));
+  EXPECT_THAT(run.output, HasSubstr("ONEDNN_MAX_CPU_ISA=AVX2\n"));
+  EXPECT_THAT(run.output, HasSubstr("OPENBLAS_CORETYPE=Haswell\n"));
+}
+
+TEST(CpuIsaCapTest, KeepsWhatTheUserSetAndDoesNotRestartThen) {
+  CapRun run = RunCapChild("ZERORL_CPU_ISA=avx2 OPENBLAS_CORETYPE=Zen ATEN_CPU_CAPABILITY=default");
+  EXPECT_EQ(run.starts, 1);
+  EXPECT_THAT(run.output, HasSubstr("ATEN_CPU_CAPABILITY=default\n"));
+  EXPECT_THAT(run.output, HasSubstr("ONEDNN_MAX_CPU_ISA=AVX2\n"));
+  EXPECT_THAT(run.output, HasSubstr("OPENBLAS_CORETYPE=Zen\n"));
+}
+
+TEST(CpuIsaCapTest, NoCapNoChange) {
+  CapRun run = RunCapChild("");
+  EXPECT_EQ(run.starts, 1);
+  EXPECT_THAT(run.output, HasSubstr("ATEN_CPU_CAPABILITY=(unset)\n"));
+  EXPECT_THAT(run.output, HasSubstr("OPENBLAS_CORETYPE=(unset)\n"));
 }
 
 }  // namespace
