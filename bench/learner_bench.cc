@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include <torch/torch.h>
@@ -126,6 +127,25 @@ struct Result {
   double seconds_per_step = 0, tokens_per_s = 0, flops_per_s = 0;
 };
 
+// One warm-up step (allocations, oneDNN kernel selection), then `steps` timed on-policy steps
+// of `batch`, each step's metrics handed to `each`; exits on a failed step. Seconds per step.
+double TimedSteps(learner::Learner& l, learner::TrainBatch& batch, int steps,
+                  const std::function<void(const learner::StepMetrics&)>& each = nullptr) {
+  batch.policy_versions.zero_();
+  (void)l.Step(batch);
+  auto start = std::chrono::steady_clock::now();
+  for (int s = 0; s < steps; ++s) {
+    batch.policy_versions.fill_(l.policy_version());
+    auto m = l.Step(batch);
+    if (!m.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(m.status().message()).c_str());
+      std::exit(1);
+    }
+    if (each) each(*m);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps;
+}
+
 Result Run(const Args& a, torch::ScalarType compute, double peak) {
   learner::LearnerOptions o;
   o.compute_dtype = compute;
@@ -136,24 +156,12 @@ Result Run(const Args& a, torch::ScalarType compute, double peak) {
   auto model = model::RandomModel(Arch(a), 1, torch::kFloat, torch::kCPU);
   auto l = std::move(learner::Learner::Create(o, model, nullptr)).value();
   learner::TrainBatch batch = MakeBatch(a);
-  for (int64_t r = 0; r < batch.rows(); ++r) batch.policy_versions[r] = 0;
-  (void)l->Step(batch);  // warm-up: allocations, oneDNN kernel selection
   Result res;
   double flops = 0;
   for (int64_t r = 0; r < batch.rows(); ++r) {
     flops += learner::TrainingFlops(Arch(a), a.seq, a.seq - a.prompt);
   }
-  auto start = std::chrono::steady_clock::now();
-  for (int s = 0; s < a.steps; ++s) {
-    batch.policy_versions.fill_(l->policy_version());
-    auto m = l->Step(batch);
-    if (!m.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(m.status().message()).c_str());
-      std::exit(1);
-    }
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  res.seconds_per_step = seconds / a.steps;
+  res.seconds_per_step = TimedSteps(*l, batch, a.steps);
   res.tokens_per_s = static_cast<double>(a.rows * a.seq) / res.seconds_per_step;
   res.flops_per_s = flops / res.seconds_per_step;
   return res;
@@ -260,21 +268,10 @@ std::optional<RanksResult> RunRanks(const Args& a, int world, bool shard, torch:
   {
     auto l = std::move(learner::Learner::Create(o, model::RandomModel(Arch(a), 1), nullptr)).value();
     learner::TrainBatch batch = MakeBatch(a);
-    batch.policy_versions.zero_();
-    (void)l->Step(batch);  // warm-up
-    auto start = std::chrono::steady_clock::now();
-    for (int s = 0; s < a.steps; ++s) {
-      batch.policy_versions.fill_(l->policy_version());
-      auto m = l->Step(batch);
-      if (!m.ok()) {
-        std::fprintf(stderr, "%s\n", std::string(m.status().message()).c_str());
-        std::exit(1);
-      }
-      if (m->count("timing/allreduce_s")) res.allreduce_s += m->at("timing/allreduce_s") / a.steps;
-      if (m->count("learner/token_imbalance")) res.imbalance = m->at("learner/token_imbalance");
-    }
-    res.seconds_per_step =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / a.steps;
+    res.seconds_per_step = TimedSteps(*l, batch, a.steps, [&](const learner::StepMetrics& m) {
+      if (m.count("timing/allreduce_s")) res.allreduce_s += m.at("timing/allreduce_s") / a.steps;
+      if (m.count("learner/token_imbalance")) res.imbalance = m.at("learner/token_imbalance");
+    });
   }
   if (group) (void)learner::StopLearnerRanks(*group);
   for (pid_t pid : children) ::waitpid(pid, nullptr, 0);
